@@ -52,7 +52,7 @@ GAP_COLUMNS = [
     "ratio_ci_upper", "adverse_ratio", "adverse_ratio_ci_lower",
     "adverse_ratio_ci_upper", "significant", "direction", "excess_cases",
     "excess_cases_ci_lower", "excess_cases_ci_upper", "higher_is_worse",
-    s.SUPPRESSED, s.UNRELIABLE, s.NOTE,
+    s.SUPPRESSED, s.UNRELIABLE, s.NOTE, s.SOURCE,
 ]
 
 
@@ -308,6 +308,7 @@ def compute_gaps(
             s.SUPPRESSED: sup_g | sup_r,
             s.UNRELIABLE: unreliable,
             s.NOTE: notes,
+            s.SOURCE: base[s.SOURCE].to_numpy(),
         }
     )
     out[s.GROUP] = pd.Categorical(out[s.GROUP], categories=s.GROUP_ORDER, ordered=True)

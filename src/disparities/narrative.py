@@ -1,0 +1,158 @@
+"""Plain-language sentences built from the numbers, for titles and explanations.
+
+Nothing here is typed by hand per chart: every sentence is generated from a row
+of a results table and the indicator catalog, so a title always matches its
+data.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from disparities.catalog import get_indicator
+
+__all__ = [
+    "format_value",
+    "format_period",
+    "group_noun",
+    "gap_sentence",
+    "source_footnote",
+    "is_synthetic",
+    "SYNTHETIC_NOTICE",
+]
+
+SYNTHETIC_NOTICE = "SYNTHETIC DEMO DATA: made-up numbers for practice, not real"
+
+
+def format_period(period: str) -> str:
+    """Period with an en dash: ``'2018-2022'`` -> ``'2018–2022'``."""
+    return str(period).replace("-", "\u2013")
+
+
+def format_value(value: float, indicator: str) -> str:
+    """A value with its unit, e.g. ``'14.1%'`` or ``'12.0 per 1,000 live births'``.
+
+    Examples
+    --------
+    >>> format_value(14.123, "low_birthweight")
+    '14.1%'
+    >>> format_value(11.97, "infant_mortality")
+    '12.0 per 1,000 live births'
+    >>> format_value(39108, "median_household_income")
+    '$39,108'
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "not shown"
+    info = get_indicator(indicator)
+    if info.multiplier == 100:
+        return f"{value:.1f}%"
+    if info.unit == "dollars":
+        return f"${value:,.0f}"
+    if info.measure_type == "score":
+        return f"{value:+.2f} {info.unit}"
+    return f"{value:.1f} {info.unit}"
+
+
+def group_noun(group: str, indicator: str) -> str:
+    """``'Black children'``, ``'Hispanic or Latino teen girls'``, ``'lowest-income children'``.
+
+    Examples
+    --------
+    >>> group_noun("Under 100% FPL", "child_poverty")
+    'children in families under 100% of the poverty line'
+    """
+    subject = get_indicator(indicator).subject
+    g = str(group)
+    if g.endswith("FPL"):
+        band = g.replace(" FPL", "").replace("Under ", "under ")
+        band = band.replace(" and over", " or more")
+        return f"{subject} in families {band} of the poverty line"
+    if g in ("Economically disadvantaged", "Not economically disadvantaged"):
+        return f"{g.lower()} {subject}"
+    if g == "Total":
+        return f"all {subject}"
+    return f"{g} {subject}"
+
+
+def gap_sentence(row: pd.Series | dict, *, place: str | None = None) -> str:
+    """One sentence for one gap row of :func:`disparities.gaps.compute_gaps`.
+
+    Examples
+    --------
+    >>> row = {"indicator": "child_poverty", "group": "Black",
+    ...     "reference_group": "White", "adverse_ratio": 2.91, "direction": "worse",
+    ...     "period": "2016-2020", "geo_name": "Durham County", "unreliable": False,
+    ...     "difference": 19.5}
+    >>> gap_sentence(row)
+    'Black children in Durham County were 2.9 times as likely as White children to live in poverty, 2016–2020.'
+    """
+    r = dict(row)
+    ind = str(r["indicator"])
+    info = get_indicator(ind)
+    where = place or r.get("geo_name") or ""
+    where_txt = f" in {where}" if where else ""
+    period = format_period(r.get("period", ""))
+    who = group_noun(r["group"], ind)
+    ref_geo = r.get("reference_geo_id")
+    same_geo = not ref_geo or ref_geo == r.get("geo_id")
+    if same_geo:
+        ref = group_noun(r["reference_group"], ind)
+    else:
+        ref = f"{r['group']} {info.subject} statewide"
+    direction = r.get("direction", "")
+    caveat = " (small numbers: read with care)" if r.get("unreliable") else ""
+    if direction == "not shown":
+        return f"{who.capitalize()}{where_txt}: not shown, small numbers, {period}."
+    if direction == "no clear difference":
+        return (
+            f"No clear difference between {who} and {ref}{where_txt} in "
+            f"{info.label.lower()}, {period}{caveat}."
+        )
+    if info.measure_type == "score":
+        d = abs(float(r["difference"]))
+        more = "higher" if float(r["difference"]) > 0 else "lower"
+        unit = info.unit if info.unit != "dollars" else ""
+        amount = f"${d:,.0f}" if info.unit == "dollars" else f"{d:.2f} {unit}".strip()
+        return (
+            f"{info.label} for {who}{where_txt} was {amount} {more} than for {ref}, "
+            f"{period}{caveat}."
+        )
+    ar = float(r["adverse_ratio"])
+    if ar >= 1:
+        amount = f"{ar:.1f} times as likely as"
+    else:
+        amount = f"{(1 - ar) * 100:.0f}% less likely than"
+    return (
+        f"{who[0].upper() + who[1:]}{where_txt} were {amount} {ref} "
+        f"{info.adverse_phrase}, {period}{caveat}."
+    )
+
+
+def is_synthetic(sources) -> bool:
+    """True when any source label says the data are synthetic."""
+    return any("SYNTHETIC" in str(x).upper() for x in pd.Series(sources).unique())
+
+
+def source_footnote(sources, periods, *, extra: str = "") -> str:
+    """Footnote text: sources, periods, and the synthetic-data warning if needed.
+
+    Examples
+    --------
+    >>> source_footnote(["County Health Rankings 2022"], ["2014-2020"])
+    'Source: County Health Rankings 2022. Period: 2014–2020.'
+    """
+    src = sorted({str(x) for x in pd.Series(sources).dropna() if str(x)})
+    pers = sorted({format_period(p) for p in pd.Series(periods).dropna()})
+    text = f"Source: {'; '.join(src) or 'not stated'}."
+    if pers:
+        if len(pers) > 3:
+            text += f" Periods: {pers[0]} to {pers[-1]}."
+        else:
+            text += f" Period: {', '.join(pers)}."
+    if extra:
+        text += f" {extra}"
+    if is_synthetic(src):
+        text = f"{SYNTHETIC_NOTICE}. " + text
+    return text

@@ -1,0 +1,131 @@
+"""Gap chart (dumbbell): each group's value against the reference group's."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from disparities import schema as s
+from disparities.catalog import get_indicator
+from disparities.narrative import format_period, format_value, gap_sentence, source_footnote
+from disparities.plots import style
+from disparities.select import latest_period, parent_geo_id, rows_for
+
+__all__ = ["plot_gap_dumbbell"]
+
+
+def plot_gap_dumbbell(
+    gaps: pd.DataFrame,
+    geo_id: str,
+    indicator: str,
+    *,
+    period: str | None = None,
+    dimension: str = "race_ethnicity",
+    compare_state: bool = True,
+    title: str | None = None,
+    ax=None,
+):
+    """Dumbbell chart: group value and reference value joined by a line.
+
+    Each group gets two rows, the place (filled dots) and, beside it, the state
+    (hollow dots), so a gap can be read against the state's gap.
+
+    Parameters
+    ----------
+    gaps : pandas.DataFrame
+        Output of :func:`disparities.gaps.compute_gaps` covering the place and
+        its state.
+    geo_id, indicator : str
+        Place and indicator.
+    period : str, optional
+        Defaults to the latest period with a gap for this place.
+    dimension : str
+        ``race_ethnicity`` or ``income``.
+    compare_state : bool
+        Add the state's row under each group.
+    title : str, optional
+        Replace the generated title.
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    geo_id = str(geo_id)
+    info = get_indicator(indicator)
+    here = rows_for(gaps, geo_id=geo_id, indicator=indicator, dimension=dimension)
+    if here.empty:
+        raise KeyError(f"no gaps for {indicator!r} ({dimension}) in {geo_id}")
+    period = period or latest_period(here, indicator)
+    here = rows_for(here, period=period).sort_values(s.GROUP, ascending=False)
+    state = rows_for(gaps, geo_id=parent_geo_id(geo_id), indicator=indicator,
+                     period=period, dimension=dimension)
+    ax = style.new_axes(ax)
+    yticks, ylabels = [], []
+    y = 0.0
+    place = here[s.GEO_NAME].iloc[0] or geo_id
+    state_name = state[s.GEO_NAME].iloc[0] if len(state) else ""
+    for _, r in here.iterrows():
+        g = str(r[s.GROUP])
+        rows = [(r, place, True)]
+        st = state[state[s.GROUP].astype(str) == g]
+        if compare_state and len(st):
+            rows.append((st.iloc[0], state_name, False))
+        for rr, name, filled in rows:
+            yticks.append(y)
+            ylabels.append(g if filled else f"{name} ({g})")
+            if rr[s.SUPPRESSED] or not np.isfinite(rr[s.VALUE]):
+                ax.text(0.01, y, "not shown: small numbers", transform=ax.get_yaxis_transform(),
+                        va="center", fontsize=style.FONT["annotation"], style="italic",
+                        color="#555555")
+                y -= 0.8
+                continue
+            v, v0 = rr[s.VALUE], rr["reference_value"]
+            ax.plot([v0, v], [y, y], color="#999999", linewidth=4, zorder=1)
+            for val, grp in ((v0, rr["reference_group"]), (v, g)):
+                c = style.group_colour(grp)
+                ax.scatter(val, y, s=260, zorder=2, color=c if filled else "white",
+                           edgecolor=c, linewidth=3,
+                           hatch=style.UNRELIABLE_HATCH if rr[s.UNRELIABLE] else None)
+            label = format_value(v, indicator).split(" per ")[0]
+            if rr[s.UNRELIABLE]:
+                label += " (unreliable)"
+            ax.annotate(label, (max(v, v0), y), xytext=(14, 0), textcoords="offset points",
+                        va="center", fontsize=style.FONT["annotation"])
+            y -= 0.8
+        y -= 0.6
+    ax.set_yticks(yticks, ylabels, fontsize=style.FONT["annotation"])
+    for lab in ax.get_yticklabels():
+        if "(" in lab.get_text():
+            lab.set_color("#666666")
+            lab.set_fontsize(style.FONT["annotation"] - 2)
+    ax.set_xlabel(info.unit, fontsize=style.FONT["label"])
+    ax.set_ylim(y + 0.5, 0.8)
+    lo = 0 if info.measure_type != "score" else None
+    ax.set_xlim(left=lo)
+    xr = ax.get_xlim()
+    ax.set_xlim(xr[0], xr[1] + (xr[1] - xr[0]) * 0.25)
+    style.style_axes(ax)
+    ax.grid(axis="x", color="#DDDDDD")
+    shown = here[here["direction"] == "worse"]
+    if title is None:
+        if len(shown):
+            top = shown.sort_values("adverse_ratio", ascending=False).iloc[0]
+            title = gap_sentence(top)
+        else:
+            title = f"{info.label} in {place}: gaps between groups, {format_period(period)}"
+    refs = sorted(set(here["reference_group"].astype(str)) - {""})
+    style.set_title(ax, title, subtitle="Filled dots: " + place
+                    + (f"; hollow: {state_name}" if compare_state and state_name else "")
+                    + (f"; {' / '.join(refs)} is the reference" if refs else ""))
+    style.add_footnote(ax, source_footnote(
+        pd.concat([here, state])[s.SOURCE] if s.SOURCE in here else ["not stated"],
+        [period]))
+    parts = [
+        f"{r[s.GROUP]} {format_value(r[s.VALUE], indicator)} vs {r['reference_group']} "
+        f"{format_value(r['reference_value'], indicator)}"
+        for _, r in here.iterrows()
+    ]
+    style.set_alt_text(ax, f"Dumbbell chart of {info.label.lower()} gaps in {place}, "
+                       f"{format_period(period)}: " + "; ".join(parts) + ".")
+    return ax

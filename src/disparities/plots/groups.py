@@ -1,0 +1,134 @@
+"""Group comparison: one indicator for one place, by group, with CIs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from disparities import schema as s
+from disparities.catalog import get_indicator
+from disparities.narrative import format_period, format_value, source_footnote
+from disparities.plots import style
+from disparities.select import latest_period, parent_geo_id, rows_for
+
+__all__ = ["plot_group_comparison"]
+
+DIMENSION_WORDS = {"race_ethnicity": "race and ethnicity", "income": "family income"}
+
+
+def plot_group_comparison(
+    table: pd.DataFrame,
+    geo_id: str,
+    indicator: str,
+    *,
+    period: str | None = None,
+    dimension: str = "race_ethnicity",
+    show_state: bool = True,
+    title: str | None = None,
+    ax=None,
+):
+    """Bar chart of an indicator by group for one place, with 95% CIs.
+
+    Unreliable values are hatched and labelled; suppressed groups get no bar
+    and the words "not shown: small numbers". The state's overall value is a
+    dashed reference line.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A prepared tidy observation table.
+    geo_id : str
+        The place (county FIPS, state FIPS or ``"US"``).
+    indicator : str
+        Indicator id.
+    period : str, optional
+        Defaults to the latest period with data for this place.
+    dimension : {"race_ethnicity", "income"}
+        Which groups to show (the Total is always added).
+    show_state : bool
+        Draw the state's (for a state: the nation's) overall value.
+    title : str, optional
+        Replace the generated title.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a slide-sized figure is made when omitted.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    geo_id = str(geo_id)
+    period = period or latest_period(table, indicator, geo_id)
+    info = get_indicator(indicator)
+    sub = rows_for(table, geo_id=geo_id, indicator=indicator, period=period)
+    if sub.empty:
+        raise KeyError(f"no rows for {indicator!r} in {geo_id} for {period}")
+    groups = sub[sub[s.DIMENSION].astype(str).isin([dimension, "total"])]
+    groups = groups.sort_values(s.GROUP, ascending=False)
+    ax = style.new_axes(ax)
+    y = np.arange(len(groups))
+    shown = groups[~groups[s.SUPPRESSED]]
+    labels = []
+    xmax = np.nanmax(groups[[s.VALUE, s.CI_UPPER]].to_numpy(float)) if len(shown) else 1
+    xmax = 1.0 if not np.isfinite(xmax) else xmax
+    for yi, (_, r) in zip(y, groups.iterrows(), strict=True):
+        g = str(r[s.GROUP])
+        labels.append(g if g != "Total" else f"All ({r[s.GEO_NAME] or 'total'})")
+        colour = style.group_colour(g)
+        if r[s.SUPPRESSED]:
+            ax.text(xmax * 0.01, yi, "not shown: small numbers", va="center",
+                    fontsize=style.FONT["annotation"], color="#555555", style="italic")
+            continue
+        bar = ax.barh(yi, r[s.VALUE], color=colour, height=0.7,
+                      alpha=0.45 if r[s.UNRELIABLE] else 1.0,
+                      hatch=style.UNRELIABLE_HATCH if r[s.UNRELIABLE] else None,
+                      edgecolor=colour, label=None)
+        bar.patches[0].set_gid(f"group:{g}")
+        lo, hi = r[s.CI_LOWER], r[s.CI_UPPER]
+        if np.isfinite(lo) and np.isfinite(hi):
+            ax.errorbar(r[s.VALUE], yi, xerr=[[r[s.VALUE] - lo], [hi - r[s.VALUE]]],
+                        fmt="none", ecolor="#222222", elinewidth=2, capsize=6)
+        text = format_value(r[s.VALUE], indicator).split(" per ")[0]
+        if r[s.UNRELIABLE]:
+            text += " (unreliable)"
+        end = hi if np.isfinite(hi) else r[s.VALUE]
+        ax.text(end + xmax * 0.015, yi, text, va="center",
+                fontsize=style.FONT["annotation"])
+    ax.set_yticks(y, labels)
+    ax.set_xlim(0, xmax * 1.35)
+    ax.set_xlabel(info.unit, fontsize=style.FONT["label"])
+    style.style_axes(ax)
+    place = groups[s.GEO_NAME].iloc[0] or geo_id
+    if show_state:
+        parent = parent_geo_id(geo_id)
+        st = rows_for(table, geo_id=parent, indicator=indicator, period=period,
+                      dimension="total")
+        if len(st) and np.isfinite(st[s.VALUE].iloc[0]):
+            v = float(st[s.VALUE].iloc[0])
+            name = st[s.GEO_NAME].iloc[0] or parent
+            ax.axvline(v, color=style.STATE_COLOUR, linestyle="--", linewidth=2,
+                       label=f"{name} overall: {format_value(v, indicator)}")
+            ax.legend(loc="lower right", fontsize=style.FONT["annotation"], frameon=False)
+    words = DIMENSION_WORDS.get(dimension, dimension)
+    style.set_title(
+        ax,
+        title or f"{info.label} in {place} by {words}, {format_period(period)}",
+        subtitle=f"{info.unit}; lines show 95% confidence intervals",
+    )
+    flagged = groups[groups[s.SUPPRESSED] | groups[s.UNRELIABLE]]
+    extra = ""
+    if len(flagged):
+        extra = ("Hatched bars: unreliable (small numbers). 'Not shown': fewer events "
+                 "than the publication threshold.")
+    style.add_footnote(ax, source_footnote(groups[s.SOURCE], [period], extra=extra))
+    parts = []
+    for _, r in groups.iterrows():
+        val = format_value(r[s.VALUE], indicator) if not r[s.SUPPRESSED] else \
+            "not shown (small numbers)"
+        flag = " (unreliable)" if r[s.UNRELIABLE] and not r[s.SUPPRESSED] else ""
+        parts.append(f"{r[s.GROUP]}: {val}{flag}")
+    style.set_alt_text(
+        ax,
+        f"Bar chart of {info.label.lower()} in {place}, {format_period(period)}, by "
+        f"{words}. " + "; ".join(parts) + ".",
+    )
+    return ax

@@ -1,0 +1,141 @@
+"""Disparity overview: "where are our biggest gaps?" for one place."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from disparities import schema as s
+from disparities.catalog import get_indicator
+from disparities.narrative import format_period, source_footnote
+from disparities.plots import style
+
+__all__ = ["plot_disparity_overview", "latest_gaps"]
+
+
+_SHORT = {
+    "Economically disadvantaged": "Econ. disadvantaged",
+    "Not economically disadvantaged": "not disadvantaged",
+    "American Indian or Alaska Native": "American Indian",
+    "400% FPL and over": "400%+ FPL",
+}
+
+
+def _short(group) -> str:
+    return _SHORT.get(str(group), str(group))
+
+
+def latest_gaps(gaps: pd.DataFrame, geo_id: str) -> pd.DataFrame:
+    """The gaps of one place, keeping only each indicator's latest period."""
+    here = gaps[gaps[s.GEO_ID].astype(str) == str(geo_id)]
+    if here.empty:
+        return here
+    last = here.groupby(s.INDICATOR, observed=True)[s.PERIOD_END].transform("max")
+    return here[here[s.PERIOD_END] == last]
+
+
+def plot_disparity_overview(
+    gaps: pd.DataFrame,
+    geo_id: str,
+    *,
+    dimension: str | None = None,
+    max_rows: int = 10,
+    title: str | None = None,
+    ax=None,
+):
+    """Adverse ratios with 95% CIs across every indicator and group, on a log scale.
+
+    Points right of the line at 1 mean the group is worse off than its
+    reference group (for every indicator, whichever way it runs); the rows are
+    sorted by the conservative end of the CI, so a gap resting on small
+    numbers does not top the chart. Hollow points are unreliable.
+
+    Parameters
+    ----------
+    gaps : pandas.DataFrame
+        Output of :func:`disparities.gaps.compute_gaps`.
+    geo_id : str
+        The place.
+    dimension : str, optional
+        Only ``race_ethnicity`` or ``income`` comparisons (default: both).
+    max_rows : int
+        Show at most this many comparisons (largest first); the footnote says
+        how many were left out.
+    title : str, optional
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    here = latest_gaps(gaps, geo_id)
+    if dimension:
+        here = here[here[s.DIMENSION].astype(str) == dimension]
+    here = here[here["adverse_ratio"].notna() & ~here[s.SUPPRESSED]]
+    if here.empty:
+        raise KeyError(f"no gaps to show for {geo_id}")
+    lo = here["adverse_ratio_ci_lower"]
+    hi = here["adverse_ratio_ci_upper"]
+    conservative = np.where(lo > 1, lo, np.where(hi < 1, hi, 1.0))
+    here = here.assign(_rank=conservative, _size=here["adverse_ratio"])
+    here = here.sort_values(["_rank", "_size"], ascending=False)
+    n_all = len(here)
+    here = here.head(max_rows).iloc[::-1]
+    ax = style.new_axes(ax)
+    y = np.arange(len(here))
+    for yi, (_, r) in zip(y, here.iterrows(), strict=True):
+        c = style.group_colour(r[s.GROUP])
+        ax.plot([r["adverse_ratio_ci_lower"], r["adverse_ratio_ci_upper"]], [yi, yi],
+                color=c, linewidth=3, solid_capstyle="round")
+        ax.scatter(r["adverse_ratio"], yi, s=200, zorder=3,
+                   color="white" if r[s.UNRELIABLE] else c, edgecolor=c, linewidth=3)
+    labels = [
+        f"{get_indicator(str(r[s.INDICATOR])).label}: {r[s.GROUP]} vs "
+        f"{r['reference_group']}{' (unreliable)' if r[s.UNRELIABLE] else ''}"
+        for _, r in here.iterrows()
+    ]
+    tick_labels = [
+        f"{get_indicator(str(r[s.INDICATOR])).label}\n"
+        f"{_short(r[s.GROUP])} vs {_short(r['reference_group'])}"
+        f"{' (unreliable)' if r[s.UNRELIABLE] else ''}"
+        for _, r in here.iterrows()
+    ]
+    ax.set_yticks(y, tick_labels, fontsize=style.FONT["annotation"] - 1)
+    ax.set_xscale("log")
+    ax.axvline(1, color="#333333", linewidth=2)
+    lo_lim = max(min(0.8, float(np.nanmin(here["adverse_ratio_ci_lower"])) * 0.8), 0.05)
+    hi_lim = min(max(5.0, float(np.nanmax(here["adverse_ratio_ci_upper"])) * 1.2), 50)
+    ax.set_xlim(lo_lim, hi_lim)
+    ticks = [t for t in (0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 6, 8, 16)
+             if lo_lim <= t <= hi_lim]
+    ax.set_xticks(ticks, [f"{t:g}\u00d7" for t in ticks])
+    ax.minorticks_off()
+    ax.axvspan(1, hi_lim, color="#F4E1D2", alpha=0.5, zorder=0)
+    ax.text(0.99, 0.005, "group worse off \u2192", transform=ax.transAxes, ha="right",
+            va="bottom", fontsize=style.FONT["annotation"], color="#8A3B00",
+            bbox=dict(fc="white", ec="none", alpha=0.8))
+    ax.set_xlabel("times as likely as the reference group to have the worse outcome "
+                  "(log scale)", fontsize=style.FONT["label"] - 1)
+    style.style_axes(ax)
+    place = here[s.GEO_NAME].iloc[0] or geo_id
+    periods = sorted(here[s.PERIOD].astype(str).unique())
+    worse = int((here["direction"] == "worse").sum())
+    style.set_title(
+        ax,
+        title or f"Where are {place}'s biggest gaps? The {len(here)} largest, "
+        f"{worse} of them clearly worse than the reference group",
+        subtitle="Dots: how many times as likely; lines: 95% confidence intervals",
+    )
+    extra = "Hollow dots: unreliable (small numbers)."
+    if n_all > len(here):
+        extra += f" {n_all - len(here)} smaller comparisons not shown."
+    style.add_footnote(ax, source_footnote(here[s.SOURCE], periods, extra=extra))
+    parts = [
+        f"{lab}: {r['adverse_ratio']:.1f} times (95% CI {r['adverse_ratio_ci_lower']:.1f}"
+        f" to {r['adverse_ratio_ci_upper']:.1f})"
+        for lab, (_, r) in zip(labels[::-1], here.iloc[::-1].iterrows(), strict=True)
+    ]
+    style.set_alt_text(ax, f"Chart of disparity ratios in {place} "
+                       f"({', '.join(format_period(p) for p in periods)}), largest first: "
+                       + "; ".join(parts) + ".")
+    return ax

@@ -1,0 +1,162 @@
+"""Trends: values by group over time, and the gap itself over time."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from disparities import schema as s
+from disparities.catalog import get_indicator
+from disparities.narrative import format_period, group_noun, source_footnote
+from disparities.plots import style
+from disparities.select import rows_for
+
+__all__ = ["plot_group_trend", "plot_gap_trend"]
+
+
+def _x(df):
+    return ((df[s.PERIOD_START] + df[s.PERIOD_END]) / 2).to_numpy(float)
+
+
+def plot_group_trend(
+    table: pd.DataFrame,
+    geo_id: str,
+    indicator: str,
+    *,
+    dimension: str = "race_ethnicity",
+    groups=None,
+    title: str | None = None,
+    ax=None,
+):
+    """Lines of an indicator by group over periods, with 95% CI bands.
+
+    Suppressed periods leave a break in the line and are marked with an ``x``
+    on the axis; unreliable points are hollow.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    info = get_indicator(indicator)
+    sub = rows_for(table, geo_id=str(geo_id), indicator=indicator)
+    sub = sub[sub[s.DIMENSION].astype(str).isin([dimension, "total"])]
+    if groups is not None:
+        sub = sub[sub[s.GROUP].astype(str).isin(list(groups) + ["Total"])]
+    if sub.empty:
+        raise KeyError(f"no rows for {indicator!r} in {geo_id}")
+    ax = style.new_axes(ax)
+    n_suppressed = 0
+    for g, gdf in sub.groupby(s.GROUP, observed=True, sort=True):
+        gdf = gdf.sort_values(s.PERIOD_END)
+        x = _x(gdf)
+        v = gdf[s.VALUE].to_numpy(float)
+        c = style.group_colour(g)
+        ax.plot(x, v, color=c, linewidth=3 if g != "Total" else 2,
+                linestyle="-" if g != "Total" else "--", label=str(g))
+        ax.fill_between(x, gdf[s.CI_LOWER].to_numpy(float),
+                        gdf[s.CI_UPPER].to_numpy(float), color=c, alpha=0.15, linewidth=0)
+        unrel = gdf[s.UNRELIABLE].to_numpy(bool)
+        ax.scatter(x[~unrel], v[~unrel], color=c, s=60, zorder=3)
+        ax.scatter(x[unrel], v[unrel], color="white", edgecolor=c, s=60, zorder=3,
+                   linewidth=2)
+        sup = gdf[s.SUPPRESSED].to_numpy(bool)
+        n_suppressed += int(sup.sum())
+        if sup.any():
+            ax.scatter(x[sup], np.zeros(sup.sum()), marker="x", color=c, s=80,
+                       clip_on=False, zorder=4)
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel(info.unit, fontsize=style.FONT["label"])
+    ax.legend(fontsize=style.FONT["annotation"], frameon=False, loc="upper left",
+              bbox_to_anchor=(1.0, 1.0))
+    style.style_axes(ax)
+    place = sub[s.GEO_NAME].iloc[0] or geo_id
+    periods = sub.sort_values(s.PERIOD_END)[s.PERIOD].astype(str)
+    span = f"{format_period(periods.iloc[0])} to {format_period(periods.iloc[-1])}"
+    style.set_title(ax, title or f"{info.label} in {place} over time, by group ({span})",
+                    subtitle="Shaded bands: 95% confidence intervals; hollow dots: "
+                    "unreliable")
+    extra = ""
+    if n_suppressed:
+        extra = f"x on the axis: {n_suppressed} value(s) not shown (small numbers)."
+    if (sub[s.PERIOD_END] - sub[s.PERIOD_START]).max() > 0:
+        extra += " Multi-year periods are plotted at their middle year."
+    style.add_footnote(ax, source_footnote(sub[s.SOURCE], periods.unique(), extra=extra))
+    style.set_alt_text(ax, f"Line chart of {info.label.lower()} in {place} by group, "
+                       f"{span}. " + "; ".join(
+                           f"{g}: {format_period(gdf.sort_values(s.PERIOD_END)[s.PERIOD].iloc[-1])} "
+                           f"value {gdf.sort_values(s.PERIOD_END)[s.VALUE].iloc[-1]:.1f}"
+                           for g, gdf in sub.groupby(s.GROUP, observed=True)))
+    return ax
+
+
+def plot_gap_trend(
+    gaps: pd.DataFrame,
+    trends: pd.DataFrame,
+    geo_id: str,
+    indicator: str,
+    group: str,
+    *,
+    title: str | None = None,
+    ax=None,
+):
+    """The gap (group minus reference) over time with its CI and the trend verdict.
+
+    Parameters
+    ----------
+    gaps : pandas.DataFrame
+        Output of :func:`disparities.gaps.compute_gaps`.
+    trends : pandas.DataFrame
+        Output of :func:`disparities.trends.compute_gap_trends`.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    info = get_indicator(indicator)
+    sub = rows_for(gaps, geo_id=str(geo_id), indicator=indicator)
+    sub = sub[sub[s.GROUP].astype(str) == group].sort_values(s.PERIOD_END)
+    if sub.empty:
+        raise KeyError(f"no gaps for {group} / {indicator!r} in {geo_id}")
+    ref = sub["reference_group"].iloc[0]
+    tr = trends[(trends[s.GEO_ID].astype(str) == str(geo_id))
+                & (trends[s.INDICATOR].astype(str) == indicator)
+                & (trends[s.GROUP].astype(str) == group)]
+    verdict = tr["verdict"].iloc[0] if len(tr) else "no trend computed"
+    ax = style.new_axes(ax)
+    x = _x(sub)
+    c = style.group_colour(group)
+    orient = 1.0 if info.higher_is_worse else -1.0
+    d = sub["difference"].to_numpy(float) * orient
+    lo = sub["difference_ci_lower"].to_numpy(float) * orient
+    hi = sub["difference_ci_upper"].to_numpy(float) * orient
+    ax.fill_between(x, np.minimum(lo, hi), np.maximum(lo, hi), color=c, alpha=0.2,
+                    linewidth=0)
+    ax.plot(x, d, color=c, linewidth=3, marker="o", markersize=9)
+    ax.axhline(0, color="#333333", linewidth=1.5)
+    if len(tr) and np.isfinite(tr["slope_per_year"].iloc[0]):
+        slope = float(tr["slope_per_year"].iloc[0])
+        ok = np.isfinite(d)
+        mid = np.nanmean(x[ok])
+        level = np.nanmean(d[ok])
+        ax.plot(x[ok], level + slope * (x[ok] - mid), color="#333333", linestyle=":",
+                linewidth=2, label=f"trend: {slope:+.2f} per year ({verdict})")
+        ax.legend(fontsize=style.FONT["annotation"], frameon=False)
+    ax.set_ylabel(f"gap ({info.unit})\nabove 0: {group} worse off",
+                  fontsize=style.FONT["label"])
+    style.style_axes(ax)
+    place = sub[s.GEO_NAME].iloc[0] or geo_id
+    span = (f"{format_period(sub[s.PERIOD].astype(str).iloc[0])} to "
+            f"{format_period(sub[s.PERIOD].astype(str).iloc[-1])}")
+    who, ref_who = group_noun(group, indicator), group_noun(ref, indicator)
+    style.set_title(
+        ax,
+        title or f"{info.label} in {place}: the gap between {who} and {ref_who} is "
+        f"{verdict} ({span})",
+        subtitle="Shaded band: 95% confidence interval of the gap",
+    )
+    note = tr["note"].iloc[0] if len(tr) else ""
+    style.add_footnote(ax, source_footnote(sub[s.SOURCE], sub[s.PERIOD].unique(),
+                                           extra=note.capitalize() + "." if note else ""))
+    style.set_alt_text(ax, f"Line chart of the gap in {info.label.lower()} between "
+                       f"{group} and {ref} in {place}, {span}; trend: {verdict}.")
+    return ax
