@@ -161,8 +161,9 @@ def compute_gaps(
     -------
     pandas.DataFrame
         One row per compared group (the reference itself is left out), columns
-        :data:`GAP_COLUMNS`. ``direction`` is ``"worse"``, ``"better"`` or
-        ``"no clear difference"`` (the difference's CI includes 0).
+        :data:`GAP_COLUMNS`. ``direction`` is ``"worse"``, ``"better"``,
+        ``"no clear difference"`` (the difference's CI includes 0), ``"not
+        shown"`` (suppressed or missing) or ``"no confidence interval published"``.
 
     Examples
     --------
@@ -249,10 +250,13 @@ def compute_gaps(
         ex_a, ex_b = sign * d_lo / m * denom, sign * d_hi / m * denom
         ex_lo, ex_hi = np.minimum(ex_a, ex_b), np.maximum(ex_a, ex_b)
 
-    hidden = sup_g | sup_r | ~has_ref
+    no_value = np.isnan(y) | np.isnan(y0)
+    hidden = sup_g | sup_r | ~has_ref | no_value
     for arr in (diff, d_lo, d_hi, ratio, r_lo, r_hi, adv, adv_lo, adv_hi, excess,
                 ex_lo, ex_hi):
         arr[hidden] = np.nan
+    no_ci = ~hidden & (np.isnan(se_d) | np.isnan(d_lo))
+    direction = np.where(no_ci, "no confidence interval published", direction)
     direction = np.where(hidden, "not shown", direction)
     significant = np.where(hidden, False, significant)
     unrel = df[s.UNRELIABLE].to_numpy(bool)
@@ -261,9 +265,12 @@ def compute_gaps(
     notes = np.full(len(rows), "", dtype=object)
     notes[sup_g] = "not shown: small numbers in this group"
     notes[~sup_g & sup_r] = "not shown: small numbers in the reference group"
+    notes[~sup_g & ~sup_r & no_value] = "no value published for this comparison"
     notes[~has_ref] = "no reference value for this comparison"
     unrel_only = ~hidden & unreliable
     notes[unrel_only] = "unreliable: based on small numbers, read with care"
+    notes[no_ci & ~unreliable] = ("the source publishes no confidence interval: the size "
+                                  "of this gap cannot be tested")
 
     base = df.iloc[rows]
     geo = base[s.GEO_ID].astype(str).to_numpy()

@@ -55,20 +55,26 @@ def format_value(value: float, indicator: str) -> str:
     return f"{value:.1f} {info.unit}"
 
 
+_FPL_PHRASES = {
+    "Under 100% FPL": "below the poverty line",
+    "100-199% FPL": "at 1 to 2 times the poverty line",
+    "200-399% FPL": "at 2 to 4 times the poverty line",
+    "400% FPL and over": "at 4 or more times the poverty line",
+}
+
+
 def group_noun(group: str, indicator: str) -> str:
     """``'Black children'``, ``'Hispanic or Latino teen girls'``, ``'lowest-income children'``.
 
     Examples
     --------
-    >>> group_noun("Under 100% FPL", "child_poverty")
-    'children in families under 100% of the poverty line'
+    >>> group_noun("Under 100% FPL", "uninsured_children")
+    'children in families below the poverty line'
     """
     subject = get_indicator(indicator).subject
     g = str(group)
-    if g.endswith("FPL"):
-        band = g.replace(" FPL", "").replace("Under ", "under ")
-        band = band.replace(" and over", " or more")
-        return f"{subject} in families {band} of the poverty line"
+    if g in _FPL_PHRASES:
+        return f"{subject} in families {_FPL_PHRASES[g]}"
     if g in ("Economically disadvantaged", "Not economically disadvantaged"):
         return f"{g.lower()} {subject}"
     if g == "Total":
@@ -105,6 +111,8 @@ def gap_sentence(row: pd.Series | dict, *, place: str | None = None) -> str:
     caveat = " (small numbers: read with care)" if r.get("unreliable") else ""
     if direction == "not shown":
         return f"{who.capitalize()}{where_txt}: not shown, small numbers, {period}."
+    if direction == "no confidence interval published":
+        caveat += " (no confidence interval published)"
     if direction == "no clear difference":
         return (
             f"No clear difference between {who} and {ref}{where_txt} in "

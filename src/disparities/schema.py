@@ -7,7 +7,9 @@ constants below; groups are canonical labels from :data:`GROUP_INFO`.
 Columns
 -------
 geo_id
-    ``"US"``, a 2-digit state FIPS (``"37"``) or a 5-digit county FIPS (``"37063"``).
+    ``"US"``, a 2-digit state FIPS (``"37"``), a 5-digit county FIPS (``"37063"``)
+    a school district: state FIPS + ``D`` + the source's code (``"37D320"``), or a
+    ZIP Code Tabulation Area: ``Z`` + 5 digits (``"Z10027"``).
 geo_name, geo_level, state
     Display name, one of ``nation``/``state``/``county``, and the state's postal
     abbreviation (``"NC"``; ``"US"`` for the nation).
@@ -125,7 +127,7 @@ OBSERVATION_COLUMNS = [
 ]
 
 DIMENSIONS = ["race_ethnicity", "income", "total"]
-GEO_LEVELS = ["nation", "state", "county", "district", "place"]
+GEO_LEVELS = ["nation", "state", "county", "district", "zcta", "place"]
 TOTAL = "Total"
 
 
@@ -271,7 +273,7 @@ def empty_observations() -> pd.DataFrame:
     return _coerce_dtypes(pd.DataFrame({c: [] for c in OBSERVATION_COLUMNS}))
 
 
-_GEO_RE = re.compile(r"^(US|\d{2}|\d{5})$")
+_GEO_RE = re.compile(r"^(US|\d{2}|\d{5}|\d{2}D[0-9A-Z_-]+|Z\d{5})$")
 
 
 def _coerce_dtypes(df: pd.DataFrame) -> pd.DataFrame:
@@ -370,8 +372,8 @@ def validate_observations(
     bad = ~geo.str.fullmatch(_GEO_RE.pattern)
     if bad.any():
         _fail(
-            f"geography id {geo[bad].iloc[0]!r} is not 'US', a 2-digit state FIPS "
-            "or a 5-digit county FIPS",
+            f"geography id {geo[bad].iloc[0]!r} is not 'US', a 2-digit state FIPS, "
+            "a 5-digit county FIPS or a district id (state FIPS + 'D' + code)",
             df,
             bad,
             GEO_ID,
@@ -380,13 +382,17 @@ def validate_observations(
     df[GEO_ID] = geo
     level = df[GEO_LEVEL].astype("object")
     inferred = np.select(
-        [geo.eq("US"), geo.str.len().eq(2)], ["nation", "state"], default="county"
+        [geo.eq("US"), geo.str.len().eq(2), geo.str.contains("D", regex=False),
+         geo.str.startswith("Z")],
+        ["nation", "state", "district", "zcta"],
+        default="county",
     )
     df[GEO_LEVEL] = level.where(level.notna() & level.isin(GEO_LEVELS), inferred)
     if df[STATE].isna().any():
         from disparities.geography import state_abbreviation_for_fips
 
-        st = geo.map(lambda g: "US" if g == "US" else state_abbreviation_for_fips(g[:2]))
+        st = geo.map(lambda g: "US" if g == "US" else (
+            "" if g.startswith("Z") else state_abbreviation_for_fips(g[:2])))
         df[STATE] = df[STATE].astype("object").where(df[STATE].notna(), st)
 
     cat = indicator_catalog() if catalog is None else catalog

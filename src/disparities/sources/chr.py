@@ -1,0 +1,226 @@
+"""County Health Rankings & Roadmaps: the state data workbook (.xlsx).
+
+Sheets "Ranked Measure Data" and "Additional Measure Data" have two header
+rows: row 1 names the measure group on the group's first column only (filled
+forward here), row 2 the column label. Labels repeat across groups ("95% CI -
+Low", "Z-Score"), so columns are keyed by group and label. Race-stratified
+columns end in ``(AIAN)``, ``(Asian)``, ``(Black)``, ``(Hispanic)``, ``(White)``
+(lowercase ``(white)`` in 2022), each followed by its 95% CI columns. White,
+Black, Asian and AIAN are non-Hispanic. An empty cell means the value was not
+reported (too few events, or unavailable); the group's ``Unreliable`` column
+holds ``x`` for a flagged county value. Years come from the "Sources & Years"
+sheets.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from disparities import schema as s
+from disparities.schema import DataValidationError
+from disparities.sources.common import finish_table
+from disparities.sources.load_report import LoadReport
+
+__all__ = ["load_chr_workbook", "CHR_MEASURES", "looks_like_chr"]
+
+#: (sheet, measure group, indicator, name in the Sources & Years sheet)
+CHR_MEASURES = [
+    ("Ranked Measure Data", "low birthweight", "low_birthweight", "low birthweight"),
+    ("Ranked Measure Data", "teen births", "teen_births", "teen births"),
+    ("Ranked Measure Data", "children in poverty", "child_poverty", "children in poverty"),
+    ("Additional Measure Data", "child mortality", "child_mortality", "child mortality"),
+    ("Additional Measure Data", "infant mortality", "infant_mortality", "infant mortality"),
+    ("Additional Measure Data", "reading scores", "reading_grade_performance",
+     "reading scores"),
+    ("Additional Measure Data", "math scores", "math_grade_performance", "math scores"),
+    ("Additional Measure Data", "median household income", "median_household_income",
+     "median household income"),
+]
+_RACE = {"aian": "American Indian or Alaska Native", "asian": "Asian", "black": "Black",
+         "hispanic": "Hispanic or Latino", "white": "White"}
+_RACE_RE = re.compile(r"^(?P<label>.+?) \((?P<race>aian|asian|black|hispanic|white)\)"
+                      r"(?P<rest>.*)$", re.I)
+REQUIRED_SHEETS = ["Ranked Measure Data", "Additional Measure Data"]
+
+
+def looks_like_chr(sheet_names) -> bool:
+    """True when a workbook has the CHR data sheets."""
+    return "Ranked Measure Data" in set(sheet_names)
+
+
+def _read_sheet(path, sheet):
+    raw = pd.read_excel(path, sheet_name=sheet, header=None, dtype=object)
+    groups = raw.iloc[0].ffill().fillna("").astype(str).str.strip().str.lower()
+    labels = raw.iloc[1].fillna("").astype(str).str.strip()
+    body = raw.iloc[2:].copy()
+    body.index = np.arange(3, len(raw) + 1)  # Excel row numbers
+    return body, list(zip(groups, labels, strict=True))
+
+
+def _years(path, sheet_names) -> dict:
+    years = {}
+    for sheet in sheet_names:
+        if "sources" not in sheet.lower():
+            continue
+        y = pd.read_excel(path, sheet_name=sheet, header=0, dtype=object)
+        if "Measure" not in y.columns:
+            continue
+        col = [c for c in y.columns if str(c).lower().startswith("year")]
+        if not col:
+            continue
+        for m, yr in zip(y["Measure"], y[col[0]], strict=True):
+            if isinstance(m, str) and isinstance(yr, str | int | float):
+                name = re.sub(r"[*+]", "", m).strip().lower()
+                years.setdefault(name, str(yr).strip())
+    return years
+
+
+def load_chr_workbook(path, *, year: int | None = None, strict: bool = False):
+    """Load every child-relevant, race-stratified measure of a CHR state workbook.
+
+    Parameters
+    ----------
+    path : str or Path
+        The state's ``.xlsx`` data file as downloaded from CHR&R.
+    year : int, optional
+        Release year, for the source label (read from the file name if absent).
+    strict : bool
+        Raise on the first bad row.
+
+    Returns
+    -------
+    tuple
+        ``(table, LoadReport)``; CIs are CHR's own; the ``Unreliable`` marker
+        becomes the ``unreliable`` flag; blank cells are kept as suppressed rows.
+    """
+    path = str(path)
+    report = LoadReport(path, "county_health_rankings", strict=strict)
+    try:
+        book = pd.ExcelFile(path)
+    except (ValueError, OSError) as exc:
+        raise DataValidationError(f"cannot open as an Excel workbook: {exc}",
+                                  file=path) from exc
+    missing = [sh for sh in REQUIRED_SHEETS if sh not in book.sheet_names]
+    if missing:
+        raise DataValidationError(
+            f"missing sheet(s) {missing}; found {book.sheet_names}. Is this a County "
+            "Health Rankings state data file?", file=path)
+    if year is None:
+        m = re.search(r"(20\d\d)", path.rsplit("/", 1)[-1])
+        year = int(m.group(1)) if m else None
+    source = f"County Health Rankings {year or ''}".strip()
+    years = _years(path, book.sheet_names)
+    records, read_rows, bad_rows = [], set(), set()
+    for sheet in REQUIRED_SHEETS:
+        body, cols = _read_sheet(path, sheet)
+        col_index = {(g, lab.lower()): i for i, (g, lab) in enumerate(cols)}
+        try:
+            fips_col = [i for i, (_, lab) in enumerate(cols) if lab == "FIPS"][0]
+            county_col = [i for i, (_, lab) in enumerate(cols) if lab == "County"][0]
+        except IndexError:
+            raise DataValidationError("no FIPS or County column in the second header row",
+                                      file=path, row=2) from None
+        fips = body.iloc[:, fips_col].astype(str).str.strip().str.replace(
+            r"\.0$", "", regex=True).str.zfill(5)
+        ok = fips.str.fullmatch(r"\d{5}")
+        for r in body.index[~ok.to_numpy()]:
+            if r not in bad_rows and body.loc[r].notna().any():
+                bad_rows.add(r)
+                report.reject(int(r), "FIPS",
+                              f"not a 5-digit FIPS code: {body.loc[r].iloc[fips_col]!r}")
+        read_rows.update(body.index[body.notna().any(axis=1).to_numpy()])
+        body = body[ok.to_numpy()]
+        fips = fips[ok]
+        geo_id = np.where(fips.str.endswith("000"), fips.str[:2], fips)
+        names = body.iloc[:, county_col].fillna("").astype(str)
+        state_name = body.iloc[:, 1].fillna("").astype(str)
+        geo_name = np.where(names == "", state_name, names + " County")
+        for sh, group, indicator, ymeasure in CHR_MEASURES:
+            if sh != sheet:
+                continue
+            idx = [i for i, (g, _) in enumerate(cols) if g == group]
+            if not idx:
+                report.notes.append(f"measure group {group!r} is not in this workbook.")
+                continue
+            period = years.get(ymeasure)
+            if period is None:
+                report.warn(f"no years for {group!r} in the Sources & Years sheets",
+                            column=group)
+                continue
+            period = period.split("&")[0].strip()
+            labels = [(i, cols[i][1]) for i in idx]
+            unreliable_i = col_index.get((group, "unreliable"))
+            count_i = next((i for i, lab in labels if lab.startswith("#")), None)
+            value_cols = [(i, lab) for i, lab in labels
+                          if not lab.startswith("#") and lab.lower() not in
+                          {"unreliable", "z-score", "95% ci - low", "95% ci - high"}
+                          and "95% ci" not in lab.lower()
+                          and not lab.lower().endswith("unreliable")]
+            for i, lab in value_cols:
+                m = _RACE_RE.match(lab)
+                if m and m.group("rest").strip():
+                    continue
+                if m:
+                    group_label, dim = _RACE[m.group("race").lower()], "race_ethnicity"
+                    lo_i = col_index.get((group, f"{lab.lower()} 95% ci - low"))
+                    hi_i = col_index.get((group, f"{lab.lower()} 95% ci - high"))
+                    unrel = None
+                    num = None
+                else:
+                    if (i, lab) != value_cols[0]:
+                        continue  # only the first unstratified column is the measure
+                    group_label, dim = "Total", "total"
+                    pos = [j for j, _ in labels]
+                    nxt = pos[pos.index(i) + 1: pos.index(i) + 3]
+                    ci = [j for j in nxt if "95% ci" in cols[j][1].lower()]
+                    lo_i, hi_i = (ci + [None, None])[:2]
+                    unrel = unreliable_i
+                    num = count_i
+                vals = pd.to_numeric(body.iloc[:, i], errors="coerce")
+                text = body.iloc[:, i]
+                bad = vals.isna() & text.notna() & (text.astype(str).str.strip() != "")
+                for r in body.index[bad.to_numpy()]:
+                    report.warn(f"not a number: {text.loc[r]!r}", row=int(r), column=lab)
+                lo = pd.to_numeric(body.iloc[:, lo_i], errors="coerce") if lo_i else np.nan
+                hi = pd.to_numeric(body.iloc[:, hi_i], errors="coerce") if hi_i else np.nan
+                frame = pd.DataFrame({
+                    s.GEO_ID: geo_id, s.GEO_NAME: geo_name, s.INDICATOR: indicator,
+                    s.PERIOD: period, s.DIMENSION: dim, s.GROUP: group_label,
+                    s.VALUE: vals.to_numpy(float), s.CI_LOWER: lo, s.CI_UPPER: hi,
+                    s.NUMERATOR: (pd.to_numeric(body.iloc[:, num], errors="coerce")
+                                  if num is not None else np.nan),
+                    s.UNRELIABLE: (body.iloc[:, unrel].astype(str).str.strip().str.lower()
+                                   .eq("x").to_numpy() if unrel is not None else False),
+                    s.SOURCE_LABEL: f"{sheet}: {lab}", "row": body.index,
+                })
+                records.append(frame)
+    if not records:
+        raise DataValidationError("no child-relevant measures found", file=path)
+    t = pd.concat(records, ignore_index=True)
+    from disparities.catalog import get_indicator
+
+    pct = t[s.INDICATOR].map(lambda i: get_indicator(i).multiplier == 100)
+    for ind in t.loc[pct, s.INDICATOR].unique():
+        m = t[s.INDICATOR] == ind
+        if t.loc[m, s.VALUE].max() <= 1.0:  # stored as a proportion
+            t.loc[m, [s.VALUE, s.CI_LOWER, s.CI_UPPER]] *= 100
+    blank = t[s.VALUE].isna()
+    t[s.SUPPRESSED] = blank
+    t[s.NOTE] = np.where(blank, "not reported by the source (blank cell: too few events "
+                         "or not available)", "")
+    t.loc[t[s.UNRELIABLE] & ~blank, s.NOTE] = "flagged unreliable by the source"
+    pov_race = (t[s.INDICATOR] == "child_poverty") & (t[s.DIMENSION] == "race_ethnicity")
+    t.loc[pov_race & ~blank, s.NOTE] = "by race: ACS 5-year estimate (per CHR)"
+    t[s.SOURCE] = source
+    report.suppressed("(blank)", int(blank.sum()))
+    report.notes.append(f"{len(t)} observations from {len(read_rows) - len(bad_rows)} "
+                        "county and state rows.")
+    report.rows_read = len(read_rows)
+    report.rows_kept = len(read_rows) - len(bad_rows)
+    t.index = t.pop("row").to_numpy()
+    table = finish_table(t.reset_index(drop=True), report)
+    report.check_balance()
+    return table, report

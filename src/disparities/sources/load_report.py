@@ -1,0 +1,122 @@
+"""What a load did: rows read, kept, suppressed and rejected, and why."""
+
+from __future__ import annotations
+
+import warnings
+from collections import Counter
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from disparities.schema import DataValidationError
+
+__all__ = ["LoadReport", "DataWarning"]
+
+
+class DataWarning(UserWarning):
+    """A problem in a data file that did not stop the load."""
+
+
+@dataclass
+class LoadReport:
+    """The account of one load: nothing is dropped without being counted here.
+
+    Attributes
+    ----------
+    file : str
+        The file read.
+    source : str
+        The detected or given format.
+    rows_read : int
+        Data rows in the file (header rows not counted).
+    rows_kept : int
+        Rows that became observations (suppressed ones included).
+    rows_suppressed : int
+        Kept rows whose value the source hid; ``suppression_markers`` counts them
+        by the marker the source used (``"S"``, ``"*"``, ``"<10"``...).
+    rows_rejected : int
+        Rows that could not be used; ``rejected`` lists each with its reason.
+    warnings : list of str
+    """
+
+    file: str
+    source: str
+    rows_read: int = 0
+    rows_kept: int = 0
+    rows_suppressed: int = 0
+    rows_rejected: int = 0
+    suppression_markers: Counter = field(default_factory=Counter)
+    rejected: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+    strict: bool = False
+
+    def reject(self, row, column, reason: str, count: int = 1) -> None:
+        """Record a rejected row; raise instead when ``strict``."""
+        if self.strict:
+            raise DataValidationError(reason, file=self.file, row=row, column=column)
+        self.rows_rejected += count
+        self.rejected.append({"row": row, "column": column, "reason": reason,
+                              "rows": count})
+
+    def warn(self, message: str, *, row=None, column=None) -> None:
+        """Record (and emit) a warning; raise instead when ``strict``."""
+        if self.strict:
+            raise DataValidationError(message, file=self.file, row=row, column=column)
+        where = ""
+        if row is not None:
+            where += f" row {row}"
+        if column is not None:
+            where += f" column {column!r}"
+        text = f"{self.file}{where}: {message}"
+        self.warnings.append(text)
+        warnings.warn(text, DataWarning, stacklevel=3)
+
+    def suppressed(self, marker: str, count: int = 1) -> None:
+        """Count rows the source suppressed, by marker."""
+        self.rows_suppressed += count
+        self.suppression_markers[str(marker)] += count
+
+    def rejected_frame(self) -> pd.DataFrame:
+        """The rejected rows as a table."""
+        return pd.DataFrame(self.rejected, columns=["row", "column", "reason", "rows"])
+
+    def check_balance(self) -> None:
+        """Every row read is kept or rejected (a row may become several observations,
+        so kept counts source rows, not observations)."""
+        if self.rows_kept + self.rows_rejected != self.rows_read:
+            raise AssertionError(
+                f"{self.file}: {self.rows_read} rows read but {self.rows_kept} kept + "
+                f"{self.rows_rejected} rejected"
+            )
+
+    def summary(self) -> str:
+        """One paragraph a person can read.
+
+        Examples
+        --------
+        >>> r = LoadReport("x.csv", "kids_count", rows_read=10, rows_kept=9)
+        >>> r.suppressed("S", 2); r.reject(7, "Data", "not a number: 'abc'")
+        >>> print(r.summary())
+        x.csv (kids_count): read 10 rows; kept 9 (2 suppressed by the source: 'S' 2); rejected 1 (row 7, column 'Data': not a number: 'abc').
+        """
+        text = (f"{self.file} ({self.source}): read {self.rows_read} rows; "
+                f"kept {self.rows_kept}")
+        if self.rows_suppressed:
+            marks = ", ".join(f"'{k}' {v}" for k, v in self.suppression_markers.items())
+            text += f" ({self.rows_suppressed} suppressed by the source: {marks})"
+        text += f"; rejected {self.rows_rejected}"
+        if self.rejected:
+            shown = "; ".join(
+                f"row {r['row']}, column {r['column']!r}: {r['reason']}"
+                + (f" (x{r['rows']})" if r["rows"] > 1 else "")
+                for r in self.rejected[:5]
+            )
+            more = f"; and {len(self.rejected) - 5} more" if len(self.rejected) > 5 else ""
+            text += f" ({shown}{more})"
+        text += "."
+        if self.warnings:
+            text += f" {len(self.warnings)} warning(s): " + " | ".join(self.warnings[:3])
+        for n in self.notes:
+            text += f" {n}"
+        return text
