@@ -163,6 +163,8 @@ def main(argv=None) -> int:
     except (UnknownPlaceError, DataValidationError, FileNotFoundError) as exc:
         print(f"disparities: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into `head`
+        return 0
     except OSError as exc:
         print(f"disparities: error: {exc}", file=sys.stderr)
         return 2

@@ -373,6 +373,6 @@ def load_demo() -> pd.DataFrame:
             na_values=[""],
         )
         for c in (s.NOTE, s.SOURCE_LABEL, s.GEO_NAME):
-            raw[c] = raw[c].fillna("")
+            raw[c] = raw[c].astype(object).where(raw[c].notna(), "")
         return s.validate_observations(raw, file=str(paths.DEMO_PROCESSED_FILE))
     return generate_demo_observations().drop(columns="rse")

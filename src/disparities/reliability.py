@@ -249,7 +249,9 @@ def suppress_small_counts(
     x = df[s.NUMERATOR].to_numpy(float)
     counted = indicator_properties(df)["measure_type"].isin(measure_types).to_numpy()
     small = ~np.isnan(x) & (x < threshold) & ~df[s.SUPPRESSED].to_numpy(bool) & counted
-    reason = np.where(small, f"suppressed: fewer than {threshold:g} events", "")
+    reason = np.where(small, f"suppressed: fewer than {threshold:g} events", "").astype(
+        object
+    )
     if complementary and small.any():
         keys = [s.GEO_ID, s.INDICATOR, s.PERIOD]
         work = df[keys + [s.DIMENSION, s.GROUP]].astype(str)

@@ -1,0 +1,113 @@
+"""Summary measures checked against hand-worked values (derivations inline)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from disparities.reliability import prepare_observations
+from disparities.summary_measures import (
+    compute_summary_measures,
+    slope_index_of_inequality,
+)
+
+
+def three_groups(total=True):
+    # low birthweight: 10/100, 20/100, 60/200 -> 10%, 20%, 30%; shares .25 .25 .5
+    rows = [{"geo_id": "37001", "indicator": "low_birthweight", "period": "2020",
+             "dimension": "race_ethnicity", "group": g, "numerator": x, "denominator": n}
+            for g, x, n in [("Black", 10, 100), ("Hispanic or Latino", 20, 100),
+                            ("White", 60, 200)]]
+    if total:
+        rows.append({"geo_id": "37001", "indicator": "low_birthweight", "period": "2020",
+                     "dimension": "total", "group": "Total", "numerator": 90,
+                     "denominator": 400})
+    return prepare_observations(pd.DataFrame(rows), suppress_below=None)
+
+
+def measures(t, **kw):
+    return compute_summary_measures(t, **kw).set_index("measure")["estimate"]
+
+
+def test_unordered_measures_hand_worked():
+    m = measures(three_groups())
+    mu = 22.5  # .25*10 + .25*20 + .5*30
+    assert m["range_difference"] == pytest.approx(20)
+    assert m["range_ratio"] == pytest.approx(3)
+    # best (lowest) group 10%: mean |gap| of the other two = 15 -> 150% of 10
+    assert m["index_of_disparity"] == pytest.approx(150)
+    assert m["between_group_variance"] == pytest.approx(
+        0.25 * 12.5**2 + 0.25 * 2.5**2 + 0.5 * 7.5**2)  # 68.75
+    assert m["between_group_variance_unweighted"] == pytest.approx(200 / 3)
+    r = np.array([10, 20, 30]) / mu
+    w = np.array([0.25, 0.25, 0.5])
+    assert m["theil_index"] == pytest.approx(np.sum(w * r * np.log(r)))  # 0.07551
+    assert m["theil_index"] == pytest.approx(0.075511, abs=1e-6)
+    assert m["mean_log_deviation"] == pytest.approx(0.088337, abs=1e-6)
+    # PAR: Total 22.5% minus best 10% = 12.5 points; PAF = 55.6%
+    assert m["population_attributable_risk"] == pytest.approx(12.5)
+    assert m["population_attributable_fraction"] == pytest.approx(100 * 12.5 / 22.5)
+    assert "slope_index_of_inequality" not in m.index  # unordered groups
+
+
+def test_two_groups_get_only_two_group_measures():
+    t = three_groups()
+    t = t[t["group"].astype(str) != "Hispanic or Latino"]
+    got = set(measures(t).index)
+    assert got == {"difference", "ratio", "population_attributable_risk",
+                   "population_attributable_fraction"}
+
+
+def income(values, pops, ind="uninsured_children"):
+    groups = ["Under 100% FPL", "100-199% FPL", "200-399% FPL", "400% FPL and over"]
+    rows = [{"geo_id": "37001", "indicator": ind, "period": "2016-2020",
+             "dimension": "income", "group": g, "value": v, "denominator": p, "moe": 1.0}
+            for g, v, p in zip(groups, values, pops, strict=False)]
+    return prepare_observations(pd.DataFrame(rows), suppress_below=None)
+
+
+def test_slope_index_and_concentration_hand_worked():
+    t = income([30, 20, 10], [100, 100, 100])
+    m = measures(t)
+    # ridits 1/6, 1/2, 5/6: the fitted line falls 30 points from bottom to top;
+    # intercept at x=0 is 35, at x=1 is 5 -> RII 5/35
+    assert m["slope_index_of_inequality"] == pytest.approx(-30)
+    assert m["relative_index_of_inequality"] == pytest.approx(5 / 35)
+    # C = 2/mu * sum(p y R) - 1 = 0.1 * (5 + 10 + 8.333)/3 - 1 = -0.2222
+    assert m["concentration_index"] == pytest.approx(-2 / 9)
+    # extremes: lowest income minus highest
+    assert m["difference"] == pytest.approx(20)
+
+
+def test_closed_form_sii_equals_statsmodels_wls():
+    vals, pops = [12.0, 9.5, 6.1, 2.2], [220, 260, 300, 180]
+    sm = slope_index_of_inequality(vals, pops)
+    m = measures(income(vals, pops))
+    assert m["slope_index_of_inequality"] == pytest.approx(sm["sii"], rel=1e-10)
+    assert m["relative_index_of_inequality"] == pytest.approx(sm["rii"], rel=1e-10)
+    logistic = slope_index_of_inequality(vals, pops, method="logistic")
+    assert logistic["sii"] < 0 and abs(logistic["sii"] - sm["sii"]) < 3
+
+
+def test_delta_intervals_agree_with_simulation(demo):
+    t = demo[(demo.geo_id.astype(str) == "37063")
+             & (demo.indicator.astype(str).isin(["child_poverty", "uninsured_children"]))
+             & (demo.period.astype(str) == "2018-2022")]
+    d = compute_summary_measures(t).set_index(["indicator", "dimension", "measure"])
+    s = compute_summary_measures(t, ci_method="simulation", n_simulations=2000,
+                                 seed=1).set_index(["indicator", "dimension", "measure"])
+    for key in [("child_poverty", "race_ethnicity", "between_group_variance"),
+                ("child_poverty", "race_ethnicity", "theil_index"),
+                ("uninsured_children", "income", "slope_index_of_inequality"),
+                ("uninsured_children", "income", "concentration_index")]:
+        wd = d.loc[key, "ci_upper"] - d.loc[key, "ci_lower"]
+        ws = s.loc[key, "ci_upper"] - s.loc[key, "ci_lower"]
+        assert wd == pytest.approx(ws, rel=0.25), key
+
+
+def test_suppressed_groups_left_out_and_counted():
+    t = three_groups()
+    t.loc[t["group"].astype(str) == "Black", ["value", "numerator"]] = np.nan
+    t.loc[t["group"].astype(str) == "Black", "suppressed"] = True
+    m = compute_summary_measures(t)
+    assert (m["groups_left_out"] == 1).all()
+    assert m["note"].str.contains("left out").all()
