@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from functools import lru_cache
 
 import numpy as np
@@ -110,8 +111,12 @@ def normalise_place_name(name: str) -> str:
     'durham'
     >>> normalise_place_name("St. Louis city")
     'saint louis city'
+    >>> normalise_place_name("Do\u00f1a Ana County")
+    'dona ana'
     """
-    s = re.sub(r"\s+", " ", str(name).strip().lower())
+    s = unicodedata.normalize("NFKD", str(name))
+    s = "".join(ch for ch in s if not unicodedata.combining(ch))
+    s = re.sub(r"\s+", " ", s.strip().lower())
     s = s.replace("st. ", "saint ").replace("ste. ", "sainte ")
     s = _SUFFIX.sub("", s)
     return s

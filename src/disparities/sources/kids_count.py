@@ -147,7 +147,7 @@ def load_kids_count(path, *, indicator: str | None = None, state: str | None = N
     v_missing = merged["kind"].eq("missing") | merged["kind"].isna()
     for marker, cnt in merged.loc[v_sup, "marker"].value_counts().items():
         report.suppressed(marker, int(cnt))
-    for marker, cnt in merged.loc[n_sup & ~v_sup, "marker_n"].value_counts().items():
+    for marker, cnt in merged.loc[n_sup, "marker_n"].value_counts().items():
         report.suppressed(marker, int(cnt))
     notes = np.where(v_sup, "suppressed by the source (" + merged["marker"].astype(str)
                      + ")", np.where(merged["kind"].eq("missing"),

@@ -97,8 +97,15 @@ def read_csv_strings(path, *, expected_columns=None) -> tuple[pd.DataFrame, dict
         delim = dialect.delimiter
     except csv.Error:
         delim = ","
-    df = pd.read_csv(io.StringIO(text), sep=delim, dtype=str, keep_default_na=False,
-                     skipinitialspace=False, engine="python")
+    try:
+        df = pd.read_csv(io.StringIO(text), sep=delim, dtype=str, keep_default_na=False,
+                         skipinitialspace=False, engine="python")
+    except pd.errors.ParserError as exc:
+        import re as _re
+
+        m = _re.search(r"line (\d+)", str(exc))
+        raise DataValidationError(f"the rows do not line up with the header: {exc}",
+                                  file=path, row=int(m.group(1)) if m else None) from exc
     if len(df.columns) == 1 and expected_columns:
         raise DataValidationError(
             f"found one column {df.columns[0]!r}: the delimiter is not one of , ; tab |"

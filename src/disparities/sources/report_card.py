@@ -121,7 +121,7 @@ def load_report_card(path, *, state: str = "NC", cgr_type: str = "STD",
     keep &= ~badnum
     w = raw[keep].copy()
     g = groups.loc[w.index]
-    mask = w["masking"].str.strip()
+    mask = w["masking"].str.strip().str.replace(r"\.0$", "", regex=True)
     lo_pct = np.where(mask.eq("1"), 95.0, np.where(mask.eq("2"), 0.0, pct[w.index]))
     hi_pct = np.where(mask.eq("1"), 100.0, np.where(mask.eq("2"), 5.0, pct[w.index]))
     mid_pct = (lo_pct + hi_pct) / 2

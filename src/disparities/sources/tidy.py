@@ -37,7 +37,7 @@ def looks_like_tidy(columns) -> bool:
 
 def load_tidy(path, *, mapping: dict | None = None, indicator: str | None = None,
               state: str | None = None, sheet=0, source_name: str | None = None,
-              strict: bool = False):
+              group_overrides: dict | None = None, strict: bool = False):
     """Load a tidy CSV or Excel sheet into the observation table.
 
     Parameters
@@ -53,6 +53,9 @@ def load_tidy(path, *, mapping: dict | None = None, indicator: str | None = None
         Excel sheet.
     source_name : str, optional
         The ``source`` label (default: the file name).
+    group_overrides : dict, optional
+        Source-specific group labels, e.g. ``{"white": ("race_ethnicity",
+        "White alone (incl. Hispanic)")}`` for a file built from ACS B17001A.
 
     Returns
     -------
@@ -77,7 +80,11 @@ def load_tidy(path, *, mapping: dict | None = None, indicator: str | None = None
         raise DataValidationError(
             f"mapped column(s) {absent} not in the file; found {list(raw.columns)}",
             file=path, row=1, column=absent[0])
-    df = raw.rename(columns={v: k for k, v in mapping.items()})
+    clash = [k for k, v in mapping.items() if k in raw.columns and k != v]
+    if clash:
+        report.notes.append(f"column(s) {clash} in the file were replaced by the "
+                            "mapped columns.")
+    df = raw.drop(columns=clash).rename(columns={v: k for k, v in mapping.items()})
     if indicator is not None:
         df[s.INDICATOR] = indicator
     need = [s.INDICATOR, s.PERIOD, s.GROUP]
@@ -103,7 +110,8 @@ def load_tidy(path, *, mapping: dict | None = None, indicator: str | None = None
     out[s.GEO_NAME] = df.get(s.GEO_NAME, "")
     out[s.INDICATOR] = df[s.INDICATOR].astype(str).str.strip()
     out[s.PERIOD] = df[s.PERIOD].astype(str).str.strip()
-    groups = harmonize_groups(df[s.GROUP], report, column=s.GROUP)
+    groups = harmonize_groups(df[s.GROUP], report, column=s.GROUP,
+                              overrides=group_overrides)
     out[s.DIMENSION] = groups["dimension"]
     out[s.GROUP] = groups["group"]
     out[s.SOURCE_LABEL] = groups["source_label"]
