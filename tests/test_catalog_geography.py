@@ -1,6 +1,11 @@
 import pytest
 
-from disparities.catalog import Indicator, get_indicator, indicator_catalog, register_indicator
+from disparities.catalog import (
+    Indicator,
+    get_indicator,
+    indicator_catalog,
+    register_indicator,
+)
 from disparities.geography import (
     UnknownPlaceError,
     county_geometries,
@@ -15,8 +20,9 @@ def test_catalog_ids_unique_and_complete():
     cat = indicator_catalog()
     assert cat["indicator"].is_unique
     assert set(cat["measure_type"]) <= {"proportion", "rate", "survey", "score"}
-    assert not bool(cat.set_index("indicator").loc["third_grade_reading",
-                                                   "higher_is_worse"])
+    assert not bool(
+        cat.set_index("indicator").loc["third_grade_reading", "higher_is_worse"]
+    )
 
 
 def test_unknown_indicator_lists_known_ones():
@@ -26,8 +32,11 @@ def test_unknown_indicator_lists_known_ones():
 
 def test_register_indicator_validates_type():
     with pytest.raises(ValueError):
-        register_indicator(Indicator("x", "X", "%", 100, "weird", True, "p", "children",
-                                     "to x", "t", "s"))
+        register_indicator(
+            Indicator(
+                "x", "X", "%", 100, "weird", True, "p", "children", "to x", "t", "s"
+            )
+        )
 
 
 def test_every_state_has_counties():
@@ -50,8 +59,10 @@ def test_names_match_any_case_and_suffix_per_state():
     got = match_county_names(["  WAKE ", "Mecklenburg County", "wake county"], "NC")
     assert got.tolist() == ["37183", "37119", "37183"]
     # same name, other state
-    assert match_county_names(["Durham"], "NC").iloc[0] != match_county_names(
-        ["Jefferson"], "KY").iloc[0]
+    assert (
+        match_county_names(["Durham"], "NC").iloc[0]
+        != match_county_names(["Jefferson"], "KY").iloc[0]
+    )
     assert match_county_names(["Jefferson"], "KY").iloc[0] == "21111"
 
 

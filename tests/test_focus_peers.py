@@ -12,19 +12,43 @@ def test_tiny_denominator_never_tops_the_list():
         big = 1 if geo == "37001" else 50
         rows += [
             # teen births: 3 of 20 vs 1 of 80 -> ratio 12, but 3 events
-            {"geo_id": geo, "indicator": "teen_births", "period": "2021",
-             "dimension": "race_ethnicity", "group": "Asian", "numerator": 3 * big,
-             "denominator": 20 * big},
-            {"geo_id": geo, "indicator": "teen_births", "period": "2021",
-             "dimension": "race_ethnicity", "group": "White", "numerator": 1 * big,
-             "denominator": 80 * big},
+            {
+                "geo_id": geo,
+                "indicator": "teen_births",
+                "period": "2021",
+                "dimension": "race_ethnicity",
+                "group": "Asian",
+                "numerator": 3 * big,
+                "denominator": 20 * big,
+            },
+            {
+                "geo_id": geo,
+                "indicator": "teen_births",
+                "period": "2021",
+                "dimension": "race_ethnicity",
+                "group": "White",
+                "numerator": 1 * big,
+                "denominator": 80 * big,
+            },
             # low birthweight: 2,000 of 10,000 vs 1,000 of 10,000 -> ratio 2, solid
-            {"geo_id": geo, "indicator": "low_birthweight", "period": "2021",
-             "dimension": "race_ethnicity", "group": "Black", "numerator": 2000 * big,
-             "denominator": 10000 * big},
-            {"geo_id": geo, "indicator": "low_birthweight", "period": "2021",
-             "dimension": "race_ethnicity", "group": "White", "numerator": 1000 * big,
-             "denominator": 10000 * big},
+            {
+                "geo_id": geo,
+                "indicator": "low_birthweight",
+                "period": "2021",
+                "dimension": "race_ethnicity",
+                "group": "Black",
+                "numerator": 2000 * big,
+                "denominator": 10000 * big,
+            },
+            {
+                "geo_id": geo,
+                "indicator": "low_birthweight",
+                "period": "2021",
+                "dimension": "race_ethnicity",
+                "group": "White",
+                "numerator": 1000 * big,
+                "denominator": 10000 * big,
+            },
         ]
     t = prepare_observations(pd.DataFrame(rows), suppress_below=None)
     c = rank_focus_candidates(t, "37001")
@@ -33,12 +57,19 @@ def test_tiny_denominator_never_tops_the_list():
     assert tiny["adverse_ratio"] > 10  # the point estimate is huge...
     assert tiny["unreliable"] and tiny["needs_pooling"]  # ...and flagged
     assert "pool 3 or more years" in tiny["explanation"]
-    for col in ("size_component", "children_affected_component", "trend_component",
-                "versus_state_component", "reliability_factor", "score"):
+    for col in (
+        "size_component",
+        "children_affected_component",
+        "trend_component",
+        "versus_state_component",
+        "reliability_factor",
+        "score",
+    ):
         assert col in c.columns
     # weights change the order only through the shown components
-    only_state = rank_focus_candidates(t, "37001", weights={"size": 0,
-                                                             "children_affected": 0})
+    only_state = rank_focus_candidates(
+        t, "37001", weights={"size": 0, "children_affected": 0}
+    )
     assert only_state["score"].abs().max() <= 0.15 + 1e-9
     with pytest.raises(ValueError, match="unknown weight"):
         rank_focus_candidates(t, "37001", weights={"fun": 1})

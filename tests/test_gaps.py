@@ -10,10 +10,25 @@ def obs(rows, **kw):
     return prepare_observations(pd.DataFrame(rows), suppress_below=kw.get("sup"))
 
 
-def r(group, x, n, *, ind="infant_mortality", dim="race_ethnicity", geo="37063",
-      period="2019"):
-    return {"geo_id": geo, "indicator": ind, "period": period, "dimension": dim,
-            "group": group, "numerator": x, "denominator": n}
+def r(
+    group,
+    x,
+    n,
+    *,
+    ind="infant_mortality",
+    dim="race_ethnicity",
+    geo="37063",
+    period="2019",
+):
+    return {
+        "geo_id": geo,
+        "indicator": ind,
+        "period": period,
+        "dimension": dim,
+        "group": group,
+        "numerator": x,
+        "denominator": n,
+    }
 
 
 def test_rate_ratio_and_difference_hand_worked():
@@ -40,13 +55,20 @@ def test_published_chr_ratio_nc_infant_mortality(shared):
 
     t, _ = load_chr_workbook(shared("chr2021_nc_county_health_rankings_v1.xlsx"))
     g = compute_gaps(t)
-    nc = g[(g.geo_id == "37") & (g.indicator == "infant_mortality") & (g.group == "Black")]
+    nc = g[
+        (g.geo_id == "37") & (g.indicator == "infant_mortality") & (g.group == "Black")
+    ]
     assert nc["ratio"].item() == pytest.approx(2.21, abs=0.005)
-    wake = g[(g.geo_id == "37183") & (g.indicator == "infant_mortality")
-             & (g.group == "Black")]
+    wake = g[
+        (g.geo_id == "37183")
+        & (g.indicator == "infant_mortality")
+        & (g.group == "Black")
+    ]
     assert wake["ratio"].item() == pytest.approx(3.56, abs=0.005)
     assert wake["direction"].item() == "worse"
-    durham = g[(g.geo_id == "37063") & (g.indicator == "child_poverty") & (g.group == "Black")]
+    durham = g[
+        (g.geo_id == "37063") & (g.indicator == "child_poverty") & (g.group == "Black")
+    ]
     assert durham["ratio"].item() == pytest.approx(4.63, abs=0.005)
     # CHR gives no CI for poverty by race: said so, not "no clear difference"
     assert durham["direction"].item() == "no confidence interval published"
@@ -54,8 +76,14 @@ def test_published_chr_ratio_nc_infant_mortality(shared):
 
 def test_adverse_ratio_for_higher_is_better():
     # reading: group 40% proficient vs 70% -> 60/30 = 2.0 times as likely to not read
-    g = compute_gaps(obs([r("Black", 40, 100, ind="third_grade_reading"),
-                          r("White", 70, 100, ind="third_grade_reading")]))
+    g = compute_gaps(
+        obs(
+            [
+                r("Black", 40, 100, ind="third_grade_reading"),
+                r("White", 70, 100, ind="third_grade_reading"),
+            ]
+        )
+    )
     row = g.iloc[0]
     assert row["ratio"] == pytest.approx(40 / 70)
     assert row["adverse_ratio"] == pytest.approx(2.0)
@@ -64,18 +92,27 @@ def test_adverse_ratio_for_higher_is_better():
 
 
 def test_reference_options():
-    t = obs([r("Black", 30, 2000), r("White", 10, 3000), r("Asian", 2, 1000),
-             r("Total", 42, 6000, dim="total"),
-             r("Black", 600, 50000, geo="37"), r("White", 300, 70000, geo="37"),
-             r("Asian", 20, 10000, geo="37"), r("Total", 920, 130000, dim="total",
-                                               geo="37")])
+    t = obs(
+        [
+            r("Black", 30, 2000),
+            r("White", 10, 3000),
+            r("Asian", 2, 1000),
+            r("Total", 42, 6000, dim="total"),
+            r("Black", 600, 50000, geo="37"),
+            r("White", 300, 70000, geo="37"),
+            r("Asian", 20, 10000, geo="37"),
+            r("Total", 920, 130000, dim="total", geo="37"),
+        ]
+    )
     best = compute_gaps(t, reference="best")
     assert set(best.loc[best.geo_id == "37063", "reference_group"]) == {"Asian"}
     total = compute_gaps(t, reference="total")
     assert set(total["reference_group"]) == {"Total"}
     state = compute_gaps(t, reference="state")
     row = state[(state.geo_id == "37063") & (state.group == "Black")].iloc[0]
-    assert row["reference_geo_id"] == "37" and row["reference_value"] == pytest.approx(12.0)
+    assert row["reference_geo_id"] == "37" and row["reference_value"] == pytest.approx(
+        12.0
+    )
     named = compute_gaps(t, reference="Asian")
     assert "Asian" not in set(named["group"].astype(str))
     with pytest.raises(ValueError, match="unknown reference"):
@@ -83,9 +120,16 @@ def test_reference_options():
 
 
 def test_income_reference_is_highest_income():
-    t = obs([r(g, x, 1000, ind="uninsured_children", dim="income")
-             for g, x in [("Under 100% FPL", 90), ("100-199% FPL", 70),
-                          ("400% FPL and over", 20)]])
+    t = obs(
+        [
+            r(g, x, 1000, ind="uninsured_children", dim="income")
+            for g, x in [
+                ("Under 100% FPL", 90),
+                ("100-199% FPL", 70),
+                ("400% FPL and over", 20),
+            ]
+        ]
+    )
     g = compute_gaps(t)
     assert set(g["reference_group"]) == {"400% FPL and over"}
     assert len(g) == 2
@@ -96,13 +140,21 @@ def test_suppressed_reference_hides_every_derived_number():
     g = compute_gaps(t)
     row = g.iloc[0]
     assert row["direction"] == "not shown"
-    assert np.isnan(row[["difference", "ratio", "adverse_ratio", "excess_cases"]]
-                    .astype(float)).all()
+    assert np.isnan(
+        row[["difference", "ratio", "adverse_ratio", "excess_cases"]].astype(float)
+    ).all()
     assert "reference group" in row["note"]
 
 
 def test_demo_gaps_shape(demo_gaps):
     assert demo_gaps["reference_group"].ne("").any()
-    ok = demo_gaps["direction"].isin(["worse", "better", "no clear difference",
-                                      "not shown", "no confidence interval published"])
+    ok = demo_gaps["direction"].isin(
+        [
+            "worse",
+            "better",
+            "no clear difference",
+            "not shown",
+            "no confidence interval published",
+        ]
+    )
     assert ok.all()

@@ -16,15 +16,31 @@ def table(rows):
     return validate_observations(pd.DataFrame(rows))
 
 
-def r(group, x, n, *, ind="infant_mortality", period="2021", dim="race_ethnicity",
-      geo="37001"):
-    return {"geo_id": geo, "indicator": ind, "period": period, "dimension": dim,
-            "group": group, "numerator": x, "denominator": n}
+def r(
+    group,
+    x,
+    n,
+    *,
+    ind="infant_mortality",
+    period="2021",
+    dim="race_ethnicity",
+    geo="37001",
+):
+    return {
+        "geo_id": geo,
+        "indicator": ind,
+        "period": period,
+        "dimension": dim,
+        "group": group,
+        "numerator": x,
+        "denominator": n,
+    }
 
 
 def test_add_intervals_by_measure_type():
-    t = add_intervals(table([r("Black", 10, 2000), r("White", 81, 263,
-                                                    ind="low_birthweight")]))
+    t = add_intervals(
+        table([r("Black", 10, 2000), r("White", 81, 263, ind="low_birthweight")])
+    )
     imr = t.iloc[0]
     assert imr["value"] == pytest.approx(5.0)
     assert imr["ci_lower"] == pytest.approx(4.795 / 2, abs=1e-3)  # exact Poisson
@@ -34,19 +50,38 @@ def test_add_intervals_by_measure_type():
 
 
 def test_add_intervals_from_moe_and_keeps_published_cis():
-    t = table([{"geo_id": "37", "indicator": "child_poverty", "period": "2015-2019",
-                "dimension": "total", "group": "Total", "value": 20.0, "moe": 1.645},
-               {"geo_id": "37", "indicator": "child_poverty", "period": "2014-2018",
-                "dimension": "total", "group": "Total", "value": 20.0,
-                "ci_lower": 1.0, "ci_upper": 2.0}])
+    t = table(
+        [
+            {
+                "geo_id": "37",
+                "indicator": "child_poverty",
+                "period": "2015-2019",
+                "dimension": "total",
+                "group": "Total",
+                "value": 20.0,
+                "moe": 1.645,
+            },
+            {
+                "geo_id": "37",
+                "indicator": "child_poverty",
+                "period": "2014-2018",
+                "dimension": "total",
+                "group": "Total",
+                "value": 20.0,
+                "ci_lower": 1.0,
+                "ci_upper": 2.0,
+            },
+        ]
+    )
     out = add_intervals(t)
     assert out.loc[0, "ci_lower"] == pytest.approx(20 - 1.959964, abs=1e-5)
     assert (out.loc[1, "ci_lower"], out.loc[1, "ci_upper"]) == (1.0, 2.0)
 
 
 def test_flag_rules():
-    t = add_intervals(table([r("Black", 12, 1500), r("White", 300, 40000),
-                             r("Asian", 25, 2000)]))
+    t = add_intervals(
+        table([r("Black", 12, 1500), r("White", 300, 40000), r("Asian", 25, 2000)])
+    )
     f = flag_reliability(t)
     assert f["unreliable"].tolist() == [True, False, False]
     # RSE of a Poisson count is 1/sqrt(x): 25 events -> 20%
@@ -56,9 +91,16 @@ def test_flag_rules():
 
 
 def test_suppression_keeps_rows_and_protects_small_cells():
-    t = add_intervals(table([r("Black", 4, 500), r("White", 30, 4000),
-                             r("Asian", 200, 30000),
-                             r("Total", 234, 34500, dim="total")]))
+    t = add_intervals(
+        table(
+            [
+                r("Black", 4, 500),
+                r("White", 30, 4000),
+                r("Asian", 200, 30000),
+                r("Total", 234, 34500, dim="total"),
+            ]
+        )
+    )
     out = suppress_small_counts(t)
     assert len(out) == 4
     assert out["suppressed"].tolist() == [True, True, False, False]
@@ -67,26 +109,56 @@ def test_suppression_keeps_rows_and_protects_small_cells():
     assert "worked out from the total" in out.loc[1, "note"]
     assert out.loc[0, "denominator"] == 500  # key and denominator stay
     # nothing to protect when two cells are already hidden
-    t2 = add_intervals(table([r("Black", 4, 500), r("White", 3, 400),
-                              r("Asian", 200, 30000),
-                              r("Total", 207, 30900, dim="total")]))
-    assert suppress_small_counts(t2)["suppressed"].tolist() == [True, True, False, False]
+    t2 = add_intervals(
+        table(
+            [
+                r("Black", 4, 500),
+                r("White", 3, 400),
+                r("Asian", 200, 30000),
+                r("Total", 207, 30900, dim="total"),
+            ]
+        )
+    )
+    assert suppress_small_counts(t2)["suppressed"].tolist() == [
+        True,
+        True,
+        False,
+        False,
+    ]
 
 
 def test_survey_estimates_are_not_count_suppressed():
-    t = prepare_observations(pd.DataFrame([
-        {"geo_id": "37001", "indicator": "child_poverty", "period": "2017-2021",
-         "dimension": "race_ethnicity", "group": "Asian", "numerator": 5,
-         "denominator": 50, "moe": 8.0}]))
+    t = prepare_observations(
+        pd.DataFrame(
+            [
+                {
+                    "geo_id": "37001",
+                    "indicator": "child_poverty",
+                    "period": "2017-2021",
+                    "dimension": "race_ethnicity",
+                    "group": "Asian",
+                    "numerator": 5,
+                    "denominator": 50,
+                    "moe": 8.0,
+                }
+            ]
+        )
+    )
     assert not t.loc[0, "suppressed"]
     assert t.loc[0, "unreliable"]
 
 
 def test_pool_periods_sums_counts():
-    rows = [r("Black", x, 1000, period=str(y)) for y, x in
-            zip(range(2013, 2022), [3, 4, 5, 6, 7, 8, 9, 10, 11], strict=True)]
+    rows = [
+        r("Black", x, 1000, period=str(y))
+        for y, x in zip(range(2013, 2022), [3, 4, 5, 6, 7, 8, 9, 10, 11], strict=True)
+    ]
     pooled = pool_periods(table(rows), years=3)
-    assert pooled["period"].astype(str).tolist() == ["2013-2015", "2016-2018", "2019-2021"]
+    assert pooled["period"].astype(str).tolist() == [
+        "2013-2015",
+        "2016-2018",
+        "2019-2021",
+    ]
     assert pooled["numerator"].tolist() == [12, 21, 30]
     assert pooled["denominator"].tolist() == [3000, 3000, 3000]
     assert pooled.loc[0, "value"] == pytest.approx(4.0)

@@ -9,9 +9,16 @@ from disparities.schema import DataValidationError, parse_period, validate_obser
 
 
 def row(**kw):
-    base = {"geo_id": "37063", "indicator": "low_birthweight", "period": "2021",
-            "dimension": "race_ethnicity", "group": "Black", "numerator": 10.0,
-            "denominator": 100.0, "value": 10.0}
+    base = {
+        "geo_id": "37063",
+        "indicator": "low_birthweight",
+        "period": "2021",
+        "dimension": "race_ethnicity",
+        "group": "Black",
+        "numerator": 10.0,
+        "denominator": 100.0,
+        "value": 10.0,
+    }
     base.update(kw)
     return base
 
@@ -32,8 +39,9 @@ def test_input_is_not_mutated():
 
 
 def test_leading_zeros_restored():
-    t = validate_observations(pd.DataFrame([row(geo_id="1001"), row(geo_id=1001.0,
-                                                                     group="White")]))
+    t = validate_observations(
+        pd.DataFrame([row(geo_id="1001"), row(geo_id=1001.0, group="White")])
+    )
     assert set(t["geo_id"].astype(str)) == {"01001"}
 
 
@@ -62,7 +70,9 @@ def test_bad_rows_name_row_and_column(change, column, words):
 
 
 def test_missing_column_is_named():
-    with pytest.raises(DataValidationError, match=r"missing required column\(s\) \['group'\]"):
+    with pytest.raises(
+        DataValidationError, match=r"missing required column\(s\) \['group'\]"
+    ):
         validate_observations(pd.DataFrame([row()]).drop(columns="group"))
 
 
@@ -79,9 +89,14 @@ def test_exact_duplicates_are_an_error_not_a_silent_drop():
 
 @pytest.mark.parametrize(
     "text, expected",
-    [("2021", ("2021", 2021, 2021)), ("2017-2021", ("2017-2021", 2017, 2021)),
-     ("2017 \u2013 2021", ("2017-2021", 2017, 2021)), ("2018-19", ("2019", 2019, 2019)),
-     ("2015-17", ("2015-2017", 2015, 2017)), (2020.0, ("2020", 2020, 2020))],
+    [
+        ("2021", ("2021", 2021, 2021)),
+        ("2017-2021", ("2017-2021", 2017, 2021)),
+        ("2017 \u2013 2021", ("2017-2021", 2017, 2021)),
+        ("2018-19", ("2019", 2019, 2019)),
+        ("2015-17", ("2015-2017", 2015, 2017)),
+        (2020.0, ("2020", 2020, 2020)),
+    ],
 )
 def test_parse_period(text, expected):
     assert parse_period(text) == expected

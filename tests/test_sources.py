@@ -14,7 +14,9 @@ from disparities.schema import DataValidationError
 from disparities.sources.parsing import parse_cell, parse_number
 from disparities.sources.saipe import parse_interval
 
-pytestmark = pytest.mark.filterwarnings("ignore::disparities.sources.load_report.DataWarning")
+pytestmark = pytest.mark.filterwarnings(
+    "ignore::disparities.sources.load_report.DataWarning"
+)
 
 
 def val(t, geo, ind=None, group="Total", period=None):
@@ -28,14 +30,19 @@ def val(t, geo, ind=None, group="Total", period=None):
 
 # ---- KIDS COUNT -------------------------------------------------------------------
 
+
 def test_kids_count_states_by_race(shared):
-    t, rep = load_data(shared("kidscount_children_in_poverty_by_race_states_2000plus.csv"))
+    t, rep = load_data(
+        shared("kidscount_children_in_poverty_by_race_states_2000plus.csv")
+    )
     assert rep.source == "kids_count" and rep.rows_read == 12490
     assert rep.rows_kept + rep.rows_rejected == rep.rows_read
     assert rep.suppression_markers["S"] == 3180
     assert val(t, "37", group="Black", period="2019") == pytest.approx(32.0)
     assert val(t, "37", group="White", period="2019") == pytest.approx(10.0)
-    assert val(t, "37", group="Hispanic or Latino", period="2010") == pytest.approx(43.0)
+    assert val(t, "37", group="Hispanic or Latino", period="2010") == pytest.approx(
+        43.0
+    )
     assert val(t, "US", group="Total", period="2019") == pytest.approx(17.0)
     nc19 = t[(t.geo_id.astype(str) == "37") & (t.period.astype(str) == "2019")]
     assert nc19.loc[nc19.group.astype(str) == "Black", "numerator"].item() == 167000
@@ -56,36 +63,58 @@ def test_kids_count_county_export(shared):
 
 
 def test_kids_count_districts_and_mixed_category(shared):
-    t, rep = load_data(shared("kidscount_co_districts_dropout_rates_by_race_2011-2012.csv"))
+    t, rep = load_data(
+        shared("kidscount_co_districts_dropout_rates_by_race_2011-2012.csv")
+    )
     assert val(t, "08", group="Black", period="2012") == pytest.approx(4.4)
-    assert val(t, "08DDENVER_COUNTY_1", group="Hispanic or Latino",
-               period="2012") == pytest.approx(6.2)
+    assert val(
+        t, "08DDENVER_COUNTY_1", group="Hispanic or Latino", period="2012"
+    ) == pytest.approx(6.2)
     # sex categories are not compared here: rejected, with the reason, never silently
     reasons = " ".join(r["reason"] for r in rep.rejected)
     assert "Female Students" in reasons and "Male Students" in reasons
     assert rep.rows_rejected == 724
-    m, rep2 = load_data(shared(
-        "kidscount_co_districts_csap_tcap_math_proficiency_by_race_2011-2014.csv"))
+    m, rep2 = load_data(
+        shared(
+            "kidscount_co_districts_csap_tcap_math_proficiency_by_race_2011-2014.csv"
+        )
+    )
     assert val(m, "08", group="Black", period="2014") == pytest.approx(34.65)
-    assert val(m, "08DDENVER_COUNTY_1", group="White", period="2014") == pytest.approx(78.22)
+    assert val(m, "08DDENVER_COUNTY_1", group="White", period="2014") == pytest.approx(
+        78.22
+    )
     assert rep2.suppression_markers["LNE"] == 2064
 
 
 # ---- County Health Rankings ------------------------------------------------------
 
-@pytest.mark.parametrize("year, durham_black, durham_white", [(2021, 29.62, 6.40),
-                                                              (2022, 24.31, 4.03)])
+
+@pytest.mark.parametrize(
+    "year, durham_black, durham_white", [(2021, 29.62, 6.40), (2022, 24.31, 4.03)]
+)
 def test_chr_workbooks(shared, year, durham_black, durham_white):
     t, rep = load_data(shared(f"chr{year}_nc_county_health_rankings_v1.xlsx"))
     assert rep.rows_read == 101 and rep.rows_rejected == 0
-    assert val(t, "37063", "child_poverty", "Black") == pytest.approx(durham_black, abs=0.005)
-    assert val(t, "37063", "child_poverty", "White") == pytest.approx(durham_white, abs=0.005)
-    imr = t[(t.geo_id.astype(str) == "37") & (t.indicator.astype(str) == "infant_mortality")
-            & (t.group.astype(str) == "Black")].iloc[0]
-    assert (round(imr.value, 2), round(imr.ci_lower, 2)) in [((11.97, 11.51)),
-                                                             ((12.02, 11.55))]
+    assert val(t, "37063", "child_poverty", "Black") == pytest.approx(
+        durham_black, abs=0.005
+    )
+    assert val(t, "37063", "child_poverty", "White") == pytest.approx(
+        durham_white, abs=0.005
+    )
+    imr = t[
+        (t.geo_id.astype(str) == "37")
+        & (t.indicator.astype(str) == "infant_mortality")
+        & (t.group.astype(str) == "Black")
+    ].iloc[0]
+    assert (round(imr.value, 2), round(imr.ci_lower, 2)) in [
+        ((11.97, 11.51)),
+        ((12.02, 11.55)),
+    ]
     # the Unreliable marker becomes the flag (Hyde and Tyrrell, LBW)
-    lbw = t[(t.indicator.astype(str) == "low_birthweight") & (t.group.astype(str) == "Total")]
+    lbw = t[
+        (t.indicator.astype(str) == "low_birthweight")
+        & (t.group.astype(str) == "Total")
+    ]
     flagged = set(lbw.loc[lbw.unreliable, "geo_name"])
     assert {"Hyde County", "Tyrrell County"} <= flagged
     # lowercase "(white)" in 2022 is still White
@@ -94,10 +123,15 @@ def test_chr_workbooks(shared, year, durham_black, durham_white):
 
 def test_chr_missing_group_is_a_kept_suppressed_row(shared):
     t, _ = load_data(shared("chr2022_nc_county_health_rankings_v1.xlsx"))
-    r = t[(t.geo_id.astype(str) == "37155") & (t.indicator.astype(str) == "infant_mortality")
-          & (t.group.astype(str) == "White")]
+    r = t[
+        (t.geo_id.astype(str) == "37155")
+        & (t.indicator.astype(str) == "infant_mortality")
+        & (t.group.astype(str) == "White")
+    ]
     assert len(r) == 1 and r.suppressed.item() and np.isnan(r.value.item())
-    assert val(t, "37155", "infant_mortality", "Black") == pytest.approx(13.13, abs=0.005)
+    assert val(t, "37155", "infant_mortality", "Black") == pytest.approx(
+        13.13, abs=0.005
+    )
 
 
 def test_chr_workbook_without_expected_sheet(tmp_path):
@@ -108,6 +142,7 @@ def test_chr_workbook_without_expected_sheet(tmp_path):
 
 
 # ---- ACS --------------------------------------------------------------------------
+
 
 def test_acs_csv_real_sample(shared):
     b, rep = load_data(shared("acs2019_5yr_B19013B_median_hh_income_NY_zcta.csv"))
@@ -122,12 +157,14 @@ def test_acs_csv_real_sample(shared):
     from disparities.gaps import compute_gaps
 
     g = compute_gaps(both)
-    assert g.loc[g.geo_id.astype(str) == "Z10027", "ratio"].item() == pytest.approx(0.36,
-                                                                                     abs=0.005)
+    assert g.loc[g.geo_id.astype(str) == "Z10027", "ratio"].item() == pytest.approx(
+        0.36, abs=0.005
+    )
 
 
-B17020_HEADER = ["GEO_ID", "NAME"] + [f"B17020{r}_{i:03d}{k}" for r in "BH"
-                                      for i in range(1, 18) for k in ("E", "M")]
+B17020_HEADER = ["GEO_ID", "NAME"] + [
+    f"B17020{r}_{i:03d}{k}" for r in "BH" for i in range(1, 18) for k in ("E", "M")
+]
 
 
 def _b17020_row(geo, name, below, above, moe=50):
@@ -144,11 +181,16 @@ def _b17020_row(geo, name, below, above, moe=50):
 def test_acs_b17020_poverty_by_race_fixture(tmp_path):
     # hand-built in the data.census.gov layout: Durham, Black children 300+200+100
     # below poverty of 1,000 + 1,000 + 1,000 -> 600/3,600 = 16.7%
-    rows = [B17020_HEADER, ["Geography", "Geographic Area Name"] + ["x"] *
-            (len(B17020_HEADER) - 2),
-            _b17020_row("0500000US37063", "Durham County, North Carolina",
-                        {"B": [300, 200, 100], "H": [50, 40, 30]},
-                        {"B": [1000, 1000, 1000], "H": [2000, 2000, 2000]})]
+    rows = [
+        B17020_HEADER,
+        ["Geography", "Geographic Area Name"] + ["x"] * (len(B17020_HEADER) - 2),
+        _b17020_row(
+            "0500000US37063",
+            "Durham County, North Carolina",
+            {"B": [300, 200, 100], "H": [50, 40, 30]},
+            {"B": [1000, 1000, 1000], "H": [2000, 2000, 2000]},
+        ),
+    ]
     p = tmp_path / "ACSDT5Y2022.B17020-Data.csv"
     p.write_text("\n".join(",".join(f'"{c}"' for c in r) + "," for r in rows))
     t, rep = load_data(p)
@@ -166,8 +208,11 @@ def test_acs_b17020_poverty_by_race_fixture(tmp_path):
 
 def test_acs_api_json_fixture(tmp_path):
     header = ["NAME", "B19013B_001E", "B19013B_001M", "state", "county"]
-    rows = [header, ["Durham County, North Carolina", "45000", "2500", "37", "063"],
-            ["Tyrrell County, North Carolina", "-", "**", "37", "177"]]
+    rows = [
+        header,
+        ["Durham County, North Carolina", "45000", "2500", "37", "063"],
+        ["Tyrrell County, North Carolina", "-", "**", "37", "177"],
+    ]
     import json
 
     p = tmp_path / "acs2021_5yr_B19013B_nc_counties.json"
@@ -179,6 +224,7 @@ def test_acs_api_json_fixture(tmp_path):
 
 
 # ---- SAIPE, report cards, tidy ----------------------------------------------------
+
 
 def test_saipe(shared):
     t, rep = load_data(shared("saipe_nc_counties_all_ages_poverty_1989-2023.csv"))
@@ -198,7 +244,9 @@ def test_report_card_aggregation(shared):
     d = t[t.geo_id.astype(str) == "37063"]
     assert set(d.group.astype(str)) >= {"Black", "White", "Economically disadvantaged"}
     # district 320 = Durham Public Schools = Durham County (063)
-    assert val(t, "37D320", group="Total") == pytest.approx(val(t, "37063", group="Total"))
+    assert val(t, "37D320", group="Total") == pytest.approx(
+        val(t, "37063", group="Total")
+    )
     masked = t[t.note.str.contains("masked")]
     assert len(masked) > 0
     assert ((masked.ci_upper - masked.ci_lower) > 0).all()
@@ -206,16 +254,26 @@ def test_report_card_aggregation(shared):
 
 def test_tidy_file_with_mapping_real_sample(shared):
     p = shared("va_equitycenter_child_poverty_by_race_acs_B17001_2010-2021.csv")
-    t, rep = load_data(p, source="tidy", mapping={"geo_id": "GEOID", "period": "year",
-                                                  "group": "race", "numerator": "pov_count",
-                                                  "denominator": "pop_count"},
-                       indicator="child_poverty",
-                       group_overrides={"white": ("race_ethnicity",
-                                                  "White alone (incl. Hispanic)")})
+    t, rep = load_data(
+        p,
+        source="tidy",
+        mapping={
+            "geo_id": "GEOID",
+            "period": "year",
+            "group": "race",
+            "numerator": "pov_count",
+            "denominator": "pop_count",
+        },
+        indicator="child_poverty",
+        group_overrides={"white": ("race_ethnicity", "White alone (incl. Hispanic)")},
+    )
     # Charlottesville 2021 Black 983/1,889 = 52.04%; white (B17001A) 604/4,332 = 13.94%
-    assert val(t, "51540", group="Black", period="2021") == pytest.approx(52.04, abs=0.005)
-    assert val(t, "51540", group="White alone (incl. Hispanic)",
-               period="2021") == pytest.approx(13.94, abs=0.005)
+    assert val(t, "51540", group="Black", period="2021") == pytest.approx(
+        52.04, abs=0.005
+    )
+    assert val(
+        t, "51540", group="White alone (incl. Hispanic)", period="2021"
+    ) == pytest.approx(13.94, abs=0.005)
     # hispanic rows have no denominator ("NA"): kept, with no value, not dropped
     hisp = t[t.group.astype(str) == "Hispanic or Latino"]
     assert len(hisp) > 0 and hisp["value"].isna().all()
@@ -224,10 +282,13 @@ def test_tidy_file_with_mapping_real_sample(shared):
 
 # ---- broken copies ----------------------------------------------------------------
 
+
 def test_ragged_rows_named(tmp_path):
     p = tmp_path / "ragged.csv"
-    p.write_text("LocationType,Location,TimeFrame,DataFormat,Data\n"
-                 "State,Kentucky,2010,Percent,0.1\nState,Kentucky,2011,Percent,0.1,9,9\n")
+    p.write_text(
+        "LocationType,Location,TimeFrame,DataFormat,Data\n"
+        "State,Kentucky,2010,Percent,0.1\nState,Kentucky,2011,Percent,0.1,9,9\n"
+    )
     with pytest.raises(DataValidationError) as err:
         load_data(p, source="kids_count", indicator="low_birthweight")
     assert err.value.row == 3
@@ -253,21 +314,34 @@ def test_other_delimiters_read_and_nonsense_rejected(shared, tmp_path):
 
 
 def test_cp1252_and_bom(tmp_path):
-    text = ("county,year,race,rate\nDo\u00f1a Ana,2020,Black,12.5%\n"
-            "Do\u00f1a Ana,2020,White,6.0%\n")
+    text = (
+        "county,year,race,rate\nDo\u00f1a Ana,2020,Black,12.5%\n"
+        "Do\u00f1a Ana,2020,White,6.0%\n"
+    )
     for enc in ("cp1252", "utf-8-sig"):
         p = tmp_path / f"nm_{enc}.csv"
         p.write_bytes(text.encode(enc))
-        t, _ = load_data(p, source="tidy", state="NM", indicator="low_birthweight",
-                         mapping={"geo_name": "county", "period": "year", "group": "race",
-                                  "value": "rate"})
+        t, _ = load_data(
+            p,
+            source="tidy",
+            state="NM",
+            indicator="low_birthweight",
+            mapping={
+                "geo_name": "county",
+                "period": "year",
+                "group": "race",
+                "value": "rate",
+            },
+        )
         assert set(t.geo_id.astype(str)) == {"35013"}
         assert val(t, "35013", group="Black") == pytest.approx(12.5)
 
 
 def test_missing_required_column(shared, tmp_path):
-    df = pd.read_csv(shared("kidscount_ky_low_birthweight_by_county_2008-2017.csv"),
-                     encoding="utf-8-sig").drop(columns="Data")
+    df = pd.read_csv(
+        shared("kidscount_ky_low_birthweight_by_county_2008-2017.csv"),
+        encoding="utf-8-sig",
+    ).drop(columns="Data")
     p = tmp_path / "lbw.csv"
     df.to_csv(p, index=False)
     with pytest.raises(DataValidationError) as err:
@@ -277,7 +351,8 @@ def test_missing_required_column(shared, tmp_path):
 
 def test_unknown_county_rejected_or_strict(shared, tmp_path):
     text = shared("kidscount_ky_low_birthweight_by_county_2008-2017.csv").read_text(
-        encoding="utf-8-sig")
+        encoding="utf-8-sig"
+    )
     p = tmp_path / "ky lbw.csv"
     p.write_text(text.rstrip("\r\n") + "\r\nCounty,Atlantis,2015-2017,Percent,0.1\r\n")
     with warnings.catch_warnings():
@@ -291,10 +366,14 @@ def test_unknown_county_rejected_or_strict(shared, tmp_path):
 
 def test_duplicate_conflicting_rows_named(shared, tmp_path):
     text = shared("kidscount_ky_low_birthweight_by_county_2008-2017.csv").read_text(
-        encoding="utf-8-sig")
+        encoding="utf-8-sig"
+    )
     p = tmp_path / "ky lbw dup.csv"
     p.write_text(text.rstrip("\r\n") + "\r\nState,Kentucky,2008-2010,Percent,0.5\r\n")
-    with pytest.raises(DataValidationError, match=r"duplicate rows .* different values \(lines \[2, 970\]\)"):
+    with pytest.raises(
+        DataValidationError,
+        match=r"duplicate rows .* different values \(lines \[2, 970\]\)",
+    ):
         load_data(p)
 
 
@@ -302,19 +381,29 @@ def test_tidy_markers_numbers_and_bad_counts(tmp_path):
     p = tmp_path / "mine.csv"
     p.write_text(
         "fips,year,group,events,births,rate\n"
-        "37063,2020,Black,\"1,234\",\"10,000\",12.3%\n"
+        '37063,2020,Black,"1,234","10,000",12.3%\n'
         "37063,2020,White,*,5000,*\n"
         "37063,2020,Hispanic,<10,800,LNE\n"
         "37063,2020,Asian,NR,300,N/A\n"
         "37063,2020,Two or more races,--,200,--\n"
         "37001,2020,Black,600,500,\n"
-        "37001,2020,White,-5,500,\n")
+        "37001,2020,White,-5,500,\n"
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        t, rep = load_data(p, source="tidy", indicator="low_birthweight",
-                           mapping={"geo_id": "fips", "period": "year", "group": "group",
-                                    "numerator": "events", "denominator": "births",
-                                    "value": "rate"})
+        t, rep = load_data(
+            p,
+            source="tidy",
+            indicator="low_birthweight",
+            mapping={
+                "geo_id": "fips",
+                "period": "year",
+                "group": "group",
+                "numerator": "events",
+                "denominator": "births",
+                "value": "rate",
+            },
+        )
     assert val(t, "37063", group="Black") == pytest.approx(12.3)
     assert t.loc[t.group.astype(str) == "Black", "numerator"].iloc[0] == 1234
     sup = t[t.geo_id.astype(str) == "37063"].set_index("group")["suppressed"]
@@ -326,18 +415,21 @@ def test_tidy_markers_numbers_and_bad_counts(tmp_path):
 
 
 def test_detects_every_real_format(shared):
-    expected = {"chr2021_nc_county_health_rankings_v1.xlsx": "chr",
-                "kidscount_ky_low_birthweight_by_county_2008-2017.csv": "kids_count",
-                "acs2019_5yr_B19013I_median_hh_income_NY_zcta.csv": "acs",
-                "saipe_nc_counties_all_ages_poverty_1989-2023.csv": "saipe",
-                "ncdpi_src_rcd_acc_cgr_grad_rate_by_subgroup_2019.csv": "report_card"}
+    expected = {
+        "chr2021_nc_county_health_rankings_v1.xlsx": "chr",
+        "kidscount_ky_low_birthweight_by_county_2008-2017.csv": "kids_count",
+        "acs2019_5yr_B19013I_median_hh_income_NY_zcta.csv": "acs",
+        "saipe_nc_counties_all_ages_poverty_1989-2023.csv": "saipe",
+        "ncdpi_src_rcd_acc_cgr_grad_rate_by_subgroup_2019.csv": "report_card",
+    }
     for name, src in expected.items():
         assert detect_source(shared(name)) == src
 
 
 # ---- property-based parser tests --------------------------------------------------
 
-@given(st.integers(-10**9, 10**9))
+
+@given(st.integers(-(10**9), 10**9))
 def test_parse_number_thousands(n):
     assert parse_number(f"{n:,}") == n
 

@@ -13,14 +13,34 @@ from disparities.summary_measures import (
 
 def three_groups(total=True):
     # low birthweight: 10/100, 20/100, 60/200 -> 10%, 20%, 30%; shares .25 .25 .5
-    rows = [{"geo_id": "37001", "indicator": "low_birthweight", "period": "2020",
-             "dimension": "race_ethnicity", "group": g, "numerator": x, "denominator": n}
-            for g, x, n in [("Black", 10, 100), ("Hispanic or Latino", 20, 100),
-                            ("White", 60, 200)]]
+    rows = [
+        {
+            "geo_id": "37001",
+            "indicator": "low_birthweight",
+            "period": "2020",
+            "dimension": "race_ethnicity",
+            "group": g,
+            "numerator": x,
+            "denominator": n,
+        }
+        for g, x, n in [
+            ("Black", 10, 100),
+            ("Hispanic or Latino", 20, 100),
+            ("White", 60, 200),
+        ]
+    ]
     if total:
-        rows.append({"geo_id": "37001", "indicator": "low_birthweight", "period": "2020",
-                     "dimension": "total", "group": "Total", "numerator": 90,
-                     "denominator": 400})
+        rows.append(
+            {
+                "geo_id": "37001",
+                "indicator": "low_birthweight",
+                "period": "2020",
+                "dimension": "total",
+                "group": "Total",
+                "numerator": 90,
+                "denominator": 400,
+            }
+        )
     return prepare_observations(pd.DataFrame(rows), suppress_below=None)
 
 
@@ -36,7 +56,8 @@ def test_unordered_measures_hand_worked():
     # best (lowest) group 10%: mean |gap| of the other two = 15 -> 150% of 10
     assert m["index_of_disparity"] == pytest.approx(150)
     assert m["between_group_variance"] == pytest.approx(
-        0.25 * 12.5**2 + 0.25 * 2.5**2 + 0.5 * 7.5**2)  # 68.75
+        0.25 * 12.5**2 + 0.25 * 2.5**2 + 0.5 * 7.5**2
+    )  # 68.75
     assert m["between_group_variance_unweighted"] == pytest.approx(200 / 3)
     r = np.array([10, 20, 30]) / mu
     w = np.array([0.25, 0.25, 0.5])
@@ -53,15 +74,29 @@ def test_two_groups_get_only_two_group_measures():
     t = three_groups()
     t = t[t["group"].astype(str) != "Hispanic or Latino"]
     got = set(measures(t).index)
-    assert got == {"difference", "ratio", "population_attributable_risk",
-                   "population_attributable_fraction"}
+    assert got == {
+        "difference",
+        "ratio",
+        "population_attributable_risk",
+        "population_attributable_fraction",
+    }
 
 
 def income(values, pops, ind="uninsured_children"):
     groups = ["Under 100% FPL", "100-199% FPL", "200-399% FPL", "400% FPL and over"]
-    rows = [{"geo_id": "37001", "indicator": ind, "period": "2016-2020",
-             "dimension": "income", "group": g, "value": v, "denominator": p, "moe": 1.0}
-            for g, v, p in zip(groups, values, pops, strict=False)]
+    rows = [
+        {
+            "geo_id": "37001",
+            "indicator": ind,
+            "period": "2016-2020",
+            "dimension": "income",
+            "group": g,
+            "value": v,
+            "denominator": p,
+            "moe": 1.0,
+        }
+        for g, v, p in zip(groups, values, pops, strict=False)
+    ]
     return prepare_observations(pd.DataFrame(rows), suppress_below=None)
 
 
@@ -89,16 +124,21 @@ def test_closed_form_sii_equals_statsmodels_wls():
 
 
 def test_delta_intervals_agree_with_simulation(demo):
-    t = demo[(demo.geo_id.astype(str) == "37063")
-             & (demo.indicator.astype(str).isin(["child_poverty", "uninsured_children"]))
-             & (demo.period.astype(str) == "2018-2022")]
+    t = demo[
+        (demo.geo_id.astype(str) == "37063")
+        & (demo.indicator.astype(str).isin(["child_poverty", "uninsured_children"]))
+        & (demo.period.astype(str) == "2018-2022")
+    ]
     d = compute_summary_measures(t).set_index(["indicator", "dimension", "measure"])
-    s = compute_summary_measures(t, ci_method="simulation", n_simulations=2000,
-                                 seed=1).set_index(["indicator", "dimension", "measure"])
-    for key in [("child_poverty", "race_ethnicity", "between_group_variance"),
-                ("child_poverty", "race_ethnicity", "theil_index"),
-                ("uninsured_children", "income", "slope_index_of_inequality"),
-                ("uninsured_children", "income", "concentration_index")]:
+    s = compute_summary_measures(
+        t, ci_method="simulation", n_simulations=2000, seed=1
+    ).set_index(["indicator", "dimension", "measure"])
+    for key in [
+        ("child_poverty", "race_ethnicity", "between_group_variance"),
+        ("child_poverty", "race_ethnicity", "theil_index"),
+        ("uninsured_children", "income", "slope_index_of_inequality"),
+        ("uninsured_children", "income", "concentration_index"),
+    ]:
         wd = d.loc[key, "ci_upper"] - d.loc[key, "ci_lower"]
         ws = s.loc[key, "ci_upper"] - s.loc[key, "ci_lower"]
         assert wd == pytest.approx(ws, rel=0.25), key

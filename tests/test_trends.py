@@ -11,9 +11,17 @@ def series(black, white, n=1_000_000, ind="low_birthweight"):
     rows = []
     for year, (b, w) in enumerate(zip(black, white, strict=True), start=2015):
         for g, v in (("Black", b), ("White", w)):
-            rows.append({"geo_id": "37001", "indicator": ind, "period": str(year),
-                         "dimension": "race_ethnicity", "group": g,
-                         "numerator": round(v / 100 * n), "denominator": n})
+            rows.append(
+                {
+                    "geo_id": "37001",
+                    "indicator": ind,
+                    "period": str(year),
+                    "dimension": "race_ethnicity",
+                    "group": g,
+                    "numerator": round(v / 100 * n),
+                    "denominator": n,
+                }
+            )
     t = prepare_observations(pd.DataFrame(rows), suppress_below=None)
     return compute_gap_trends(compute_gaps(t)).iloc[0]
 

@@ -35,8 +35,10 @@ def test_proportion_intervals_match_newcombe(x, n, wilson, exact):
 
 
 # Exact Poisson limits, Garwood (1936) / Ulm (1990) tables, 95%.
-@pytest.mark.parametrize("x, lo, hi", [(0, 0.0, 3.689), (1, 0.0253, 5.572),
-                                       (5, 1.623, 11.668), (10, 4.795, 18.390)])
+@pytest.mark.parametrize(
+    "x, lo, hi",
+    [(0, 0.0, 3.689), (1, 0.0253, 5.572), (5, 1.623, 11.668), (10, 4.795, 18.390)],
+)
 def test_poisson_interval_matches_tables(x, lo, hi):
     got = poisson_interval(x)
     assert float(got[0]) == pytest.approx(lo, abs=6e-4)
@@ -59,13 +61,16 @@ def test_acs_formulas_hand_worked():
     assert float(moe_of_sum(3, 4, 12)) == pytest.approx(13.0)
     # p = 1200/5000 = 0.24; sqrt(150^2 - 0.24^2*200^2) / 5000
     assert float(moe_of_proportion(1200, 5000, 150, 200)) == pytest.approx(
-        np.sqrt(150**2 - 0.0576 * 200**2) / 5000)
+        np.sqrt(150**2 - 0.0576 * 200**2) / 5000
+    )
     # negative under the root: fall back to the ratio formula (+)
     assert float(moe_of_proportion(900, 1000, 10, 200)) == pytest.approx(
-        np.sqrt(10**2 + 0.81 * 200**2) / 1000)
+        np.sqrt(10**2 + 0.81 * 200**2) / 1000
+    )
     # ZCTA 10027 (../shared/data): Black 38,418 +/- 3,364 vs White NH 107,746 +/- 9,864
     r = 38418 / 107746
     assert float(moe_of_ratio(38418, 107746, 3364, 9864)) == pytest.approx(
-        np.sqrt(3364**2 + r**2 * 9864**2) / 107746)
+        np.sqrt(3364**2 + r**2 * 9864**2) / 107746
+    )
     assert float(moe_of_product(10, 20, 1, 2)) == pytest.approx(np.sqrt(100 * 4 + 400))
     assert float(moe_to_se(1.645)) == pytest.approx(1.0)

@@ -36,20 +36,49 @@ def cohort_overview(table: pd.DataFrame, geo_ids, *, n_top: int = 3) -> pd.DataF
         cands = rank_focus_candidates(sub, g, gaps=gaps).head(n_top)
         rows.append(cands)
     out = pd.concat(rows, ignore_index=True)
-    return out[["geo_id", "geo_name", "rank", "indicator", "dimension", "group",
-                "adverse_ratio", "conservative_ratio", "trend", "score",
-                "unreliable", "explanation"]]
+    return out[
+        [
+            "geo_id",
+            "geo_name",
+            "rank",
+            "indicator",
+            "dimension",
+            "group",
+            "adverse_ratio",
+            "conservative_ratio",
+            "trend",
+            "score",
+            "unreliable",
+            "explanation",
+        ]
+    ]
 
 
-def build_batch_reports(table: pd.DataFrame, *, state: str = "NC", counties=None,
-                        out_dir="reports/batch", load_reports=(), quiet: bool = False
-                        ) -> dict:
+def build_batch_reports(
+    table: pd.DataFrame,
+    *,
+    state: str = "NC",
+    counties=None,
+    out_dir="reports/batch",
+    load_reports=(),
+    quiet: bool = False,
+) -> dict:
     """Write a profile per county and a cohort overview page.
 
     Parameters
     ----------
+    table : pandas.DataFrame
+        Prepared tidy table.
+    state : str
+        The state whose counties are profiled.
     counties : list of str, optional
         Names or FIPS; default: every county of ``state`` in the table.
+    out_dir : str or Path
+        One sub-folder per county plus the overview page.
+    load_reports : sequence of LoadReport
+        Shown in each profile's data notes.
+    quiet : bool
+        No progress messages.
 
     Returns
     -------
@@ -63,8 +92,10 @@ def build_batch_reports(table: pd.DataFrame, *, state: str = "NC", counties=None
     progress = Progress(quiet, prefix="batch")
     st_fips, st_abbr, st_name = resolve_state(state)
     if counties:
-        ids = [c if (str(c).isdigit() and len(str(c)) == 5) else find_county(c, st_abbr)[0]
-               for c in counties]
+        ids = [
+            c if (str(c).isdigit() and len(str(c)) == 5) else find_county(c, st_abbr)[0]
+            for c in counties
+        ]
     else:
         geo = table[s.GEO_ID].astype(str)
         ids = sorted(g for g in geo.unique() if len(g) == 5 and g.startswith(st_fips))
@@ -74,8 +105,14 @@ def build_batch_reports(table: pd.DataFrame, *, state: str = "NC", counties=None
     profiles = {}
     for i, g in enumerate(ids, start=1):
         progress(f"county {i} of {len(ids)}: {g}")
-        paths = build_county_report(table, g, state=st_abbr, out_dir=out / g,
-                                    load_reports=load_reports, quiet=True)
+        paths = build_county_report(
+            table,
+            g,
+            state=st_abbr,
+            out_dir=out / g,
+            load_reports=load_reports,
+            quiet=True,
+        )
         profiles[g] = paths["html"]
     progress("cohort overview")
     overview = cohort_overview(table, ids)
@@ -85,21 +122,32 @@ def build_batch_reports(table: pd.DataFrame, *, state: str = "NC", counties=None
     for g, sub in overview.groupby("geo_id", sort=False):
         link = Path(profiles[g]).relative_to(out)
         items = "".join(f"<li>{html.escape(e)}</li>" for e in sub["explanation"])
-        rows.append(f"<section><h2><a href='{html.escape(str(link))}'>"
-                    f"{html.escape(str(sub['geo_name'].iloc[0]))}</a></h2>"
-                    f"<ol>{items}</ol></section>")
+        rows.append(
+            f"<section><h2><a href='{html.escape(str(link))}'>"
+            f"{html.escape(str(sub['geo_name'].iloc[0]))}</a></h2>"
+            f"<ol>{items}</ol></section>"
+        )
     from disparities.narrative import SYNTHETIC_NOTICE, is_synthetic
 
-    banner = (f"<p style='background:#B00020;color:#fff;padding:10px'>{SYNTHETIC_NOTICE}"
-              "</p>" if is_synthetic(table[s.SOURCE]) else "")
-    page = ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Cohort "
-            f"overview</title><style>body{{font-family:system-ui,Arial,sans-serif;"
-            f"max-width:1000px;margin:auto;padding:20px;font-size:18px}}</style></head>"
-            f"<body>{banner}<h1>Cohort overview: top candidate disparities, "
-            f"{html.escape(st_name)}</h1>{''.join(rows)}</body></html>")
+    banner = (
+        f"<p style='background:#B00020;color:#fff;padding:10px'>{SYNTHETIC_NOTICE}</p>"
+        if is_synthetic(table[s.SOURCE])
+        else ""
+    )
+    page = (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Cohort "
+        f"overview</title><style>body{{font-family:system-ui,Arial,sans-serif;"
+        f"max-width:1000px;margin:auto;padding:20px;font-size:18px}}</style></head>"
+        f"<body>{banner}<h1>Cohort overview: top candidate disparities, "
+        f"{html.escape(st_name)}</h1>{''.join(rows)}</body></html>"
+    )
     html_path = out / "cohort_overview.html"
     html_path.write_text(page, encoding="utf-8")
     seconds = time.perf_counter() - t0
     progress(f"done: {len(ids)} profiles in {seconds:.0f} s")
-    return {"profiles": profiles, "overview_html": html_path,
-            "overview_csv": csv_path, "seconds": seconds}
+    return {
+        "profiles": profiles,
+        "overview_html": html_path,
+        "overview_csv": csv_path,
+        "seconds": seconds,
+    }

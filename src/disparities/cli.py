@@ -19,15 +19,16 @@ EPILOG = """examples:
 
 
 def _load(args):
-    from disparities.loaders import load_data
     from disparities.demo import load_demo
+    from disparities.loaders import load_data
 
     if not args.data:
         return load_demo(), []
     tables, reports = [], []
     for path in args.data:
-        table, report = load_data(path, source=args.source, state=args.state,
-                                  strict=args.strict)
+        table, report = load_data(
+            path, source=args.source, state=args.state, strict=args.strict
+        )
         print(report.summary(), file=sys.stderr)
         tables.append(table)
         reports.append(report)
@@ -37,22 +38,38 @@ def _load(args):
 
 
 def _add_data_args(p):
-    p.add_argument("--data", nargs="*", metavar="PATH",
-                   help="data file(s); default: the synthetic demo data")
-    p.add_argument("--source", default=None,
-                   help="force the file format (kids_count, chr, acs, saipe, "
-                   "report_card, tidy); default: detected")
+    p.add_argument(
+        "--data",
+        nargs="*",
+        metavar="PATH",
+        help="data file(s); default: the synthetic demo data",
+    )
+    p.add_argument(
+        "--source",
+        default=None,
+        help="force the file format (kids_count, chr, acs, saipe, "
+        "report_card, tidy); default: detected",
+    )
     p.add_argument("--state", default="NC", help="state (abbreviation or name)")
-    p.add_argument("--strict", action="store_true",
-                   help="stop at the first bad row instead of warning")
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="stop at the first bad row instead of warning",
+    )
 
 
 def cmd_report(args) -> int:
     from disparities.report import build_county_report
 
     table, reports = _load(args)
-    paths = build_county_report(table, args.county, state=args.state, out_dir=args.out,
-                                load_reports=reports, quiet=args.quiet)
+    paths = build_county_report(
+        table,
+        args.county,
+        state=args.state,
+        out_dir=args.out,
+        load_reports=reports,
+        quiet=args.quiet,
+    )
     print(paths["html"])
     return 0
 
@@ -65,8 +82,10 @@ def cmd_counties(args) -> int:
     geo = geo.sort_values([s.GEO_LEVEL, s.GEO_ID])
     inds = table.groupby(s.GEO_ID, observed=True)[s.INDICATOR].nunique()
     for _, r in geo.iterrows():
-        print(f"{r[s.GEO_ID]:>6}  {r[s.GEO_NAME]:<32} {r[s.GEO_LEVEL]:<8} "
-              f"{inds.get(r[s.GEO_ID], 0)} indicators")
+        print(
+            f"{r[s.GEO_ID]:>6}  {r[s.GEO_NAME]:<32} {r[s.GEO_LEVEL]:<8} "
+            f"{inds.get(r[s.GEO_ID], 0)} indicators"
+        )
     return 0
 
 
@@ -74,9 +93,14 @@ def cmd_batch(args) -> int:
     from disparities.batch import build_batch_reports
 
     table, reports = _load(args)
-    result = build_batch_reports(table, state=args.state, counties=args.counties,
-                                 out_dir=args.out, load_reports=reports,
-                                 quiet=args.quiet)
+    result = build_batch_reports(
+        table,
+        state=args.state,
+        counties=args.counties,
+        out_dir=args.out,
+        load_reports=reports,
+        quiet=args.quiet,
+    )
     print(result["overview_html"])
     return 0
 
@@ -85,8 +109,12 @@ def cmd_deck(args) -> int:
     from disparities.deck import build_county_deck
 
     table, _ = _load(args)
-    path = build_county_deck(table, args.county, state=args.state,
-                             out_path=Path(args.out) / f"{args.county}_board_deck.pptx")
+    path = build_county_deck(
+        table,
+        args.county,
+        state=args.state,
+        out_path=Path(args.out) / f"{args.county}_board_deck.pptx",
+    )
     print(path)
     return 0
 
@@ -116,9 +144,13 @@ def build_parser() -> argparse.ArgumentParser:
         prog="disparities",
         description="County child-outcome disparities by race/ethnicity and income: "
         "reports, charts and focus candidates. Works offline.",
-        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = p.add_subparsers(dest="command", required=True)
-    r = sub.add_parser("report", help="write a county disparity profile (HTML, PNG, CSV)")
+    r = sub.add_parser(
+        "report", help="write a county disparity profile (HTML, PNG, CSV)"
+    )
     r.add_argument("--county", required=True, help="county name or 5-digit FIPS")
     _add_data_args(r)
     r.add_argument("--out", default="reports", help="output folder (default: reports)")
@@ -128,8 +160,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data_args(c)
     c.set_defaults(func=cmd_counties)
     b = sub.add_parser("batch", help="profiles for many counties and a cohort overview")
-    b.add_argument("--counties", nargs="*", default=None,
-                   help="county names (default: every county in the data)")
+    b.add_argument(
+        "--counties",
+        nargs="*",
+        default=None,
+        help="county names (default: every county in the data)",
+    )
     _add_data_args(b)
     b.add_argument("--out", default="reports/batch")
     b.add_argument("--quiet", action="store_true")

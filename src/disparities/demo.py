@@ -110,17 +110,39 @@ _SPECS: dict[str, dict] = {
 # Rough annual births of NC's largest and smallest counties, so the synthetic
 # counties have realistic sizes; every other county draws a size at random.
 _NC_BIRTH_ANCHORS = {
-    "Mecklenburg": 15000, "Wake": 13000, "Guilford": 5800, "Cumberland": 5300,
-    "Forsyth": 4300, "Durham": 4200, "Onslow": 4000, "Buncombe": 2600,
-    "Union": 2600, "Gaston": 2600, "Johnston": 2500, "Cabarrus": 2400,
-    "New Hanover": 2300, "Pitt": 2000, "Tyrrell": 30, "Hyde": 35,
-    "Graham": 80, "Clay": 80, "Camden": 90, "Gates": 90, "Jones": 90,
+    "Mecklenburg": 15000,
+    "Wake": 13000,
+    "Guilford": 5800,
+    "Cumberland": 5300,
+    "Forsyth": 4300,
+    "Durham": 4200,
+    "Onslow": 4000,
+    "Buncombe": 2600,
+    "Union": 2600,
+    "Gaston": 2600,
+    "Johnston": 2500,
+    "Cabarrus": 2400,
+    "New Hanover": 2300,
+    "Pitt": 2000,
+    "Tyrrell": 30,
+    "Hyde": 35,
+    "Graham": 80,
+    "Clay": 80,
+    "Camden": 90,
+    "Gates": 90,
+    "Jones": 90,
     "Alleghany": 90,
 }
 # NC counties home to large American Indian communities (Lumbee, Eastern Band of
 # Cherokee), so the AIAN share is realistic where it matters.
-_NC_AIAN_SHARE = {"Robeson": 0.38, "Swain": 0.30, "Jackson": 0.12, "Hoke": 0.10,
-                  "Scotland": 0.10, "Graham": 0.07}
+_NC_AIAN_SHARE = {
+    "Robeson": 0.38,
+    "Swain": 0.30,
+    "Jackson": 0.12,
+    "Hoke": 0.10,
+    "Scotland": 0.10,
+    "Graham": 0.07,
+}
 _SURVEY_EFFECTIVE_SAMPLE = 0.06  # ACS 5-year: ~1 in 8 sampled, design effect ~2
 
 
@@ -219,11 +241,15 @@ def generate_demo_counts(
             year_births = births * np.exp(rng.normal(0, 0.02, n_c))
             pop = year_births * spec["per_birth"]
             for dim, groups, rates, shares in dims:
-                g_trend = growth if dim == "race_ethnicity" else np.exp(
-                    trend.mean() * (year - 2019)
+                g_trend = (
+                    growth
+                    if dim == "race_ethnicity"
+                    else np.exp(trend.mean() * (year - 2019))
                 )
-                noise = group_noise[:, : len(groups)] if dim == "race_ethnicity" else (
-                    np.exp(rng.normal(0, 0.08, (n_c, len(groups))))
+                noise = (
+                    group_noise[:, : len(groups)]
+                    if dim == "race_ethnicity"
+                    else (np.exp(rng.normal(0, 0.08, (n_c, len(groups)))))
                 )
                 rate = rates[None, :] * g_trend * county_effect[:, None] * noise
                 if mult == 100:
@@ -233,7 +259,9 @@ def generate_demo_counts(
                 frames.append(
                     pd.DataFrame(
                         {
-                            s.GEO_ID: np.repeat(counties["geo_id"].to_numpy(), len(groups)),
+                            s.GEO_ID: np.repeat(
+                                counties["geo_id"].to_numpy(), len(groups)
+                            ),
                             s.INDICATOR: ind,
                             s.PERIOD: period,
                             s.DIMENSION: dim,
@@ -314,8 +342,9 @@ def generate_demo_observations(
     return prepare_observations(counts)
 
 
-def write_demo_data(*, state: str = "NC", seed: int = DEMO_SEED, raw_dir=None,
-                    processed_dir=None) -> dict:
+def write_demo_data(
+    *, state: str = "NC", seed: int = DEMO_SEED, raw_dir=None, processed_dir=None
+) -> dict:
     """Write the demo files under ``data/raw`` and ``data/processed``.
 
     Returns
@@ -331,9 +360,7 @@ def write_demo_data(*, state: str = "NC", seed: int = DEMO_SEED, raw_dir=None,
     processed_dir.mkdir(parents=True, exist_ok=True)
     counts = generate_demo_counts(state=state, seed=seed)
     raw_path = raw_dir / paths.DEMO_RAW_FILE.name
-    counts.to_csv(
-        raw_path, index=False, compression={"method": "gzip", "mtime": 0}
-    )
+    counts.to_csv(raw_path, index=False, compression={"method": "gzip", "mtime": 0})
     from disparities.reliability import prepare_observations
 
     obs = prepare_observations(counts)

@@ -16,12 +16,16 @@ from pathlib import Path
 __all__ = ["CHR_URL_PATTERN", "ACS_API_PATTERN", "fetch_chr", "fetch_acs", "download"]
 
 #: {year}, {state_name} (spaces as %20) and {state} (postal code) are filled in.
-CHR_URL_PATTERN = ("https://www.countyhealthrankings.org/sites/default/files/media/"
-                   "document/{year}%20County%20Health%20Rankings%20{state_name}%20Data"
-                   "%20-%20v1.xlsx")
+CHR_URL_PATTERN = (
+    "https://www.countyhealthrankings.org/sites/default/files/media/"
+    "document/{year}%20County%20Health%20Rankings%20{state_name}%20Data"
+    "%20-%20v1.xlsx"
+)
 #: ACS 5-year detailed tables API; {year}, {table}, {state_fips}.
-ACS_API_PATTERN = ("https://api.census.gov/data/{year}/acs/acs5?get=NAME,group({table})"
-                   "&for=county:*&in=state:{state_fips}")
+ACS_API_PATTERN = (
+    "https://api.census.gov/data/{year}/acs/acs5?get=NAME,group({table})"
+    "&for=county:*&in=state:{state_fips}"
+)
 
 
 def download(url: str, dest: Path, *, timeout: float = 60) -> Path:
@@ -33,7 +37,8 @@ def download(url: str, dest: Path, *, timeout: float = 60) -> Path:
     dest.write_bytes(data)
     digest = hashlib.sha256(data).hexdigest()
     dest.with_name(dest.name + ".sha256").write_text(
-        json.dumps({"url": url, "sha256": digest, "bytes": len(data)}) + "\n")
+        json.dumps({"url": url, "sha256": digest, "bytes": len(data)}) + "\n"
+    )
     return dest
 
 
@@ -43,19 +48,27 @@ def fetch_chr(state: str, year: int, *, url: str | None = None, raw_dir=None) ->
     from disparities.geography import resolve_state
 
     _, abbr, name = resolve_state(state)
-    url = url or CHR_URL_PATTERN.format(year=year, state_name=name.replace(" ", "%20"),
-                                        state=abbr)
-    dest = Path(raw_dir or paths.RAW_DATA_DIR) / f"chr{year}_{abbr.lower()}_county_health_rankings.xlsx"
+    url = url or CHR_URL_PATTERN.format(
+        year=year, state_name=name.replace(" ", "%20"), state=abbr
+    )
+    dest = (
+        Path(raw_dir or paths.RAW_DATA_DIR)
+        / f"chr{year}_{abbr.lower()}_county_health_rankings.xlsx"
+    )
     return download(url, dest)
 
 
-def fetch_acs(table: str, state: str, year: int, *, url: str | None = None,
-              raw_dir=None) -> Path:
+def fetch_acs(
+    table: str, state: str, year: int, *, url: str | None = None, raw_dir=None
+) -> Path:
     """Download an ACS table for a state's counties from the Census API (JSON)."""
     from disparities import paths
     from disparities.geography import resolve_state
 
     fips, abbr, _ = resolve_state(state)
     url = url or ACS_API_PATTERN.format(year=year, table=table, state_fips=fips)
-    dest = Path(raw_dir or paths.RAW_DATA_DIR) / f"acs{year}_5yr_{table}_{abbr.lower()}_counties.json"
+    dest = (
+        Path(raw_dir or paths.RAW_DATA_DIR)
+        / f"acs{year}_5yr_{table}_{abbr.lower()}_counties.json"
+    )
     return download(url, dest)

@@ -22,7 +22,7 @@ candidates (so 1 = the largest), weighted (defaults: size 0.4, children
 affected 0.3, trend 0.15, versus state 0.15), summed, and multiplied by 0.5 when
 the estimate is unreliable or its source publishes no confidence interval (then
 the point estimate stands in for the conservative end). Suppressed comparisons are left out and listed in
-``attrs["left_out"]``.
+``attrs["left_out"]`` (a list of records).
 """
 
 from __future__ import annotations
@@ -35,8 +35,12 @@ from disparities.narrative import format_period, gap_sentence
 
 __all__ = ["DEFAULT_WEIGHTS", "rank_focus_candidates", "conservative_ratio"]
 
-DEFAULT_WEIGHTS = {"size": 0.4, "children_affected": 0.3, "trend": 0.15,
-                   "versus_state": 0.15}
+DEFAULT_WEIGHTS = {
+    "size": 0.4,
+    "children_affected": 0.3,
+    "trend": 0.15,
+    "versus_state": 0.15,
+}
 UNRELIABLE_FACTOR = 0.5
 
 
@@ -83,6 +87,7 @@ def rank_focus_candidates(
     weights : dict, optional
         Any of ``size``, ``children_affected``, ``trend``, ``versus_state``.
     alpha : float
+        One minus the confidence level.
 
     Returns
     -------
@@ -130,13 +135,21 @@ def rank_focus_candidates(
         st.get(tuple(k), np.nan)
         for k in cand[keys + [s.PERIOD]].astype(str).itertuples(index=False)
     ]
-    no_ci = cand["adverse_ratio_ci_lower"].isna() | cand["adverse_ratio_ci_upper"].isna()
+    no_ci = (
+        cand["adverse_ratio_ci_lower"].isna() | cand["adverse_ratio_ci_upper"].isna()
+    )
     cand["uncertainty_unknown"] = no_ci.to_numpy()
     cand["conservative_ratio"] = np.where(
-        no_ci, cand["adverse_ratio"],
-        conservative_ratio(cand["adverse_ratio_ci_lower"], cand["adverse_ratio_ci_upper"]))
+        no_ci,
+        cand["adverse_ratio"],
+        conservative_ratio(
+            cand["adverse_ratio_ci_lower"], cand["adverse_ratio_ci_upper"]
+        ),
+    )
     excess_low = cand["excess_cases_ci_lower"].where(~no_ci, cand["excess_cases"])
-    cons_excess = np.where(cand["conservative_ratio"] > 1, excess_low.clip(lower=0), 0.0)
+    cons_excess = np.where(
+        cand["conservative_ratio"] > 1, excess_low.clip(lower=0), 0.0
+    )
     cand["conservative_excess"] = np.nan_to_num(cons_excess)
     size = np.log(cand["conservative_ratio"].clip(lower=1))
     affected = np.log1p(cand["conservative_excess"])
@@ -149,32 +162,63 @@ def rank_focus_candidates(
     cand["trend_component"] = trend.to_numpy()
     cand["versus_state_component"] = _scale(vs_state)
     cand["reliability_factor"] = np.where(
-        cand[s.UNRELIABLE] | cand["uncertainty_unknown"], UNRELIABLE_FACTOR, 1.0)
-    raw = (w["size"] * cand["size_component"]
-           + w["children_affected"] * cand["children_affected_component"]
-           + w["trend"] * cand["trend_component"]
-           + w["versus_state"] * cand["versus_state_component"])
+        cand[s.UNRELIABLE] | cand["uncertainty_unknown"], UNRELIABLE_FACTOR, 1.0
+    )
+    raw = (
+        w["size"] * cand["size_component"]
+        + w["children_affected"] * cand["children_affected_component"]
+        + w["trend"] * cand["trend_component"]
+        + w["versus_state"] * cand["versus_state_component"]
+    )
     cand["score"] = raw * cand["reliability_factor"]
     single_year = cand[s.PERIOD_START] == cand[s.PERIOD_END]
     cand["needs_pooling"] = single_year & (
-        cand[s.UNRELIABLE] | ((cand["adverse_ratio"] >= 1.5)
-                              & (cand["conservative_ratio"] <= 1))
+        cand[s.UNRELIABLE]
+        | ((cand["adverse_ratio"] >= 1.5) & (cand["conservative_ratio"] <= 1))
     )
     cand = cand.sort_values(["score", "adverse_ratio"], ascending=False)
     cand["rank"] = np.arange(1, len(cand) + 1)
     cand["explanation"] = [_explain(r) for _, r in cand.iterrows()]
-    cols = ["rank", s.GEO_ID, s.GEO_NAME, s.INDICATOR, s.DIMENSION, s.GROUP,
-            "reference_group", s.PERIOD, s.VALUE, "reference_value", "adverse_ratio",
-            "adverse_ratio_ci_lower", "adverse_ratio_ci_upper", "conservative_ratio",
-            "excess_cases", "conservative_excess", "trend", "state_adverse_ratio",
-            "size_component", "children_affected_component", "trend_component",
-            "versus_state_component", "reliability_factor", "score", "needs_pooling",
-            "uncertainty_unknown",
-            s.UNRELIABLE, "direction", "explanation", s.SOURCE]
+    cols = [
+        "rank",
+        s.GEO_ID,
+        s.GEO_NAME,
+        s.INDICATOR,
+        s.DIMENSION,
+        s.GROUP,
+        "reference_group",
+        s.PERIOD,
+        s.VALUE,
+        "reference_value",
+        "adverse_ratio",
+        "adverse_ratio_ci_lower",
+        "adverse_ratio_ci_upper",
+        "conservative_ratio",
+        "excess_cases",
+        "conservative_excess",
+        "trend",
+        "state_adverse_ratio",
+        "size_component",
+        "children_affected_component",
+        "trend_component",
+        "versus_state_component",
+        "reliability_factor",
+        "score",
+        "needs_pooling",
+        "uncertainty_unknown",
+        s.UNRELIABLE,
+        "direction",
+        "explanation",
+        s.SOURCE,
+    ]
     out = cand[cols].reset_index(drop=True)
     out.attrs["weights"] = w
-    out.attrs["left_out"] = left_out[[s.INDICATOR, s.DIMENSION, s.GROUP, s.PERIOD,
-                                      s.NOTE]].reset_index(drop=True)
+    # plain records: pandas compares attrs when frames are concatenated
+    out.attrs["left_out"] = (
+        left_out[[s.INDICATOR, s.DIMENSION, s.GROUP, s.PERIOD, s.NOTE]]
+        .astype(str)
+        .to_dict("records")
+    )
     return out
 
 
@@ -201,8 +245,10 @@ def _explain(r) -> str:
     elif r[s.UNRELIABLE]:
         parts.append("small numbers: read with care")
     if r["uncertainty_unknown"]:
-        parts.append("the source publishes no confidence interval, so this gap cannot "
-                     "be tested and counts half")
+        parts.append(
+            "the source publishes no confidence interval, so this gap cannot "
+            "be tested and counts half"
+        )
     return "; ".join(parts) + "."
 
 

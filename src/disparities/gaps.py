@@ -44,15 +44,44 @@ DEFAULT_REFERENCE = {"race_ethnicity": "White", "income": "highest"}
 REFERENCE_OPTIONS = ("default", "best", "total", "state")
 
 GAP_COLUMNS = [
-    s.GEO_ID, s.GEO_NAME, s.GEO_LEVEL, s.STATE, s.INDICATOR, s.PERIOD,
-    s.PERIOD_START, s.PERIOD_END, s.DIMENSION, s.GROUP, "reference_group",
-    "reference_geo_id", s.VALUE, s.CI_LOWER, s.CI_UPPER, "reference_value",
-    "reference_ci_lower", "reference_ci_upper", s.DENOMINATOR, "difference",
-    "difference_ci_lower", "difference_ci_upper", "ratio", "ratio_ci_lower",
-    "ratio_ci_upper", "adverse_ratio", "adverse_ratio_ci_lower",
-    "adverse_ratio_ci_upper", "significant", "direction", "excess_cases",
-    "excess_cases_ci_lower", "excess_cases_ci_upper", "higher_is_worse",
-    s.SUPPRESSED, s.UNRELIABLE, s.NOTE, s.SOURCE,
+    s.GEO_ID,
+    s.GEO_NAME,
+    s.GEO_LEVEL,
+    s.STATE,
+    s.INDICATOR,
+    s.PERIOD,
+    s.PERIOD_START,
+    s.PERIOD_END,
+    s.DIMENSION,
+    s.GROUP,
+    "reference_group",
+    "reference_geo_id",
+    s.VALUE,
+    s.CI_LOWER,
+    s.CI_UPPER,
+    "reference_value",
+    "reference_ci_lower",
+    "reference_ci_upper",
+    s.DENOMINATOR,
+    "difference",
+    "difference_ci_lower",
+    "difference_ci_upper",
+    "ratio",
+    "ratio_ci_lower",
+    "ratio_ci_upper",
+    "adverse_ratio",
+    "adverse_ratio_ci_lower",
+    "adverse_ratio_ci_upper",
+    "significant",
+    "direction",
+    "excess_cases",
+    "excess_cases_ci_lower",
+    "excess_cases_ci_upper",
+    "higher_is_worse",
+    s.SUPPRESSED,
+    s.UNRELIABLE,
+    s.NOTE,
+    s.SOURCE,
 ]
 
 
@@ -181,8 +210,11 @@ def compute_gaps(
             f"unknown reference {reference!r}: use one of {REFERENCE_OPTIONS} "
             "or a canonical group label"
         )
-    missing = [c for c in s.KEY_COLUMNS + [s.VALUE, s.CI_LOWER, s.CI_UPPER]
-               if c not in table.columns]
+    missing = [
+        c
+        for c in s.KEY_COLUMNS + [s.VALUE, s.CI_LOWER, s.CI_UPPER]
+        if c not in table.columns
+    ]
     if missing:
         raise ValueError(f"compute_gaps needs columns {missing}")
     df = table.reset_index(drop=True)
@@ -252,8 +284,20 @@ def compute_gaps(
 
     no_value = np.isnan(y) | np.isnan(y0)
     hidden = sup_g | sup_r | ~has_ref | no_value
-    for arr in (diff, d_lo, d_hi, ratio, r_lo, r_hi, adv, adv_lo, adv_hi, excess,
-                ex_lo, ex_hi):
+    for arr in (
+        diff,
+        d_lo,
+        d_hi,
+        ratio,
+        r_lo,
+        r_hi,
+        adv,
+        adv_lo,
+        adv_hi,
+        excess,
+        ex_lo,
+        ex_hi,
+    ):
         arr[hidden] = np.nan
     no_ci = ~hidden & (np.isnan(se_d) | np.isnan(d_lo))
     direction = np.where(no_ci, "no confidence interval published", direction)
@@ -269,8 +313,10 @@ def compute_gaps(
     notes[~has_ref] = "no reference value for this comparison"
     unrel_only = ~hidden & unreliable
     notes[unrel_only] = "unreliable: based on small numbers, read with care"
-    notes[no_ci & ~unreliable] = ("the source publishes no confidence interval: the size "
-                                  "of this gap cannot be tested")
+    notes[no_ci & ~unreliable] = (
+        "the source publishes no confidence interval: the size "
+        "of this gap cannot be tested"
+    )
 
     base = df.iloc[rows]
     geo = base[s.GEO_ID].astype(str).to_numpy()

@@ -23,31 +23,65 @@ __all__ = [
     "state_abbreviation_for_fips",
     "county_table",
     "find_county",
+    "county_name_for_fips",
     "match_county_names",
     "normalise_place_name",
     "county_geometries",
 ]
 
 _STATES = [
-    ("01", "AL", "Alabama"), ("02", "AK", "Alaska"), ("04", "AZ", "Arizona"),
-    ("05", "AR", "Arkansas"), ("06", "CA", "California"), ("08", "CO", "Colorado"),
-    ("09", "CT", "Connecticut"), ("10", "DE", "Delaware"),
-    ("11", "DC", "District of Columbia"), ("12", "FL", "Florida"),
-    ("13", "GA", "Georgia"), ("15", "HI", "Hawaii"), ("16", "ID", "Idaho"),
-    ("17", "IL", "Illinois"), ("18", "IN", "Indiana"), ("19", "IA", "Iowa"),
-    ("20", "KS", "Kansas"), ("21", "KY", "Kentucky"), ("22", "LA", "Louisiana"),
-    ("23", "ME", "Maine"), ("24", "MD", "Maryland"), ("25", "MA", "Massachusetts"),
-    ("26", "MI", "Michigan"), ("27", "MN", "Minnesota"), ("28", "MS", "Mississippi"),
-    ("29", "MO", "Missouri"), ("30", "MT", "Montana"), ("31", "NE", "Nebraska"),
-    ("32", "NV", "Nevada"), ("33", "NH", "New Hampshire"), ("34", "NJ", "New Jersey"),
-    ("35", "NM", "New Mexico"), ("36", "NY", "New York"),
-    ("37", "NC", "North Carolina"), ("38", "ND", "North Dakota"), ("39", "OH", "Ohio"),
-    ("40", "OK", "Oklahoma"), ("41", "OR", "Oregon"), ("42", "PA", "Pennsylvania"),
-    ("44", "RI", "Rhode Island"), ("45", "SC", "South Carolina"),
-    ("46", "SD", "South Dakota"), ("47", "TN", "Tennessee"), ("48", "TX", "Texas"),
-    ("49", "UT", "Utah"), ("50", "VT", "Vermont"), ("51", "VA", "Virginia"),
-    ("53", "WA", "Washington"), ("54", "WV", "West Virginia"),
-    ("55", "WI", "Wisconsin"), ("56", "WY", "Wyoming"), ("72", "PR", "Puerto Rico"),
+    ("01", "AL", "Alabama"),
+    ("02", "AK", "Alaska"),
+    ("04", "AZ", "Arizona"),
+    ("05", "AR", "Arkansas"),
+    ("06", "CA", "California"),
+    ("08", "CO", "Colorado"),
+    ("09", "CT", "Connecticut"),
+    ("10", "DE", "Delaware"),
+    ("11", "DC", "District of Columbia"),
+    ("12", "FL", "Florida"),
+    ("13", "GA", "Georgia"),
+    ("15", "HI", "Hawaii"),
+    ("16", "ID", "Idaho"),
+    ("17", "IL", "Illinois"),
+    ("18", "IN", "Indiana"),
+    ("19", "IA", "Iowa"),
+    ("20", "KS", "Kansas"),
+    ("21", "KY", "Kentucky"),
+    ("22", "LA", "Louisiana"),
+    ("23", "ME", "Maine"),
+    ("24", "MD", "Maryland"),
+    ("25", "MA", "Massachusetts"),
+    ("26", "MI", "Michigan"),
+    ("27", "MN", "Minnesota"),
+    ("28", "MS", "Mississippi"),
+    ("29", "MO", "Missouri"),
+    ("30", "MT", "Montana"),
+    ("31", "NE", "Nebraska"),
+    ("32", "NV", "Nevada"),
+    ("33", "NH", "New Hampshire"),
+    ("34", "NJ", "New Jersey"),
+    ("35", "NM", "New Mexico"),
+    ("36", "NY", "New York"),
+    ("37", "NC", "North Carolina"),
+    ("38", "ND", "North Dakota"),
+    ("39", "OH", "Ohio"),
+    ("40", "OK", "Oklahoma"),
+    ("41", "OR", "Oregon"),
+    ("42", "PA", "Pennsylvania"),
+    ("44", "RI", "Rhode Island"),
+    ("45", "SC", "South Carolina"),
+    ("46", "SD", "South Dakota"),
+    ("47", "TN", "Tennessee"),
+    ("48", "TX", "Texas"),
+    ("49", "UT", "Utah"),
+    ("50", "VT", "Vermont"),
+    ("51", "VA", "Virginia"),
+    ("53", "WA", "Washington"),
+    ("54", "WV", "West Virginia"),
+    ("55", "WI", "Wisconsin"),
+    ("56", "WY", "Wyoming"),
+    ("72", "PR", "Puerto Rico"),
 ]
 
 
@@ -166,6 +200,19 @@ def county_table(state: str | None = None) -> pd.DataFrame:
     return _county_table_cached(fips).copy()
 
 
+def county_name_for_fips(geo_id: str) -> str:
+    """ "Durham County" for ``"37063"`` ('' when unknown).
+
+    Examples
+    --------
+    >>> county_name_for_fips("37063")
+    'Durham County'
+    """
+    table = _county_table_cached(str(geo_id)[:2])
+    hit = table.loc[table["geo_id"] == str(geo_id), "geo_name"]
+    return str(hit.iloc[0]) if len(hit) else ""
+
+
 def match_county_names(names, state: str) -> pd.Series:
     """Map county names to 5-digit FIPS within one state (missing where unknown).
 
@@ -214,7 +261,10 @@ def find_county(name: str, state: str) -> tuple[str, str]:
         return fips, table.loc[table.geo_id == fips, "geo_name"].item()
     abbr = resolve_state(state)[1]
     close = difflib.get_close_matches(
-        normalise_place_name(name).title(), table["short_name"].tolist(), n=3, cutoff=0.4
+        normalise_place_name(name).title(),
+        table["short_name"].tolist(),
+        n=3,
+        cutoff=0.4,
     )
     hint = f"; closest: {', '.join(close)}" if close else ""
     raise UnknownPlaceError(f"no county {name!r} in {abbr}{hint}")

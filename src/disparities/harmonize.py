@@ -37,45 +37,169 @@ def _key(label: str) -> str:
     return s
 
 
-_add("Black", _R, "Black", "Black or African American", "African American",
-     "Non-Hispanic Black", "Black non-Hispanic", "Black, non-Hispanic", "Black alone",
-     "Black or African American alone", "BL7", "B", "black", "AfAm",
-     "Black or African American, non-Hispanic")
-_add("White", _R, "White non-Hispanic", "Non-Hispanic White", "White, non-Hispanic",
-     "White alone, not Hispanic or Latino", "White alone not Hispanic or Latino",
-     "WH7", "H", "White", "NH White")
-_add("White alone (incl. Hispanic)", _R, "White alone", "A",
-     "White alone (incl. Hispanic)", "White alone, including Hispanic")
-_add("Hispanic or Latino", _R, "Hispanic", "Hispanic or Latino", "Latino", "Latinx",
-     "Hispanic/Latino", "Hispanic or Latino (of any race)", "HI7", "I")
-_add("American Indian or Alaska Native", _R, "American Indian",
-     "American Indian or Alaska Native", "American Indian and Alaska Native",
-     "American Indian and Alaska Native alone", "AIAN", "Native American", "AM7", "C",
-     "American Indian/Alaska Native")
+_add(
+    "Black",
+    _R,
+    "Black",
+    "Black or African American",
+    "African American",
+    "Non-Hispanic Black",
+    "Black non-Hispanic",
+    "Black, non-Hispanic",
+    "Black alone",
+    "Black or African American alone",
+    "BL7",
+    "B",
+    "black",
+    "AfAm",
+    "Black or African American, non-Hispanic",
+)
+_add(
+    "White",
+    _R,
+    "White non-Hispanic",
+    "Non-Hispanic White",
+    "White, non-Hispanic",
+    "White alone, not Hispanic or Latino",
+    "White alone not Hispanic or Latino",
+    "WH7",
+    "H",
+    "White",
+    "NH White",
+)
+_add(
+    "White alone (incl. Hispanic)",
+    _R,
+    "White alone",
+    "A",
+    "White alone (incl. Hispanic)",
+    "White alone, including Hispanic",
+)
+_add(
+    "Hispanic or Latino",
+    _R,
+    "Hispanic",
+    "Hispanic or Latino",
+    "Latino",
+    "Latinx",
+    "Hispanic/Latino",
+    "Hispanic or Latino (of any race)",
+    "HI7",
+    "I",
+)
+_add(
+    "American Indian or Alaska Native",
+    _R,
+    "American Indian",
+    "American Indian or Alaska Native",
+    "American Indian and Alaska Native",
+    "American Indian and Alaska Native alone",
+    "AIAN",
+    "Native American",
+    "AM7",
+    "C",
+    "American Indian/Alaska Native",
+)
 _add("Asian", _R, "Asian", "Asian alone", "AS7", "D", "Asian non-Hispanic")
-_add("Asian or Pacific Islander", _R, "Asian and Pacific Islander",
-     "Asian or Pacific Islander", "API", "Asian/Pacific Islander")
-_add("Native Hawaiian or Pacific Islander", _R,
-     "Native Hawaiian or Other Pacific Islander", "Hawaiian/Pacific Islander",
-     "Native Hawaiian and Other Pacific Islander alone", "NHPI", "Pacific Islander",
-     "E", "Native Hawaiian or Pacific Islander")
-_add("Two or more races", _R, "Two or more races", "Two or more", "Two or More Races",
-     "Multiracial", "Multi", "MU7", "G", "Two or more races alone", "Multiple races")
-_add("Other race", _R, "Other", "Some other race", "Some other race alone", "F",
-     "Other race")
-_add("Total", _T, "Total", "All", "All Students", "All races", "Overall", "ALL",
-     "All children", "Total population")
-_add("Economically disadvantaged", _I, "EDS", "Economically disadvantaged",
-     "Economically Disadvantaged", "Low income", "Free/reduced lunch")
-_add("Not economically disadvantaged", _I, "NEDS", "Not economically disadvantaged",
-     "Non-economically disadvantaged", "Not low income")
-_add("Under 100% FPL", _I, "Under 100% FPL", "Below poverty", "Below 100% FPL",
-     "<100% FPL", "0-99% FPL", "Under 1.00", "Below poverty level")
-_add("100-199% FPL", _I, "100-199% FPL", "100% to 199% FPL", "1.00 to 1.99",
-     "100-199% of poverty")
+_add(
+    "Asian or Pacific Islander",
+    _R,
+    "Asian and Pacific Islander",
+    "Asian or Pacific Islander",
+    "API",
+    "Asian/Pacific Islander",
+)
+_add(
+    "Native Hawaiian or Pacific Islander",
+    _R,
+    "Native Hawaiian or Other Pacific Islander",
+    "Hawaiian/Pacific Islander",
+    "Native Hawaiian and Other Pacific Islander alone",
+    "NHPI",
+    "Pacific Islander",
+    "E",
+    "Native Hawaiian or Pacific Islander",
+)
+_add(
+    "Two or more races",
+    _R,
+    "Two or more races",
+    "Two or more",
+    "Two or More Races",
+    "Multiracial",
+    "Multi",
+    "MU7",
+    "G",
+    "Two or more races alone",
+    "Multiple races",
+)
+_add(
+    "Other race",
+    _R,
+    "Other",
+    "Some other race",
+    "Some other race alone",
+    "F",
+    "Other race",
+)
+_add(
+    "Total",
+    _T,
+    "Total",
+    "All",
+    "All Students",
+    "All races",
+    "Overall",
+    "ALL",
+    "All children",
+    "Total population",
+)
+_add(
+    "Economically disadvantaged",
+    _I,
+    "EDS",
+    "Economically disadvantaged",
+    "Economically Disadvantaged",
+    "Low income",
+    "Free/reduced lunch",
+)
+_add(
+    "Not economically disadvantaged",
+    _I,
+    "NEDS",
+    "Not economically disadvantaged",
+    "Non-economically disadvantaged",
+    "Not low income",
+)
+_add(
+    "Under 100% FPL",
+    _I,
+    "Under 100% FPL",
+    "Below poverty",
+    "Below 100% FPL",
+    "<100% FPL",
+    "0-99% FPL",
+    "Under 1.00",
+    "Below poverty level",
+)
+_add(
+    "100-199% FPL",
+    _I,
+    "100-199% FPL",
+    "100% to 199% FPL",
+    "1.00 to 1.99",
+    "100-199% of poverty",
+)
 _add("200-399% FPL", _I, "200-399% FPL", "200% to 399% FPL", "2.00 to 3.99")
-_add("400% FPL and over", _I, "400% FPL and over", "400%+ FPL", "400% FPL or more",
-     "4.00 and over", "At or above 400% FPL")
+_add(
+    "400% FPL and over",
+    _I,
+    "400% FPL and over",
+    "400%+ FPL",
+    "400% FPL or more",
+    "4.00 and over",
+    "At or above 400% FPL",
+)
 
 
 class UnknownGroupError(KeyError):

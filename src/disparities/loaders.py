@@ -50,25 +50,37 @@ def detect_source(path) -> str:
         return "acs_api"
     frame, _ = read_csv_strings(p)
     cols = list(frame.columns)
-    for name, test in (("kids_count", looks_like_kids_count), ("acs", looks_like_acs),
-                       ("saipe", looks_like_saipe),
-                       ("report_card", looks_like_report_card),
-                       ("tidy", looks_like_tidy)):
+    for name, test in (
+        ("kids_count", looks_like_kids_count),
+        ("acs", looks_like_acs),
+        ("saipe", looks_like_saipe),
+        ("report_card", looks_like_report_card),
+        ("tidy", looks_like_tidy),
+    ):
         if test(cols):
             return name
     raise DataValidationError(
         f"cannot tell what kind of file this is from its columns {cols[:8]}; supported: "
         f"{', '.join(SOURCES)}. For other tables use source='tidy' with a mapping.",
-        file=p, row=1)
+        file=p,
+        row=1,
+    )
 
 
-def load_data(path, *, source: str | None = None, state: str | None = None,
-              strict: bool = False, **options):
+def load_data(
+    path,
+    *,
+    source: str | None = None,
+    state: str | None = None,
+    strict: bool = False,
+    **options,
+):
     """Load one file into the tidy table, detecting its format.
 
     Parameters
     ----------
     path : str or Path
+        The file.
     source : str, optional
         Force a format (one of :data:`SOURCES`).
     state : str, optional
@@ -89,8 +101,10 @@ def load_data(path, *, source: str | None = None, state: str | None = None,
 
         table = table.copy()
         table[s.SOURCE] = f"{DEMO_SOURCE} (in {report.source} layout)"
-        report.notes.append("The file name says its data are SYNTHETIC: every chart "
-                            "made from it says so.")
+        report.notes.append(
+            "The file name says its data are SYNTHETIC: every chart "
+            "made from it says so."
+        )
     return table, report
 
 
@@ -138,8 +152,23 @@ def combine_tables(tables) -> pd.DataFrame:
     tables = list(tables)
     if len(tables) == 1:
         return tables[0]
-    stacked = pd.concat([t.astype({c: "object" for c in
-                                   (s.GEO_ID, s.GEO_LEVEL, s.INDICATOR, s.PERIOD,
-                                    s.DIMENSION, s.GROUP)}) for t in tables],
-                        ignore_index=True)
+    stacked = pd.concat(
+        [
+            t.astype(
+                {
+                    c: "object"
+                    for c in (
+                        s.GEO_ID,
+                        s.GEO_LEVEL,
+                        s.INDICATOR,
+                        s.PERIOD,
+                        s.DIMENSION,
+                        s.GROUP,
+                    )
+                }
+            )
+            for t in tables
+        ],
+        ignore_index=True,
+    )
     return s.validate_observations(stacked, file="combined tables")

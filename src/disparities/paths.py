@@ -42,7 +42,9 @@ PROCESSED_DATA_DIR: Path = DATA_DIR / "processed"
 #: Synthetic demo data (see ``disparities.demo``); every name says "synthetic".
 DEMO_RAW_FILE: Path = RAW_DATA_DIR / "synthetic_demo_nc_child_outcomes_counts.csv.gz"
 DEMO_PROCESSED_FILE: Path = PROCESSED_DATA_DIR / "synthetic_demo_nc_observations.csv.gz"
-DEMO_KIDS_COUNT_FILE: Path = RAW_DATA_DIR / "synthetic_demo_nc_kidscount_children_in_poverty_by_race.csv"
+DEMO_KIDS_COUNT_FILE: Path = (
+    RAW_DATA_DIR / "synthetic_demo_nc_kidscount_children_in_poverty_by_race.csv"
+)
 DEMO_CHR_FILE: Path = RAW_DATA_DIR / "synthetic_demo_nc_county_health_rankings.xlsx"
 
 #: Real public samples, read-only, beside the project (absent in a user's clone).

@@ -15,15 +15,25 @@ import pandas as pd
 
 from disparities import schema as s
 
-__all__ = ["county_features", "find_peer_counties", "find_bright_spots",
-           "better_than_state"]
+__all__ = [
+    "county_features",
+    "find_peer_counties",
+    "find_bright_spots",
+    "better_than_state",
+]
 
-_COMPOSITION_GROUPS = ["Black", "Hispanic or Latino", "American Indian or Alaska Native",
-                       "Asian", "White"]
+_COMPOSITION_GROUPS = [
+    "Black",
+    "Hispanic or Latino",
+    "American Indian or Alaska Native",
+    "Asian",
+    "White",
+]
 
 
-def county_features(table: pd.DataFrame, state: str, *, indicator: str = "child_poverty"
-                    ) -> pd.DataFrame:
+def county_features(
+    table: pd.DataFrame, state: str, *, indicator: str = "child_poverty"
+) -> pd.DataFrame:
     """Features used to find peers, one row per county of ``state``.
 
     Uses the latest period of ``indicator`` (a child-population indicator with
@@ -33,9 +43,11 @@ def county_features(table: pd.DataFrame, state: str, *, indicator: str = "child_
     from disparities.geography import county_geometries, resolve_state
 
     fips = resolve_state(state)[0]
-    sub = table[(table[s.INDICATOR].astype(str) == indicator)
-                & (table[s.GEO_ID].astype(str).str.len() == 5)
-                & (table[s.GEO_ID].astype(str).str[:2] == fips)]
+    sub = table[
+        (table[s.INDICATOR].astype(str) == indicator)
+        & (table[s.GEO_ID].astype(str).str.len() == 5)
+        & (table[s.GEO_ID].astype(str).str[:2] == fips)
+    ]
     if sub.empty:
         raise KeyError(f"no county rows for {indicator!r} in {state}")
     last = sub[s.PERIOD_END].max()
@@ -45,8 +57,13 @@ def county_features(table: pd.DataFrame, state: str, *, indicator: str = "child_
     feats["children"] = tot[s.DENOMINATOR].to_numpy()
     feats["child_poverty"] = tot[s.VALUE].to_numpy()
     race = sub[sub[s.DIMENSION].astype(str) == "race_ethnicity"]
-    shares = race.pivot_table(index=s.GEO_ID, columns=s.GROUP, values=s.DENOMINATOR,
-                              observed=True, aggfunc="sum")
+    shares = race.pivot_table(
+        index=s.GEO_ID,
+        columns=s.GROUP,
+        values=s.DENOMINATOR,
+        observed=True,
+        aggfunc="sum",
+    )
     shares.index = shares.index.astype(str)
     shares = shares.div(feats["children"], axis=0)
     for g in _COMPOSITION_GROUPS:
@@ -61,8 +78,13 @@ def county_features(table: pd.DataFrame, state: str, *, indicator: str = "child_
     return feats
 
 
-def find_peer_counties(table: pd.DataFrame, geo_id: str, *, n: int = 5,
-                       features: pd.DataFrame | None = None) -> pd.DataFrame:
+def find_peer_counties(
+    table: pd.DataFrame,
+    geo_id: str,
+    *,
+    n: int = 5,
+    features: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """The ``n`` counties most like ``geo_id`` (standardised Euclidean distance).
 
     Returns
@@ -88,8 +110,13 @@ def find_peer_counties(table: pd.DataFrame, geo_id: str, *, n: int = 5,
     return out.reset_index(names=s.GEO_ID)
 
 
-def find_bright_spots(gaps: pd.DataFrame, peers: pd.DataFrame, focus_geo_id: str,
-                      indicator: str, group: str) -> pd.DataFrame:
+def find_bright_spots(
+    gaps: pd.DataFrame,
+    peers: pd.DataFrame,
+    focus_geo_id: str,
+    indicator: str,
+    group: str,
+) -> pd.DataFrame:
     """Peers with a smaller gap than the focus county on one disparity.
 
     Returns
@@ -100,9 +127,11 @@ def find_bright_spots(gaps: pd.DataFrame, peers: pd.DataFrame, focus_geo_id: str
         county's and the peer's value is shown) and a sentence.
     """
     ids = [str(focus_geo_id)] + peers[s.GEO_ID].astype(str).tolist()
-    sub = gaps[(gaps[s.INDICATOR].astype(str) == indicator)
-               & (gaps[s.GROUP].astype(str) == group)
-               & gaps[s.GEO_ID].astype(str).isin(ids)]
+    sub = gaps[
+        (gaps[s.INDICATOR].astype(str) == indicator)
+        & (gaps[s.GROUP].astype(str) == group)
+        & gaps[s.GEO_ID].astype(str).isin(ids)
+    ]
     if sub.empty:
         raise KeyError(f"no gaps for {group} / {indicator!r} in these counties")
     last = sub[s.PERIOD_END].max()
@@ -110,19 +139,40 @@ def find_bright_spots(gaps: pd.DataFrame, peers: pd.DataFrame, focus_geo_id: str
     focus = sub[sub[s.GEO_ID].astype(str) == str(focus_geo_id)]
     focus_ratio = float(focus["adverse_ratio"].iloc[0]) if len(focus) else np.nan
     sub["is_focus"] = sub[s.GEO_ID].astype(str) == str(focus_geo_id)
-    sub["smaller_gap"] = (~sub["is_focus"] & sub["adverse_ratio"].notna()
-                          & (sub["adverse_ratio"] < focus_ratio))
+    sub["smaller_gap"] = (
+        ~sub["is_focus"]
+        & sub["adverse_ratio"].notna()
+        & (sub["adverse_ratio"] < focus_ratio)
+    )
     sub = sub.sort_values(["is_focus", "adverse_ratio"], ascending=[False, True])
+
     def say(r):
         if r[s.SUPPRESSED]:
             return f"{r[s.GEO_NAME]}: not shown (small numbers)."
-        verb = "smaller" if r["smaller_gap"] else ("the focus county" if r["is_focus"]
-                                                   else "not smaller")
+        verb = (
+            "smaller"
+            if r["smaller_gap"]
+            else ("the focus county" if r["is_focus"] else "not smaller")
+        )
         return f"{r[s.GEO_NAME]}: {r['adverse_ratio']:.1f} times ({verb})."
+
     sub["sentence"] = [say(r) for _, r in sub.iterrows()]
-    cols = [s.GEO_ID, s.GEO_NAME, s.PERIOD, s.VALUE, "reference_value", "adverse_ratio",
-            "adverse_ratio_ci_lower", "adverse_ratio_ci_upper", "direction",
-            s.UNRELIABLE, s.SUPPRESSED, "is_focus", "smaller_gap", "sentence"]
+    cols = [
+        s.GEO_ID,
+        s.GEO_NAME,
+        s.PERIOD,
+        s.VALUE,
+        "reference_value",
+        "adverse_ratio",
+        "adverse_ratio_ci_lower",
+        "adverse_ratio_ci_upper",
+        "direction",
+        s.UNRELIABLE,
+        s.SUPPRESSED,
+        "is_focus",
+        "smaller_gap",
+        "sentence",
+    ]
     return sub[cols].reset_index(drop=True)
 
 

@@ -172,6 +172,8 @@ def flag_reliability(
         Relative standard error, in percent, above which a value is unreliable.
     min_events : float
         Fewer events than this (when counts are known) is unreliable.
+    alpha : float
+        One minus the confidence level of the intervals the SEs come from.
 
     Returns
     -------

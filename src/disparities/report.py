@@ -73,7 +73,9 @@ def _table(df: pd.DataFrame, *, flag_col=None, hidden_col=None) -> str:
             cls = ' class="flag"'
         cells = "".join(f"<td>{html.escape(_fmt(v))}</td>" for v in r)
         rows.append(f"<tr{cls}>{cells}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    return (
+        f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
 
 
 def _fmt(v) -> str:
@@ -102,24 +104,35 @@ def disparity_table_for_display(gaps: pd.DataFrame) -> pd.DataFrame:
     for _, r in gaps.iterrows():
         ind = str(r[s.INDICATOR])
         info = get_indicator(ind)
-        rows.append({
-            "Indicator": info.label,
-            "Period": format_period(r[s.PERIOD]),
-            "Group": str(r[s.GROUP]),
-            "Value": format_value(r[s.VALUE], ind).split(" per ")[0],
-            "Reference": f"{r['reference_group']}: "
-            f"{format_value(r['reference_value'], ind).split(' per ')[0]}",
-            "Times as likely (95% CI)": _estimate_ci(
-                r["adverse_ratio"], r["adverse_ratio_ci_lower"],
-                r["adverse_ratio_ci_upper"], "{:.2f}", 2),
-            "Difference (95% CI)": _estimate_ci(
-                r["difference"], r["difference_ci_lower"], r["difference_ci_upper"],
-                "{:+.1f}", 1),
-            "Excess cases": "" if not np.isfinite(r["excess_cases"])
-            else f"{r['excess_cases']:,.0f}",
-            "Reading": r["direction"],
-            "Note": r[s.NOTE],
-        })
+        rows.append(
+            {
+                "Indicator": info.label,
+                "Period": format_period(r[s.PERIOD]),
+                "Group": str(r[s.GROUP]),
+                "Value": format_value(r[s.VALUE], ind).split(" per ")[0],
+                "Reference": f"{r['reference_group']}: "
+                f"{format_value(r['reference_value'], ind).split(' per ')[0]}",
+                "Times as likely (95% CI)": _estimate_ci(
+                    r["adverse_ratio"],
+                    r["adverse_ratio_ci_lower"],
+                    r["adverse_ratio_ci_upper"],
+                    "{:.2f}",
+                    2,
+                ),
+                "Difference (95% CI)": _estimate_ci(
+                    r["difference"],
+                    r["difference_ci_lower"],
+                    r["difference_ci_upper"],
+                    "{:+.1f}",
+                    1,
+                ),
+                "Excess cases": ""
+                if not np.isfinite(r["excess_cases"])
+                else f"{r['excess_cases']:,.0f}",
+                "Reading": r["direction"],
+                "Note": r[s.NOTE],
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -167,7 +180,11 @@ def build_county_report(
     from disparities.focus import rank_focus_candidates
     from disparities.gaps import compute_gaps
     from disparities.geography import find_county, resolve_state
-    from disparities.peers import better_than_state, find_bright_spots, find_peer_counties
+    from disparities.peers import (
+        better_than_state,
+        find_bright_spots,
+        find_peer_counties,
+    )
     from disparities.plots.export import save_chart
     from disparities.plots.overview import latest_gaps
     from disparities.select import parent_geo_id
@@ -221,26 +238,42 @@ def build_county_report(
         charts.append((key, obj, caption))
 
     progress("drawing charts")
-    add("overview", lambda: plots.plot_disparity_overview(gaps, geo_id),
-        "Where the biggest gaps are (each dot: how many times as likely).")
+    add(
+        "overview",
+        lambda: plots.plot_disparity_overview(gaps, geo_id),
+        "Where the biggest gaps are (each dot: how many times as likely).",
+    )
     top = cands.head(n_detail)
     for i, (_, c) in enumerate(top.iterrows(), start=1):
         ind, dim, grp = str(c[s.INDICATOR]), str(c[s.DIMENSION]), str(c[s.GROUP])
-        add(f"candidate{i}_groups",
+        add(
+            f"candidate{i}_groups",
             lambda ind=ind, dim=dim: plots.plot_group_comparison(
-                table, geo_id, ind, dimension=dim), f"Candidate {i}: every group.")
-        add(f"candidate{i}_gap",
-            lambda ind=ind, dim=dim: plots.plot_gap_dumbbell(gaps, geo_id, ind,
-                                                             dimension=dim),
-            f"Candidate {i}: the gaps, beside the state's.")
-        add(f"candidate{i}_trend",
-            lambda ind=ind, grp=grp: plots.plot_gap_trend(gaps, trends, geo_id, ind, grp),
-            f"Candidate {i}: is the gap changing?")
+                table, geo_id, ind, dimension=dim
+            ),
+            f"Candidate {i}: every group.",
+        )
+        add(
+            f"candidate{i}_gap",
+            lambda ind=ind, dim=dim: plots.plot_gap_dumbbell(
+                gaps, geo_id, ind, dimension=dim
+            ),
+            f"Candidate {i}: the gaps, beside the state's.",
+        )
+        add(
+            f"candidate{i}_trend",
+            lambda ind=ind, grp=grp: plots.plot_gap_trend(
+                gaps, trends, geo_id, ind, grp
+            ),
+            f"Candidate {i}: is the gap changing?",
+        )
     if len(top):
         ind0 = str(top.iloc[0][s.INDICATOR])
-        add("map", lambda: plots.plot_county_map(table, st_abbr, ind0,
-                                                 focus_geo_id=geo_id),
-            "The top candidate's indicator across the state's counties.")
+        add(
+            "map",
+            lambda: plots.plot_county_map(table, st_abbr, ind0, focus_geo_id=geo_id),
+            "The top candidate's indicator across the state's counties.",
+        )
     pngs, png_of = [], {}
     for key, obj, _ in charts:
         written = save_chart(obj, out / f"{slug}_{key}", formats=("png",))
@@ -256,18 +289,31 @@ def build_county_report(
         peer_gaps = compute_gaps(peer_tab)
         if len(top):
             c0 = top.iloc[0]
-            spots = find_bright_spots(pd.concat([gaps, peer_gaps]), peers, geo_id,
-                                      str(c0[s.INDICATOR]), str(c0[s.GROUP]))
-            bright_html += (f"<h3>Counties like {html.escape(place)}: the gap for the "
-                            "top candidate</h3><ul>"
-                            + "".join(f"<li>{html.escape(x)}</li>"
-                                      for x in spots["sentence"]) + "</ul>")
-        bright_html += "<p class='small'>Peers: the counties most like this one in " \
-            "number of children, children per square km, child poverty and " \
-            "racial/ethnic composition. " + html.escape(
-                ", ".join(f"{n} (distance {d:.2f})"
-                          for n, d in zip(peers["geo_name"], peers["distance"],
-                                          strict=True))) + ".</p>"
+            spots = find_bright_spots(
+                pd.concat([gaps, peer_gaps]),
+                peers,
+                geo_id,
+                str(c0[s.INDICATOR]),
+                str(c0[s.GROUP]),
+            )
+            bright_html += (
+                f"<h3>Counties like {html.escape(place)}: the gap for the "
+                "top candidate</h3><ul>"
+                + "".join(f"<li>{html.escape(x)}</li>" for x in spots["sentence"])
+                + "</ul>"
+            )
+        bright_html += (
+            "<p class='small'>Peers: the counties most like this one in "
+            "number of children, children per square km, child poverty and "
+            "racial/ethnic composition. "
+            + html.escape(
+                ", ".join(
+                    f"{n} (distance {d:.2f})"
+                    for n, d in zip(peers["geo_name"], peers["distance"], strict=True)
+                )
+            )
+            + ".</p>"
+        )
     except KeyError as exc:
         bright_html += f"<p>Peers could not be found: {html.escape(str(exc))}</p>"
     better = better_than_state(table, geo_id)
@@ -277,91 +323,145 @@ def build_county_report(
             f"{html.escape(str(r[s.GROUP]))}: "
             f"{format_value(r[s.VALUE], str(r[s.INDICATOR]))} vs the state's "
             f"{format_value(r['reference_value'], str(r[s.INDICATOR]))} "
-            f"({format_period(r[s.PERIOD])})</li>" for _, r in better.iterrows())
-        bright_html += f"<h3>Where {html.escape(place)} already does better than " \
+            f"({format_period(r[s.PERIOD])})</li>"
+            for _, r in better.iterrows()
+        )
+        bright_html += (
+            f"<h3>Where {html.escape(place)} already does better than "
             f"{html.escape(st_name)}</h3><ul>{items}</ul>"
+        )
 
     progress("writing HTML")
     synthetic = is_synthetic(table[s.SOURCE])
     sources = sorted(set(table[s.SOURCE].astype(str)) - {""})
-    parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-             f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
-             f"<title>Disparity profile: {html.escape(place)}</title>"
-             f"<style>{_CSS}</style></head><body>"]
+    parts = [
+        f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>Disparity profile: {html.escape(place)}</title>"
+        f"<style>{_CSS}</style></head><body>"
+    ]
     if synthetic:
-        parts.append(f"<div class='banner' role='alert'>{SYNTHETIC_NOTICE}. Use it to "
-                     "learn the tool; do not quote these numbers.</div>")
-    parts.append(f"<main><h1>Child disparities in {html.escape(place)}, "
-                 f"{html.escape(st_name)}</h1>")
-    parts.append(f"<p class='lead'>A profile of gaps between groups of children, to help "
-                 f"choose one disparity to focus on. Source: "
-                 f"{html.escape('; '.join(sources))}.</p>")
+        parts.append(
+            f"<div class='banner' role='alert'>{SYNTHETIC_NOTICE}. Use it to "
+            "learn the tool; do not quote these numbers.</div>"
+        )
+    parts.append(
+        f"<main><h1>Child disparities in {html.escape(place)}, "
+        f"{html.escape(st_name)}</h1>"
+    )
+    parts.append(
+        f"<p class='lead'>A profile of gaps between groups of children, to help "
+        f"choose one disparity to focus on. Source: "
+        f"{html.escape('; '.join(sources))}.</p>"
+    )
     parts.append("<h2>Key findings</h2>")
     for _, c in top.iterrows():
         parts.append(f"<div class='finding'>{html.escape(c['explanation'])}</div>")
-    parts.append("<h2>Candidate focus disparities</h2><p>Ranked on what the data can "
-                 "support: the conservative end of each gap's 95% confidence interval, "
-                 "the children affected, the trend, and how the gap compares with the "
-                 "state's. Every component is shown; unreliable estimates count half. "
-                 "Comparisons hidden for small numbers are left out.</p>")
+    parts.append(
+        "<h2>Candidate focus disparities</h2><p>Ranked on what the data can "
+        "support: the conservative end of each gap's 95% confidence interval, "
+        "the children affected, the trend, and how the gap compares with the "
+        "state's. Every component is shown; unreliable estimates count half. "
+        "Comparisons hidden for small numbers are left out.</p>"
+    )
     show = cands.head(15).copy()
-    disp = pd.DataFrame({
-        "Rank": show["rank"],
-        "Disparity": [f"{get_indicator(str(r[s.INDICATOR])).label}: {r[s.GROUP]} vs "
-                      f"{r['reference_group']}" for _, r in show.iterrows()],
-        "Times as likely": show["adverse_ratio"].round(2),
-        "Conservative": show["conservative_ratio"].round(2),
-        "Children affected (at least)": show["conservative_excess"].round(0),
-        "Trend": show["trend"],
-        "State's gap": show["state_adverse_ratio"].round(2),
-        "Score": show["score"].round(2),
-        "Why": show["explanation"],
-    })
+    disp = pd.DataFrame(
+        {
+            "Rank": show["rank"],
+            "Disparity": [
+                f"{get_indicator(str(r[s.INDICATOR])).label}: {r[s.GROUP]} vs "
+                f"{r['reference_group']}"
+                for _, r in show.iterrows()
+            ],
+            "Times as likely": show["adverse_ratio"].round(2),
+            "Conservative": show["conservative_ratio"].round(2),
+            "Children affected (at least)": show["conservative_excess"].round(0),
+            "Trend": show["trend"],
+            "State's gap": show["state_adverse_ratio"].round(2),
+            "Score": show["score"].round(2),
+            "Why": show["explanation"],
+        }
+    )
     parts.append(_table(disp, flag_col=show[s.UNRELIABLE].reset_index(drop=True)))
     for key, obj, caption in charts:
         alt = plots.get_alt_text(obj)
-        parts.append(f"<h3>{html.escape(caption)}</h3>{_img(png_of[key], alt)}"
-                     f"<p class='caption'>{html.escape(alt)}</p>")
+        parts.append(
+            f"<h3>{html.escape(caption)}</h3>{_img(png_of[key], alt)}"
+            f"<p class='caption'>{html.escape(alt)}</p>"
+        )
         if key == "overview":
             parts.append("<h2>The top candidates, one by one</h2>")
     parts.append("<h2>Bright spots</h2>" + bright_html)
-    parts.append("<h2>All disparities, latest period</h2><p>Shaded rows rest on small "
-                 "numbers (unreliable); grey rows are not shown to protect privacy and "
-                 "because small counts are too unstable to read.</p>")
+    parts.append(
+        "<h2>All disparities, latest period</h2><p>Shaded rows rest on small "
+        "numbers (unreliable); grey rows are not shown to protect privacy and "
+        "because small counts are too unstable to read.</p>"
+    )
     lat = latest.sort_values([s.INDICATOR, s.DIMENSION, s.GROUP])
-    parts.append(_table(disparity_table_for_display(lat),
-                        flag_col=lat[s.UNRELIABLE].reset_index(drop=True),
-                        hidden_col=lat[s.SUPPRESSED].reset_index(drop=True)))
-    parts.append("<h2>Summary measures</h2><p class='small'>Across all groups at once "
-                 "(latest period; WHO HEAT / NCI HD*Calc definitions, 95% CIs).</p>")
-    lm = measures[measures[s.PERIOD_END] == measures.groupby(s.INDICATOR, observed=True)[
-        s.PERIOD_END].transform("max")]
-    lm = lm[lm["measure"].isin(["index_of_disparity", "slope_index_of_inequality",
-                                "population_attributable_fraction"])]
-    parts.append(_table(pd.DataFrame({
-        "Indicator": [get_indicator(str(i)).label for i in lm[s.INDICATOR]],
-        "Groups": lm[s.DIMENSION].astype(str).str.replace("_", " "),
-        "Measure": lm["measure"].astype(str).str.replace("_", " "),
-        "Estimate": lm["estimate"].round(2),
-        "95% CI": [_ci(a, b, 2) for a, b in zip(lm[s.CI_LOWER], lm[s.CI_UPPER],
-                                                strict=True)],
-        "Note": lm["note"],
-    })))
+    parts.append(
+        _table(
+            disparity_table_for_display(lat),
+            flag_col=lat[s.UNRELIABLE].reset_index(drop=True),
+            hidden_col=lat[s.SUPPRESSED].reset_index(drop=True),
+        )
+    )
+    parts.append(
+        "<h2>Summary measures</h2><p class='small'>Across all groups at once "
+        "(latest period; WHO HEAT / NCI HD*Calc definitions, 95% CIs).</p>"
+    )
+    lm = measures[
+        measures[s.PERIOD_END]
+        == measures.groupby(s.INDICATOR, observed=True)[s.PERIOD_END].transform("max")
+    ]
+    lm = lm[
+        lm["measure"].isin(
+            [
+                "index_of_disparity",
+                "slope_index_of_inequality",
+                "population_attributable_fraction",
+            ]
+        )
+    ]
+    parts.append(
+        _table(
+            pd.DataFrame(
+                {
+                    "Indicator": [get_indicator(str(i)).label for i in lm[s.INDICATOR]],
+                    "Groups": lm[s.DIMENSION].astype(str).str.replace("_", " "),
+                    "Measure": lm["measure"].astype(str).str.replace("_", " "),
+                    "Estimate": lm["estimate"].round(2),
+                    "95% CI": [
+                        _ci(a, b, 2)
+                        for a, b in zip(lm[s.CI_LOWER], lm[s.CI_UPPER], strict=True)
+                    ],
+                    "Note": lm["note"],
+                }
+            )
+        )
+    )
     parts.append("<h2>About the data</h2><ul class='small'>")
-    parts.append("<li>Values built on fewer than 10 events are not shown; values with a "
-                 "relative standard error above 30% or fewer than 20 events are marked "
-                 "unreliable.</li><li>Confidence intervals: Wilson (proportions), exact "
-                 "Poisson (rates), ACS margins of error (survey estimates); gaps by "
-                 "combined standard errors, ratios on the log scale.</li>")
+    parts.append(
+        "<li>Values built on fewer than 10 events are not shown; values with a "
+        "relative standard error above 30% or fewer than 20 events are marked "
+        "unreliable.</li><li>Confidence intervals: Wilson (proportions), exact "
+        "Poisson (rates), ACS margins of error (survey estimates); gaps by "
+        "combined standard errors, ratios on the log scale.</li>"
+    )
     for rep in load_reports:
         parts.append(f"<li>{html.escape(rep.summary())}</li>")
-    parts.append(f"<li>Files: {html.escape(csv_path.name)} (every gap), "
-                 f"{html.escape(cand_path.name)} (candidates).</li></ul>")
+    parts.append(
+        f"<li>Files: {html.escape(csv_path.name)} (every gap), "
+        f"{html.escape(cand_path.name)} (candidates).</li></ul>"
+    )
     parts.append("</main></body></html>")
     html_path = out / f"{slug}_profile.html"
     html_path.write_text("".join(parts), encoding="utf-8")
     for _, obj, _ in charts:
         plt.close(obj if hasattr(obj, "savefig") else obj.get_figure())
     progress(f"done: {html_path}")
-    return {"html": html_path, "csv": csv_path, "candidates_csv": cand_path,
-            "pngs": pngs}
+    return {
+        "html": html_path,
+        "csv": csv_path,
+        "candidates_csv": cand_path,
+        "pngs": pngs,
+    }

@@ -192,7 +192,9 @@ def groups_for_dimension(dimension: str) -> list[str]:
     ['Under 100% FPL', '100-199% FPL']
     """
     if dimension not in DIMENSIONS:
-        raise ValueError(f"unknown dimension {dimension!r}; expected one of {DIMENSIONS}")
+        raise ValueError(
+            f"unknown dimension {dimension!r}; expected one of {DIMENSIONS}"
+        )
     return [g.label for g in GROUP_INFO if g.dimension == dimension]
 
 
@@ -265,7 +267,9 @@ def parse_period(text) -> tuple[str, int, int]:
         if end == start:
             return str(start), start, start
         return f"{start}-{end}", start, end
-    raise ValueError(f"cannot read period {s!r}: expected a year or a span like 2017-2021")
+    raise ValueError(
+        f"cannot read period {s!r}: expected a year or a span like 2017-2021"
+    )
 
 
 def empty_observations() -> pd.DataFrame:
@@ -301,6 +305,20 @@ def _fail(msg, df, mask, column, file):
     row_label = df.index[first]
     more = f" ({len(idx) - 1} more rows like it)" if len(idx) > 1 else ""
     raise DataValidationError(msg + more, file=file, row=row_label, column=column)
+
+
+def _default_geo_name(geo_id: str) -> str:
+    """The official name of a geography id, or '' (used to fill blank names)."""
+    from disparities.geography import county_name_for_fips, state_table
+
+    if geo_id == "US":
+        return "United States"
+    if len(geo_id) == 2:
+        st = state_table().set_index("state_fips")["state_name"]
+        return str(st.get(geo_id, ""))
+    if len(geo_id) == 5 and geo_id.isdigit():
+        return county_name_for_fips(geo_id)
+    return ""
 
 
 def validate_observations(
@@ -382,8 +400,12 @@ def validate_observations(
     df[GEO_ID] = geo
     level = df[GEO_LEVEL].astype("object")
     inferred = np.select(
-        [geo.eq("US"), geo.str.len().eq(2), geo.str.contains("D", regex=False),
-         geo.str.startswith("Z")],
+        [
+            geo.eq("US"),
+            geo.str.len().eq(2),
+            geo.str.contains("D", regex=False),
+            geo.str.startswith("Z"),
+        ],
         ["nation", "state", "district", "zcta"],
         default="county",
     )
@@ -391,9 +413,19 @@ def validate_observations(
     if df[STATE].isna().any():
         from disparities.geography import state_abbreviation_for_fips
 
-        st = geo.map(lambda g: "US" if g == "US" else (
-            "" if g.startswith("Z") else state_abbreviation_for_fips(g[:2])))
+        st = geo.map(
+            lambda g: (
+                "US"
+                if g == "US"
+                else ("" if g.startswith("Z") else state_abbreviation_for_fips(g[:2]))
+            )
+        )
         df[STATE] = df[STATE].astype("object").where(df[STATE].notna(), st)
+
+    names = df[GEO_NAME].astype("object")
+    blank = names.isna() | names.astype(str).str.strip().eq("")
+    if blank.any():
+        df[GEO_NAME] = names.where(~blank, geo.map(_default_geo_name))
 
     cat = indicator_catalog() if catalog is None else catalog
     known = set(cat["indicator"])
@@ -455,9 +487,7 @@ def validate_observations(
         num = pd.to_numeric(df[c], errors="coerce")
         bad = num.isna() & df[c].notna()
         if bad.any():
-            _fail(
-                f"{df.loc[bad, c].iloc[0]!r} is not a number", df, bad, c, file
-            )
+            _fail(f"{df.loc[bad, c].iloc[0]!r} is not a number", df, bad, c, file)
         df[c] = num.astype("float64")
     for c in (NUMERATOR, DENOMINATOR):
         bad = df[c] < 0

@@ -21,7 +21,9 @@ def parent_geo_id(geo_id: str) -> str:
     return g[:2] if len(g) == 5 else "US"
 
 
-def latest_period(table: pd.DataFrame, indicator: str, geo_id: str | None = None) -> str:
+def latest_period(
+    table: pd.DataFrame, indicator: str, geo_id: str | None = None
+) -> str:
     """The most recent period with any shown value for an indicator (and place).
 
     Raises
@@ -34,7 +36,9 @@ def latest_period(table: pd.DataFrame, indicator: str, geo_id: str | None = None
         sub = sub[sub[s.GEO_ID].astype(str) == str(geo_id)]
     sub = sub[sub[s.VALUE].notna()]
     if sub.empty:
-        raise KeyError(f"no values for {indicator!r}" + (f" in {geo_id}" if geo_id else ""))
+        raise KeyError(
+            f"no values for {indicator!r}" + (f" in {geo_id}" if geo_id else "")
+        )
     last = sub.sort_values([s.PERIOD_END, s.PERIOD_START]).iloc[-1]
     return str(last[s.PERIOD])
 

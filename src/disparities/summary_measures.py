@@ -96,7 +96,7 @@ def _segments(key_sorted):
     return starts
 
 
-def summary_measures_core(y, p, seg_starts, total, worse, rank_order=None):
+def summary_measures_core(y, p, seg_starts, total, worse):
     """All measures from arrays sorted by comparison (and by income rank).
 
     Parameters
@@ -186,17 +186,34 @@ def summary_measures_core(y, p, seg_starts, total, worse, rank_order=None):
     return out
 
 
-_TWO = ["difference", "ratio", "population_attributable_risk",
-        "population_attributable_fraction"]
-_UNORDERED = [
-    "range_difference", "range_ratio", "index_of_disparity", "between_group_variance",
-    "between_group_variance_unweighted", "theil_index", "theil_index_unweighted",
-    "mean_log_deviation", "mean_log_deviation_unweighted",
-    "population_attributable_risk", "population_attributable_fraction",
+_TWO = [
+    "difference",
+    "ratio",
+    "population_attributable_risk",
+    "population_attributable_fraction",
 ]
-_ORDERED = ["difference", "ratio", "slope_index_of_inequality",
-            "relative_index_of_inequality", "concentration_index",
-            "population_attributable_risk", "population_attributable_fraction"]
+_UNORDERED = [
+    "range_difference",
+    "range_ratio",
+    "index_of_disparity",
+    "between_group_variance",
+    "between_group_variance_unweighted",
+    "theil_index",
+    "theil_index_unweighted",
+    "mean_log_deviation",
+    "mean_log_deviation_unweighted",
+    "population_attributable_risk",
+    "population_attributable_fraction",
+]
+_ORDERED = [
+    "difference",
+    "ratio",
+    "slope_index_of_inequality",
+    "relative_index_of_inequality",
+    "concentration_index",
+    "population_attributable_risk",
+    "population_attributable_fraction",
+]
 _LOG_SCALE = {"range_ratio", "ratio", "relative_index_of_inequality"}
 
 
@@ -311,8 +328,10 @@ def compute_summary_measures(
             for m in est:
                 draws[m][i] = sim[m]
         lo = {m: np.nanpercentile(d, 100 * alpha / 2, axis=0) for m, d in draws.items()}
-        hi = {m: np.nanpercentile(d, 100 * (1 - alpha / 2), axis=0)
-              for m, d in draws.items()}
+        hi = {
+            m: np.nanpercentile(d, 100 * (1 - alpha / 2), axis=0)
+            for m, d in draws.items()
+        }
 
     dims = dim[first_rows]
     ordered = dims == "income"
@@ -324,8 +343,17 @@ def compute_summary_measures(
     kind = np.where(n_groups == 2, "two", np.where(ordered, "ordered", "unordered"))
     frames = []
     base = df.iloc[first_rows][
-        [s.GEO_ID, s.GEO_NAME, s.GEO_LEVEL, s.STATE, s.INDICATOR, s.PERIOD,
-         s.PERIOD_START, s.PERIOD_END, s.DIMENSION]
+        [
+            s.GEO_ID,
+            s.GEO_NAME,
+            s.GEO_LEVEL,
+            s.STATE,
+            s.INDICATOR,
+            s.PERIOD,
+            s.PERIOD_START,
+            s.PERIOD_END,
+            s.DIMENSION,
+        ]
     ].reset_index(drop=True)
     all_groups = pd.Series(key[(dim != "total")]).value_counts()
     left_out = all_groups.reindex(k_sorted[starts]).to_numpy() - n_groups

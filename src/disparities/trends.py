@@ -40,6 +40,8 @@ def fit_gap_trend(years, gaps, standard_errors, *, alpha: float = 0.05) -> dict:
         The gap in each period.
     standard_errors : array_like
         Its standard error (weights are 1/SE^2; missing SEs give equal weights).
+    alpha : float
+        One minus the confidence level of the slope's interval.
 
     Returns
     -------
@@ -62,15 +64,25 @@ def fit_gap_trend(years, gaps, standard_errors, *, alpha: float = 0.05) -> dict:
     ok = ~np.isnan(x) & ~np.isnan(y)
     x, y, se = x[ok], y[ok], se[ok]
     if len(x) < 3 or np.ptp(x) == 0:
-        return {"slope": np.nan, "ci_lower": np.nan, "ci_upper": np.nan,
-                "p_value": np.nan, "n_periods": int(len(x))}
+        return {
+            "slope": np.nan,
+            "ci_lower": np.nan,
+            "ci_upper": np.nan,
+            "p_value": np.nan,
+            "n_periods": int(len(x)),
+        }
     w = np.where(np.isnan(se) | (se <= 0), 1.0, 1.0 / np.maximum(se, 1e-12) ** 2)
     X = sm.add_constant(x - x.mean())
     fit = sm.WLS(y, X, weights=w).fit()
     lo, hi = fit.conf_int(alpha=alpha)[1]
     p = float(fit.pvalues[1]) if np.isfinite(fit.pvalues[1]) else 0.0
-    return {"slope": float(fit.params[1]), "ci_lower": float(lo),
-            "ci_upper": float(hi), "p_value": p, "n_periods": int(len(x))}
+    return {
+        "slope": float(fit.params[1]),
+        "ci_lower": float(lo),
+        "ci_upper": float(hi),
+        "p_value": p,
+        "n_periods": int(len(x)),
+    }
 
 
 def _verdict(slope, p, mean_gap, alpha):
@@ -119,25 +131,41 @@ def compute_gap_trends(
     for key, sub in g.groupby(_SERIES_KEYS, observed=True, sort=True):
         sub = sub.sort_values("year")
         first, last = sub[s.PERIOD].iloc[0], sub[s.PERIOD].iloc[-1]
-        overlap = bool((sub[s.PERIOD_START].iloc[1:].to_numpy()
-                        <= sub[s.PERIOD_END].iloc[:-1].to_numpy()).any())
+        overlap = bool(
+            (
+                sub[s.PERIOD_START].iloc[1:].to_numpy()
+                <= sub[s.PERIOD_END].iloc[:-1].to_numpy()
+            ).any()
+        )
         rec = dict(zip(_SERIES_KEYS, key, strict=True))
         rec.update(first_period=str(first), last_period=str(last))
         if len(sub) < min_periods:
-            rec.update(n_periods=len(sub), slope_per_year=np.nan, slope_ci_lower=np.nan,
-                       slope_ci_upper=np.nan, p_value=np.nan,
-                       relative_change_per_year=np.nan, relative_p_value=np.nan,
-                       verdict="too few periods",
-                       note=f"only {len(sub)} period(s) with a usable gap")
+            rec.update(
+                n_periods=len(sub),
+                slope_per_year=np.nan,
+                slope_ci_lower=np.nan,
+                slope_ci_upper=np.nan,
+                p_value=np.nan,
+                relative_change_per_year=np.nan,
+                relative_p_value=np.nan,
+                verdict="too few periods",
+                note=f"only {len(sub)} period(s) with a usable gap",
+            )
             rows.append(rec)
             continue
         a = fit_gap_trend(sub["year"], sub["gap"], sub["gap_se"], alpha=alpha)
         lr = sub[np.isfinite(sub["log_ratio"])]
-        rel = fit_gap_trend(lr["year"], lr["log_ratio"], lr["log_ratio_se"], alpha=alpha)
+        rel = fit_gap_trend(
+            lr["year"], lr["log_ratio"], lr["log_ratio_se"], alpha=alpha
+        )
         mean_gap = float(sub["gap"].mean())
         verdict = _verdict(a["slope"], a["p_value"], mean_gap, alpha)
-        rel_verdict = _verdict(rel["slope"], rel["p_value"],
-                               float(lr["log_ratio"].mean()) if len(lr) else 0, alpha)
+        rel_verdict = _verdict(
+            rel["slope"],
+            rel["p_value"],
+            float(lr["log_ratio"].mean()) if len(lr) else 0,
+            alpha,
+        )
         notes = []
         if {verdict, rel_verdict} == {"widening", "narrowing"}:
             notes.append(
@@ -162,9 +190,17 @@ def compute_gap_trends(
         )
         rows.append(rec)
     cols = _SERIES_KEYS + [
-        "n_periods", "first_period", "last_period", "slope_per_year",
-        "slope_ci_lower", "slope_ci_upper", "p_value", "relative_change_per_year",
-        "relative_p_value", "verdict", "note",
+        "n_periods",
+        "first_period",
+        "last_period",
+        "slope_per_year",
+        "slope_ci_lower",
+        "slope_ci_upper",
+        "p_value",
+        "relative_change_per_year",
+        "relative_p_value",
+        "verdict",
+        "note",
     ]
     out = pd.DataFrame(rows, columns=cols)
     return out

@@ -166,7 +166,9 @@ def moe_of_sum(*moes):
     >>> round(float(moe_of_sum(3, 4)), 6)
     5.0
     """
-    return np.sqrt(np.sum([np.square(np.asarray(m, dtype=float)) for m in moes], axis=0))
+    return np.sqrt(
+        np.sum([np.square(np.asarray(m, dtype=float)) for m in moes], axis=0)
+    )
 
 
 def moe_of_proportion(numerator, denominator, moe_numerator, moe_denominator):

@@ -20,9 +20,11 @@ def save_chart(obj, path, *, formats=("png", "svg"), dpi: int = 200) -> list[Pat
     Parameters
     ----------
     obj : matplotlib Axes or Figure
+        The chart.
     path : str or Path
         File path without extension (any extension given is replaced).
     formats : sequence of {"png", "svg", "pdf"}
+        Files to write.
     dpi : int
         Resolution of raster output (at least 200 for print and projectors).
 

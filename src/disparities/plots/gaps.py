@@ -7,7 +7,12 @@ import pandas as pd
 
 from disparities import schema as s
 from disparities.catalog import get_indicator
-from disparities.narrative import format_period, format_value, gap_sentence, source_footnote
+from disparities.narrative import (
+    format_period,
+    format_value,
+    gap_sentence,
+    source_footnote,
+)
 from disparities.plots import style
 from disparities.select import latest_period, parent_geo_id, rows_for
 
@@ -46,6 +51,7 @@ def plot_gap_dumbbell(
     title : str, optional
         Replace the generated title.
     ax : matplotlib.axes.Axes, optional
+        Where to draw; a slide-sized figure is made when omitted.
 
     Returns
     -------
@@ -58,8 +64,13 @@ def plot_gap_dumbbell(
         raise KeyError(f"no gaps for {indicator!r} ({dimension}) in {geo_id}")
     period = period or latest_period(here, indicator)
     here = rows_for(here, period=period).sort_values(s.GROUP, ascending=False)
-    state = rows_for(gaps, geo_id=parent_geo_id(geo_id), indicator=indicator,
-                     period=period, dimension=dimension)
+    state = rows_for(
+        gaps,
+        geo_id=parent_geo_id(geo_id),
+        indicator=indicator,
+        period=period,
+        dimension=dimension,
+    )
     ax = style.new_axes(ax)
     yticks, ylabels = [], []
     y = 0.0
@@ -75,23 +86,43 @@ def plot_gap_dumbbell(
             yticks.append(y)
             ylabels.append(g if filled else f"{name} ({g})")
             if rr[s.SUPPRESSED] or not np.isfinite(rr[s.VALUE]):
-                ax.text(0.01, y, "not shown: small numbers", transform=ax.get_yaxis_transform(),
-                        va="center", fontsize=style.FONT["annotation"], style="italic",
-                        color="#555555")
+                ax.text(
+                    0.01,
+                    y,
+                    "not shown: small numbers",
+                    transform=ax.get_yaxis_transform(),
+                    va="center",
+                    fontsize=style.FONT["annotation"],
+                    style="italic",
+                    color="#555555",
+                )
                 y -= 0.8
                 continue
             v, v0 = rr[s.VALUE], rr["reference_value"]
             ax.plot([v0, v], [y, y], color="#999999", linewidth=4, zorder=1)
             for val, grp in ((v0, rr["reference_group"]), (v, g)):
                 c = style.group_colour(grp)
-                ax.scatter(val, y, s=260, zorder=2, color=c if filled else "white",
-                           edgecolor=c, linewidth=3,
-                           hatch=style.UNRELIABLE_HATCH if rr[s.UNRELIABLE] else None)
+                ax.scatter(
+                    val,
+                    y,
+                    s=260,
+                    zorder=2,
+                    color=c if filled else "white",
+                    edgecolor=c,
+                    linewidth=3,
+                    hatch=style.UNRELIABLE_HATCH if rr[s.UNRELIABLE] else None,
+                )
             label = format_value(v, indicator).split(" per ")[0]
             if rr[s.UNRELIABLE]:
                 label += " (unreliable)"
-            ax.annotate(label, (max(v, v0), y), xytext=(14, 0), textcoords="offset points",
-                        va="center", fontsize=style.FONT["annotation"])
+            ax.annotate(
+                label,
+                (max(v, v0), y),
+                xytext=(14, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=style.FONT["annotation"],
+            )
             y -= 0.8
         y -= 0.6
     ax.set_yticks(yticks, ylabels, fontsize=style.FONT["annotation"])
@@ -107,25 +138,48 @@ def plot_gap_dumbbell(
     ax.set_xlim(xr[0], xr[1] + (xr[1] - xr[0]) * 0.25)
     style.style_axes(ax)
     ax.grid(axis="x", color="#DDDDDD")
-    shown = here[here["direction"] == "worse"]
+    shown = here[here["direction"] == "worse"].copy()
     if title is None:
         if len(shown):
-            top = shown.sort_values("adverse_ratio", ascending=False).iloc[0]
+            # headline the gap the data support best: reliable first, then by the
+            # conservative end of its CI, so small numbers never make the title
+            from disparities.focus import conservative_ratio
+
+            shown["_cons"] = conservative_ratio(
+                shown["adverse_ratio_ci_lower"], shown["adverse_ratio_ci_upper"]
+            )
+            top = shown.sort_values(
+                [s.UNRELIABLE, "_cons"], ascending=[True, False]
+            ).iloc[0]
             title = gap_sentence(top)
         else:
-            title = f"{info.label} in {place}: gaps between groups, {format_period(period)}"
+            title = (
+                f"{info.label} in {place}: gaps between groups, {format_period(period)}"
+            )
     refs = sorted(set(here["reference_group"].astype(str)) - {""})
-    style.set_title(ax, title, subtitle="Filled dots: " + place
-                    + (f"; hollow: {state_name}" if compare_state and state_name else "")
-                    + (f"; {' / '.join(refs)} is the reference" if refs else ""))
-    style.add_footnote(ax, source_footnote(
-        pd.concat([here, state])[s.SOURCE] if s.SOURCE in here else ["not stated"],
-        [period]))
+    style.set_title(
+        ax,
+        title,
+        subtitle="Filled dots: "
+        + place
+        + (f"; hollow: {state_name}" if compare_state and state_name else "")
+        + (f"; {' / '.join(refs)} is the reference" if refs else ""),
+    )
+    style.add_footnote(
+        ax,
+        source_footnote(
+            pd.concat([here, state])[s.SOURCE] if s.SOURCE in here else ["not stated"],
+            [period],
+        ),
+    )
     parts = [
         f"{r[s.GROUP]} {format_value(r[s.VALUE], indicator)} vs {r['reference_group']} "
         f"{format_value(r['reference_value'], indicator)}"
         for _, r in here.iterrows()
     ]
-    style.set_alt_text(ax, f"Dumbbell chart of {info.label.lower()} gaps in {place}, "
-                       f"{format_period(period)}: " + "; ".join(parts) + ".")
+    style.set_alt_text(
+        ax,
+        f"Dumbbell chart of {info.label.lower()} gaps in {place}, "
+        f"{format_period(period)}: " + "; ".join(parts) + ".",
+    )
     return ax

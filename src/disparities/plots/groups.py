@@ -75,24 +75,45 @@ def plot_group_comparison(
         labels.append(g if g != "Total" else f"All ({r[s.GEO_NAME] or 'total'})")
         colour = style.group_colour(g)
         if r[s.SUPPRESSED]:
-            ax.text(xmax * 0.01, yi, "not shown: small numbers", va="center",
-                    fontsize=style.FONT["annotation"], color="#555555", style="italic")
+            ax.text(
+                xmax * 0.01,
+                yi,
+                "not shown: small numbers",
+                va="center",
+                fontsize=style.FONT["annotation"],
+                color="#555555",
+                style="italic",
+            )
             continue
-        bar = ax.barh(yi, r[s.VALUE], color=colour, height=0.7,
-                      alpha=0.45 if r[s.UNRELIABLE] else 1.0,
-                      hatch=style.UNRELIABLE_HATCH if r[s.UNRELIABLE] else None,
-                      edgecolor=colour, label=None)
+        bar = ax.barh(
+            yi,
+            r[s.VALUE],
+            color=colour,
+            height=0.7,
+            alpha=0.45 if r[s.UNRELIABLE] else 1.0,
+            hatch=style.UNRELIABLE_HATCH if r[s.UNRELIABLE] else None,
+            edgecolor=colour,
+            label=None,
+        )
         bar.patches[0].set_gid(f"group:{g}")
         lo, hi = r[s.CI_LOWER], r[s.CI_UPPER]
         if np.isfinite(lo) and np.isfinite(hi):
-            ax.errorbar(r[s.VALUE], yi, xerr=[[r[s.VALUE] - lo], [hi - r[s.VALUE]]],
-                        fmt="none", ecolor="#222222", elinewidth=2, capsize=6)
+            ax.errorbar(
+                r[s.VALUE],
+                yi,
+                xerr=[[r[s.VALUE] - lo], [hi - r[s.VALUE]]],
+                fmt="none",
+                ecolor="#222222",
+                elinewidth=2,
+                capsize=6,
+            )
         text = format_value(r[s.VALUE], indicator).split(" per ")[0]
         if r[s.UNRELIABLE]:
             text += " (unreliable)"
         end = hi if np.isfinite(hi) else r[s.VALUE]
-        ax.text(end + xmax * 0.015, yi, text, va="center",
-                fontsize=style.FONT["annotation"])
+        ax.text(
+            end + xmax * 0.015, yi, text, va="center", fontsize=style.FONT["annotation"]
+        )
     ax.set_yticks(y, labels)
     ax.set_xlim(0, xmax * 1.35)
     ax.set_xlabel(info.unit, fontsize=style.FONT["label"])
@@ -100,14 +121,22 @@ def plot_group_comparison(
     place = groups[s.GEO_NAME].iloc[0] or geo_id
     if show_state:
         parent = parent_geo_id(geo_id)
-        st = rows_for(table, geo_id=parent, indicator=indicator, period=period,
-                      dimension="total")
+        st = rows_for(
+            table, geo_id=parent, indicator=indicator, period=period, dimension="total"
+        )
         if len(st) and np.isfinite(st[s.VALUE].iloc[0]):
             v = float(st[s.VALUE].iloc[0])
             name = st[s.GEO_NAME].iloc[0] or parent
-            ax.axvline(v, color=style.STATE_COLOUR, linestyle="--", linewidth=2,
-                       label=f"{name} overall: {format_value(v, indicator)}")
-            ax.legend(loc="lower right", fontsize=style.FONT["annotation"], frameon=False)
+            ax.axvline(
+                v,
+                color=style.STATE_COLOUR,
+                linestyle="--",
+                linewidth=2,
+                label=f"{name} overall: {format_value(v, indicator)}",
+            )
+            ax.legend(
+                loc="lower right", fontsize=style.FONT["annotation"], frameon=False
+            )
     words = DIMENSION_WORDS.get(dimension, dimension)
     style.set_title(
         ax,
@@ -117,13 +146,18 @@ def plot_group_comparison(
     flagged = groups[groups[s.SUPPRESSED] | groups[s.UNRELIABLE]]
     extra = ""
     if len(flagged):
-        extra = ("Hatched bars: unreliable (small numbers). 'Not shown': fewer events "
-                 "than the publication threshold.")
+        extra = (
+            "Hatched bars: unreliable (small numbers). 'Not shown': fewer events "
+            "than the publication threshold."
+        )
     style.add_footnote(ax, source_footnote(groups[s.SOURCE], [period], extra=extra))
     parts = []
     for _, r in groups.iterrows():
-        val = format_value(r[s.VALUE], indicator) if not r[s.SUPPRESSED] else \
-            "not shown (small numbers)"
+        val = (
+            format_value(r[s.VALUE], indicator)
+            if not r[s.SUPPRESSED]
+            else "not shown (small numbers)"
+        )
         flag = " (unreliable)" if r[s.UNRELIABLE] and not r[s.SUPPRESSED] else ""
         parts.append(f"{r[s.GROUP]}: {val}{flag}")
     style.set_alt_text(

@@ -62,7 +62,9 @@ def plot_disparity_overview(
         Show at most this many comparisons (largest first); the footnote says
         how many were left out.
     title : str, optional
+        Replace the generated title.
     ax : matplotlib.axes.Axes, optional
+        Where to draw; a slide-sized figure is made when omitted.
 
     Returns
     -------
@@ -85,10 +87,22 @@ def plot_disparity_overview(
     y = np.arange(len(here))
     for yi, (_, r) in zip(y, here.iterrows(), strict=True):
         c = style.group_colour(r[s.GROUP])
-        ax.plot([r["adverse_ratio_ci_lower"], r["adverse_ratio_ci_upper"]], [yi, yi],
-                color=c, linewidth=3, solid_capstyle="round")
-        ax.scatter(r["adverse_ratio"], yi, s=200, zorder=3,
-                   color="white" if r[s.UNRELIABLE] else c, edgecolor=c, linewidth=3)
+        ax.plot(
+            [r["adverse_ratio_ci_lower"], r["adverse_ratio_ci_upper"]],
+            [yi, yi],
+            color=c,
+            linewidth=3,
+            solid_capstyle="round",
+        )
+        ax.scatter(
+            r["adverse_ratio"],
+            yi,
+            s=200,
+            zorder=3,
+            color="white" if r[s.UNRELIABLE] else c,
+            edgecolor=c,
+            linewidth=3,
+        )
     labels = [
         f"{get_indicator(str(r[s.INDICATOR])).label}: {r[s.GROUP]} vs "
         f"{r['reference_group']}{' (unreliable)' if r[s.UNRELIABLE] else ''}"
@@ -106,23 +120,35 @@ def plot_disparity_overview(
     lo_lim = max(min(0.8, float(np.nanmin(here["adverse_ratio_ci_lower"])) * 0.8), 0.05)
     hi_lim = min(max(5.0, float(np.nanmax(here["adverse_ratio_ci_upper"])) * 1.2), 50)
     ax.set_xlim(lo_lim, hi_lim)
-    ticks = [t for t in (0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 6, 8, 16)
-             if lo_lim <= t <= hi_lim]
+    ticks = [
+        t for t in (0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 6, 8, 16) if lo_lim <= t <= hi_lim
+    ]
     ax.set_xticks(ticks, [f"{t:g}\u00d7" for t in ticks])
     ax.minorticks_off()
     ax.axvspan(1, hi_lim, color="#F4E1D2", alpha=0.5, zorder=0)
-    ax.text(0.99, 0.005, "group worse off \u2192", transform=ax.transAxes, ha="right",
-            va="bottom", fontsize=style.FONT["annotation"], color="#8A3B00",
-            bbox=dict(fc="white", ec="none", alpha=0.8))
-    ax.set_xlabel("times as likely as the reference group to have the worse outcome "
-                  "(log scale)", fontsize=style.FONT["label"] - 1)
+    ax.text(
+        0.99,
+        0.005,
+        "group worse off \u2192",
+        transform=ax.transAxes,
+        ha="right",
+        va="bottom",
+        fontsize=style.FONT["annotation"],
+        color="#8A3B00",
+        bbox=dict(fc="white", ec="none", alpha=0.8),
+    )
+    ax.set_xlabel(
+        "times as likely as the reference group to have the worse outcome (log scale)",
+        fontsize=style.FONT["label"] - 1,
+    )
     style.style_axes(ax)
     place = here[s.GEO_NAME].iloc[0] or geo_id
     periods = sorted(here[s.PERIOD].astype(str).unique())
     worse = int((here["direction"] == "worse").sum())
     style.set_title(
         ax,
-        title or f"Where are {place}'s biggest gaps? The {len(here)} largest, "
+        title
+        or f"Where are {place}'s biggest gaps? The {len(here)} largest, "
         f"{worse} of them clearly worse than the reference group",
         subtitle="Dots: how many times as likely; lines: 95% confidence intervals",
     )
@@ -135,7 +161,11 @@ def plot_disparity_overview(
         f" to {r['adverse_ratio_ci_upper']:.1f})"
         for lab, (_, r) in zip(labels[::-1], here.iloc[::-1].iterrows(), strict=True)
     ]
-    style.set_alt_text(ax, f"Chart of disparity ratios in {place} "
-                       f"({', '.join(format_period(p) for p in periods)}), largest first: "
-                       + "; ".join(parts) + ".")
+    style.set_alt_text(
+        ax,
+        f"Chart of disparity ratios in {place} "
+        f"({', '.join(format_period(p) for p in periods)}), largest first: "
+        + "; ".join(parts)
+        + ".",
+    )
     return ax

@@ -51,8 +51,14 @@ GROUP_COLOURS = {
 }
 STATE_COLOUR = "#555555"
 SLIDE_SIZE = (13.33, 7.5)
-FONT = {"title": 21, "subtitle": 16, "label": 17, "tick": 15, "annotation": 14,
-        "footnote": 11.5}
+FONT = {
+    "title": 21,
+    "subtitle": 16,
+    "label": 17,
+    "tick": 15,
+    "annotation": 14,
+    "footnote": 11.5,
+}
 SUPPRESSED_HATCH = "//"
 UNRELIABLE_HATCH = ".."
 
@@ -101,8 +107,9 @@ def set_title(ax, title: str, subtitle: str = "") -> None:
         wrapped = "\n".join(textwrap.wrap(title, 85))
         fig.suptitle(wrapped, x=0.01, ha="left", fontsize=FONT["title"])
         if subtitle:
-            ax.set_title(subtitle, loc="left", fontsize=FONT["subtitle"], color="#444444",
-                         pad=12)
+            ax.set_title(
+                subtitle, loc="left", fontsize=FONT["subtitle"], color="#444444", pad=12
+            )
     else:
         wrapped = "\n".join(textwrap.wrap(title, 45))
         ax.set_title(wrapped, fontsize=FONT["subtitle"] + 1, loc="left")
@@ -119,8 +126,15 @@ def add_footnote(ax, text: str) -> None:
     fig = ax.get_figure()
     wrapped = "\n".join(textwrap.wrap(text, 150))
     colour = "#B00020" if "SYNTHETIC" in text else "#333333"
-    fig.text(0.01, 0.005, wrapped, fontsize=FONT["footnote"], color=colour,
-             ha="left", va="bottom")
+    fig.text(
+        0.01,
+        0.005,
+        wrapped,
+        fontsize=FONT["footnote"],
+        color=colour,
+        ha="left",
+        va="bottom",
+    )
     engine = fig.get_layout_engine()
     if engine is not None and hasattr(engine, "set"):
         bottom = 0.045 + 0.028 * wrapped.count("\n")

@@ -51,41 +51,74 @@ def plot_group_trend(
         x = _x(gdf)
         v = gdf[s.VALUE].to_numpy(float)
         c = style.group_colour(g)
-        ax.plot(x, v, color=c, linewidth=3 if g != "Total" else 2,
-                linestyle="-" if g != "Total" else "--", label=str(g))
-        ax.fill_between(x, gdf[s.CI_LOWER].to_numpy(float),
-                        gdf[s.CI_UPPER].to_numpy(float), color=c, alpha=0.15, linewidth=0)
+        ax.plot(
+            x,
+            v,
+            color=c,
+            linewidth=3 if g != "Total" else 2,
+            linestyle="-" if g != "Total" else "--",
+            label=str(g),
+        )
+        ax.fill_between(
+            x,
+            gdf[s.CI_LOWER].to_numpy(float),
+            gdf[s.CI_UPPER].to_numpy(float),
+            color=c,
+            alpha=0.15,
+            linewidth=0,
+        )
         unrel = gdf[s.UNRELIABLE].to_numpy(bool)
         ax.scatter(x[~unrel], v[~unrel], color=c, s=60, zorder=3)
-        ax.scatter(x[unrel], v[unrel], color="white", edgecolor=c, s=60, zorder=3,
-                   linewidth=2)
+        ax.scatter(
+            x[unrel], v[unrel], color="white", edgecolor=c, s=60, zorder=3, linewidth=2
+        )
         sup = gdf[s.SUPPRESSED].to_numpy(bool)
         n_suppressed += int(sup.sum())
         if sup.any():
-            ax.scatter(x[sup], np.zeros(sup.sum()), marker="x", color=c, s=80,
-                       clip_on=False, zorder=4)
+            ax.scatter(
+                x[sup],
+                np.zeros(sup.sum()),
+                marker="x",
+                color=c,
+                s=80,
+                clip_on=False,
+                zorder=4,
+            )
     ax.set_ylim(bottom=0)
     ax.set_ylabel(info.unit, fontsize=style.FONT["label"])
-    ax.legend(fontsize=style.FONT["annotation"], frameon=False, loc="upper left",
-              bbox_to_anchor=(1.0, 1.0))
+    ax.legend(
+        fontsize=style.FONT["annotation"],
+        frameon=False,
+        loc="upper left",
+        bbox_to_anchor=(1.0, 1.0),
+    )
     style.style_axes(ax)
     place = sub[s.GEO_NAME].iloc[0] or geo_id
     periods = sub.sort_values(s.PERIOD_END)[s.PERIOD].astype(str)
     span = f"{format_period(periods.iloc[0])} to {format_period(periods.iloc[-1])}"
-    style.set_title(ax, title or f"{info.label} in {place} over time, by group ({span})",
-                    subtitle="Shaded bands: 95% confidence intervals; hollow dots: "
-                    "unreliable")
+    style.set_title(
+        ax,
+        title or f"{info.label} in {place} over time, by group ({span})",
+        subtitle="Shaded bands: 95% confidence intervals; hollow dots: unreliable",
+    )
     extra = ""
     if n_suppressed:
         extra = f"x on the axis: {n_suppressed} value(s) not shown (small numbers)."
     if (sub[s.PERIOD_END] - sub[s.PERIOD_START]).max() > 0:
         extra += " Multi-year periods are plotted at their middle year."
-    style.add_footnote(ax, source_footnote(sub[s.SOURCE], periods.unique(), extra=extra))
-    style.set_alt_text(ax, f"Line chart of {info.label.lower()} in {place} by group, "
-                       f"{span}. " + "; ".join(
-                           f"{g}: {format_period(gdf.sort_values(s.PERIOD_END)[s.PERIOD].iloc[-1])} "
-                           f"value {gdf.sort_values(s.PERIOD_END)[s.VALUE].iloc[-1]:.1f}"
-                           for g, gdf in sub.groupby(s.GROUP, observed=True)))
+    style.add_footnote(
+        ax, source_footnote(sub[s.SOURCE], periods.unique(), extra=extra)
+    )
+    style.set_alt_text(
+        ax,
+        f"Line chart of {info.label.lower()} in {place} by group, "
+        f"{span}. "
+        + "; ".join(
+            f"{g}: {format_period(gdf.sort_values(s.PERIOD_END)[s.PERIOD].iloc[-1])} "
+            f"value {gdf.sort_values(s.PERIOD_END)[s.VALUE].iloc[-1]:.1f}"
+            for g, gdf in sub.groupby(s.GROUP, observed=True)
+        ),
+    )
     return ax
 
 
@@ -107,6 +140,12 @@ def plot_gap_trend(
         Output of :func:`disparities.gaps.compute_gaps`.
     trends : pandas.DataFrame
         Output of :func:`disparities.trends.compute_gap_trends`.
+    geo_id, indicator, group : str
+        The place, the indicator and the group compared with its reference.
+    title : str, optional
+        Replace the generated title.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a slide-sized figure is made when omitted.
 
     Returns
     -------
@@ -118,9 +157,11 @@ def plot_gap_trend(
     if sub.empty:
         raise KeyError(f"no gaps for {group} / {indicator!r} in {geo_id}")
     ref = sub["reference_group"].iloc[0]
-    tr = trends[(trends[s.GEO_ID].astype(str) == str(geo_id))
-                & (trends[s.INDICATOR].astype(str) == indicator)
-                & (trends[s.GROUP].astype(str) == group)]
+    tr = trends[
+        (trends[s.GEO_ID].astype(str) == str(geo_id))
+        & (trends[s.INDICATOR].astype(str) == indicator)
+        & (trends[s.GROUP].astype(str) == group)
+    ]
     verdict = tr["verdict"].iloc[0] if len(tr) else "no trend computed"
     ax = style.new_axes(ax)
     x = _x(sub)
@@ -129,8 +170,9 @@ def plot_gap_trend(
     d = sub["difference"].to_numpy(float) * orient
     lo = sub["difference_ci_lower"].to_numpy(float) * orient
     hi = sub["difference_ci_upper"].to_numpy(float) * orient
-    ax.fill_between(x, np.minimum(lo, hi), np.maximum(lo, hi), color=c, alpha=0.2,
-                    linewidth=0)
+    ax.fill_between(
+        x, np.minimum(lo, hi), np.maximum(lo, hi), color=c, alpha=0.2, linewidth=0
+    )
     ax.plot(x, d, color=c, linewidth=3, marker="o", markersize=9)
     ax.axhline(0, color="#333333", linewidth=1.5)
     if len(tr) and np.isfinite(tr["slope_per_year"].iloc[0]):
@@ -138,25 +180,44 @@ def plot_gap_trend(
         ok = np.isfinite(d)
         mid = np.nanmean(x[ok])
         level = np.nanmean(d[ok])
-        ax.plot(x[ok], level + slope * (x[ok] - mid), color="#333333", linestyle=":",
-                linewidth=2, label=f"trend: {slope:+.2f} per year ({verdict})")
+        ax.plot(
+            x[ok],
+            level + slope * (x[ok] - mid),
+            color="#333333",
+            linestyle=":",
+            linewidth=2,
+            label=f"trend: {slope:+.2f} per year ({verdict})",
+        )
         ax.legend(fontsize=style.FONT["annotation"], frameon=False)
-    ax.set_ylabel(f"gap ({info.unit})\nabove 0: {group} worse off",
-                  fontsize=style.FONT["label"])
+    ax.set_ylabel(
+        f"gap ({info.unit})\nabove 0: {group} worse off", fontsize=style.FONT["label"]
+    )
     style.style_axes(ax)
     place = sub[s.GEO_NAME].iloc[0] or geo_id
-    span = (f"{format_period(sub[s.PERIOD].astype(str).iloc[0])} to "
-            f"{format_period(sub[s.PERIOD].astype(str).iloc[-1])}")
+    span = (
+        f"{format_period(sub[s.PERIOD].astype(str).iloc[0])} to "
+        f"{format_period(sub[s.PERIOD].astype(str).iloc[-1])}"
+    )
     who, ref_who = group_noun(group, indicator), group_noun(ref, indicator)
     style.set_title(
         ax,
-        title or f"{info.label} in {place}: the gap between {who} and {ref_who} is "
+        title
+        or f"{info.label} in {place}: the gap between {who} and {ref_who} is "
         f"{verdict} ({span})",
         subtitle="Shaded band: 95% confidence interval of the gap",
     )
     note = tr["note"].iloc[0] if len(tr) else ""
-    style.add_footnote(ax, source_footnote(sub[s.SOURCE], sub[s.PERIOD].unique(),
-                                           extra=note.capitalize() + "." if note else ""))
-    style.set_alt_text(ax, f"Line chart of the gap in {info.label.lower()} between "
-                       f"{group} and {ref} in {place}, {span}; trend: {verdict}.")
+    style.add_footnote(
+        ax,
+        source_footnote(
+            sub[s.SOURCE],
+            sub[s.PERIOD].unique(),
+            extra=note.capitalize() + "." if note else "",
+        ),
+    )
+    style.set_alt_text(
+        ax,
+        f"Line chart of the gap in {info.label.lower()} between "
+        f"{group} and {ref} in {place}, {span}; trend: {verdict}.",
+    )
     return ax

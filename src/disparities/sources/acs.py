@@ -42,12 +42,21 @@ from disparities.uncertainty import moe_of_proportion, moe_of_sum
 
 __all__ = ["load_acs_csv", "load_acs_api_json", "looks_like_acs", "RACE_ITERATIONS"]
 
-RACE_ITERATIONS = {"A": "White alone (incl. Hispanic)", "B": "Black",
-                   "C": "American Indian or Alaska Native", "D": "Asian",
-                   "E": "Native Hawaiian or Pacific Islander", "F": "Other race",
-                   "G": "Two or more races", "H": "White", "I": "Hispanic or Latino",
-                   "": "Total"}
-_VAR = re.compile(r"^(?P<table>[BC]\d{5})(?P<race>[A-I]?)_(?P<line>\d{3})(?P<kind>E|M|EA|MA)$")
+RACE_ITERATIONS = {
+    "A": "White alone (incl. Hispanic)",
+    "B": "Black",
+    "C": "American Indian or Alaska Native",
+    "D": "Asian",
+    "E": "Native Hawaiian or Pacific Islander",
+    "F": "Other race",
+    "G": "Two or more races",
+    "H": "White",
+    "I": "Hispanic or Latino",
+    "": "Total",
+}
+_VAR = re.compile(
+    r"^(?P<table>[BC]\d{5})(?P<race>[A-I]?)_(?P<line>\d{3})(?P<kind>E|M|EA|MA)$"
+)
 
 
 def looks_like_acs(columns) -> bool:
@@ -99,19 +108,27 @@ def _lines(raw, table, race, lines, report):
     for ln in lines:
         e_col, m_col = f"{table}{race}_{ln:03d}E", f"{table}{race}_{ln:03d}M"
         if e_col not in raw.columns:
-            raise DataValidationError(f"missing column {e_col} needed for {table}{race}",
-                                      file=report.file, row=1, column=e_col)
+            raise DataValidationError(
+                f"missing column {e_col} needed for {table}{race}",
+                file=report.file,
+                row=1,
+                column=e_col,
+            )
         e, em = _numbers(raw, e_col, report)
-        m, _ = _numbers(raw, m_col, report) if m_col in raw.columns else (
-            np.full(len(raw), np.nan), None)
+        m, _ = (
+            _numbers(raw, m_col, report)
+            if m_col in raw.columns
+            else (np.full(len(raw), np.nan), None)
+        )
         est.append(e)
         moe.append(m)
         mark.append(em)
     return np.array(est), np.array(moe), np.array(mark)
 
 
-def _proportion_rows(raw, geo, table, race, num_lines, den_lines, indicator, report,
-                     source):
+def _proportion_rows(
+    raw, geo, table, race, num_lines, den_lines, indicator, report, source
+):
     ne, nm, nk = _lines(raw, table, race, num_lines, report)
     de, dm, dk = _lines(raw, table, race, den_lines, report)
     num = ne.sum(axis=0)
@@ -122,82 +139,158 @@ def _proportion_rows(raw, geo, table, race, num_lines, den_lines, indicator, rep
         value = num / den * 100
         moe_pct = moe_of_proportion(num, den, num_moe, den_moe) * 100
     hidden = (nk != "").any(axis=0) | (dk != "").any(axis=0) | (den == 0)
-    note = np.where(den == 0, "no children in this group (denominator 0)",
-                    np.where(hidden, "no estimate published for a part of this sum", ""))
-    return pd.DataFrame({
-        s.GEO_ID: geo["geo_id"], s.GEO_NAME: geo["name"], s.INDICATOR: indicator,
-        s.DIMENSION: "total" if race == "" else "race_ethnicity",
-        s.GROUP: RACE_ITERATIONS[race], s.NUMERATOR: np.where(hidden, np.nan, num),
-        s.DENOMINATOR: np.where(den == 0, np.nan, den),
-        s.VALUE: np.where(hidden, np.nan, value), s.MOE: np.where(hidden, np.nan, moe_pct),
-        s.SUPPRESSED: hidden & (den != 0), s.NOTE: note,
-        s.SOURCE_LABEL: f"{table}{race}", s.SOURCE: source, "row": raw.index,
-    })
+    note = np.where(
+        den == 0,
+        "no children in this group (denominator 0)",
+        np.where(hidden, "no estimate published for a part of this sum", ""),
+    )
+    return pd.DataFrame(
+        {
+            s.GEO_ID: geo["geo_id"],
+            s.GEO_NAME: geo["name"],
+            s.INDICATOR: indicator,
+            s.DIMENSION: "total" if race == "" else "race_ethnicity",
+            s.GROUP: RACE_ITERATIONS[race],
+            s.NUMERATOR: np.where(hidden, np.nan, num),
+            s.DENOMINATOR: np.where(den == 0, np.nan, den),
+            s.VALUE: np.where(hidden, np.nan, value),
+            s.MOE: np.where(hidden, np.nan, moe_pct),
+            s.SUPPRESSED: hidden & (den != 0),
+            s.NOTE: note,
+            s.SOURCE_LABEL: f"{table}{race}",
+            s.SOURCE: source,
+            "row": raw.index,
+        }
+    )
 
 
 def _recipes(raw, geo, table, race, report, source):
     frames = []
     if table == "B17020":
-        frames.append(_proportion_rows(raw, geo, table, race, [3, 4, 5],
-                                       [3, 4, 5, 11, 12, 13], "child_poverty", report,
-                                       source))
+        frames.append(
+            _proportion_rows(
+                raw,
+                geo,
+                table,
+                race,
+                [3, 4, 5],
+                [3, 4, 5, 11, 12, 13],
+                "child_poverty",
+                report,
+                source,
+            )
+        )
     elif table == "B17001":
         below = [4, 5, 6, 7, 8, 9, 18, 19, 20, 21, 22, 23]
         above = [33, 34, 35, 36, 37, 38, 47, 48, 49, 50, 51, 52]
-        frames.append(_proportion_rows(raw, geo, table, race, below, below + above,
-                                       "child_poverty", report, source))
+        frames.append(
+            _proportion_rows(
+                raw,
+                geo,
+                table,
+                race,
+                below,
+                below + above,
+                "child_poverty",
+                report,
+                source,
+            )
+        )
     elif table == "B17024":
         blocks = [2, 15, 28]  # under 6, 6 to 11, 12 to 17
         under1 = [b + k for b in blocks for k in (1, 2, 3)]
         under2 = [b + k for b in blocks for k in range(1, 9)]
         every = [b + k for b in blocks for k in range(1, 13)]
-        frames.append(_proportion_rows(raw, geo, table, race, under1, every,
-                                       "child_poverty", report, source))
-        frames.append(_proportion_rows(raw, geo, table, race, under2, every,
-                                       "children_below_200fpl", report, source))
+        frames.append(
+            _proportion_rows(
+                raw, geo, table, race, under1, every, "child_poverty", report, source
+            )
+        )
+        frames.append(
+            _proportion_rows(
+                raw,
+                geo,
+                table,
+                race,
+                under2,
+                every,
+                "children_below_200fpl",
+                report,
+                source,
+            )
+        )
     elif table == "B19013":
         e, m, k = _lines(raw, table, race, [1], report)
         coded = np.isin(k[0], ["250,000+", "2,500-"])
         hidden = (k[0] != "") & ~coded
-        frames.append(pd.DataFrame({
-            s.GEO_ID: geo["geo_id"], s.GEO_NAME: geo["name"],
-            s.INDICATOR: "median_household_income",
-            s.DIMENSION: "total" if race == "" else "race_ethnicity",
-            s.GROUP: RACE_ITERATIONS[race], s.VALUE: np.where(hidden, np.nan, e[0]),
-            s.MOE: np.where(hidden | coded, np.nan, m[0]), s.SUPPRESSED: hidden,
-            s.NOTE: np.where(coded, "top- or bottom-coded by the Census Bureau: " + k[0],
-                             np.where(hidden, "no estimate: sample too small (ACS '-')",
-                                      "")),
-            s.SOURCE_LABEL: f"{table}{race}", s.SOURCE: source, "row": raw.index,
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    s.GEO_ID: geo["geo_id"],
+                    s.GEO_NAME: geo["name"],
+                    s.INDICATOR: "median_household_income",
+                    s.DIMENSION: "total" if race == "" else "race_ethnicity",
+                    s.GROUP: RACE_ITERATIONS[race],
+                    s.VALUE: np.where(hidden, np.nan, e[0]),
+                    s.MOE: np.where(hidden | coded, np.nan, m[0]),
+                    s.SUPPRESSED: hidden,
+                    s.NOTE: np.where(
+                        coded,
+                        "top- or bottom-coded by the Census Bureau: " + k[0],
+                        np.where(hidden, "no estimate: sample too small (ACS '-')", ""),
+                    ),
+                    s.SOURCE_LABEL: f"{table}{race}",
+                    s.SOURCE: source,
+                    "row": raw.index,
+                }
+            )
+        )
         for mk, cnt in pd.Series(k[0][hidden]).value_counts().items():
             report.suppressed(mk, int(cnt))
     else:
         raise DataValidationError(
             f"ACS table {table}{race} has no recipe; supported: B17020A-I, B17001A-I, "
             "B17024, B19013A-I (or load it as a tidy file with a column mapping)",
-            file=report.file, row=1)
+            file=report.file,
+            row=1,
+        )
     return frames
 
 
 def _from_frame(raw, report, *, year, period):
-    tables = sorted({(m.group("table"), m.group("race")) for c in raw.columns
-                     if (m := _VAR.match(str(c)))})
+    tables = sorted(
+        {
+            (m.group("table"), m.group("race"))
+            for c in raw.columns
+            if (m := _VAR.match(str(c)))
+        }
+    )
     if not tables:
-        raise DataValidationError("no ACS variable columns (like B17020B_002E) found",
-                                  file=report.file, row=1)
+        raise DataValidationError(
+            "no ACS variable columns (like B17020B_002E) found", file=report.file, row=1
+        )
     if "GEO_ID" not in raw.columns:
-        raise DataValidationError("missing required column 'GEO_ID'", file=report.file,
-                                  row=1, column="GEO_ID")
+        raise DataValidationError(
+            "missing required column 'GEO_ID'", file=report.file, row=1, column="GEO_ID"
+        )
     ids = raw["GEO_ID"].map(_geo_from_geoid)
-    geo = pd.DataFrame({"geo_id": [i[0] for i in ids],
-                        "name": raw.get("NAME", pd.Series("", index=raw.index)).astype(str)
-                        .str.replace(r", [A-Za-z ]+$", "", regex=True)},
-                       index=raw.index)
+    geo = pd.DataFrame(
+        {
+            "geo_id": [i[0] for i in ids],
+            "name": raw.get("NAME", pd.Series("", index=raw.index))
+            .astype(str)
+            .str.replace(r", [A-Za-z ]+$", "", regex=True),
+        },
+        index=raw.index,
+    )
     bad = geo["geo_id"].isna()
     for r in raw.index[bad]:
-        report.reject(int(r), "GEO_ID", f"unsupported geography id {raw.loc[r, 'GEO_ID']!r}"
-                      " (nation, state, county and ZCTA are read)")
+        report.reject(
+            int(r),
+            "GEO_ID",
+            f"unsupported geography id {raw.loc[r, 'GEO_ID']!r}"
+            " (nation, state, county and ZCTA are read)",
+        )
     raw, geo = raw[~bad], geo[~bad]
     source = f"ACS {period} 5-year" if period else "American Community Survey"
     frames = []
@@ -207,7 +300,9 @@ def _from_frame(raw, report, *, year, period):
     if period is None:
         raise DataValidationError(
             "cannot tell the survey years: pass year=2019 (the last year of the 5-year "
-            "estimates) or name the file like 'ACSDT5Y2019...'", file=report.file)
+            "estimates) or name the file like 'ACSDT5Y2019...'",
+            file=report.file,
+        )
     t[s.PERIOD] = period
     report.rows_kept = len(raw)
     t.index = t.pop("row").to_numpy()
@@ -227,10 +322,12 @@ def load_acs_csv(path, *, year: int | None = None, strict: bool = False):
     Parameters
     ----------
     path : str or Path
+        The file.
     year : int, optional
         Last year of the 5-year estimates (read from names like
         ``ACSDT5Y2019.B17020B-Data.csv`` or ``acs2019_5yr_...`` when omitted).
     strict : bool
+        Raise on the first bad row.
 
     Returns
     -------
@@ -242,7 +339,9 @@ def load_acs_csv(path, *, year: int | None = None, strict: bool = False):
     report = LoadReport(path, "acs", strict=strict)
     raw, _ = read_csv_strings(path, expected_columns=["GEO_ID", "NAME"])
     if len(raw) and str(raw.iloc[0].get("GEO_ID", "")).strip().lower() in (
-            "geography", "id"):
+        "geography",
+        "id",
+    ):
         raw = raw.iloc[1:]
         report.notes.append("second header row (labels in words) skipped.")
     report.rows_read = len(raw)
@@ -265,14 +364,17 @@ def load_acs_api_json(path, *, year: int | None = None, strict: bool = False):
     except json.JSONDecodeError as exc:
         raise DataValidationError(f"not valid JSON: {exc}", file=path) from exc
     if not isinstance(rows, list) or len(rows) < 1 or not isinstance(rows[0], list):
-        raise DataValidationError("expected a list of rows with a header row first",
-                                  file=path, row=1)
+        raise DataValidationError(
+            "expected a list of rows with a header row first", file=path, row=1
+        )
     header = [str(h) for h in rows[0]]
     raw = pd.DataFrame(rows[1:], columns=header, dtype=str)
     raw.index = np.arange(2, len(raw) + 2)
     report.rows_read = len(raw)
     if "county" in raw.columns:
-        raw["GEO_ID"] = "0500000US" + raw["state"].str.zfill(2) + raw["county"].str.zfill(3)
+        raw["GEO_ID"] = (
+            "0500000US" + raw["state"].str.zfill(2) + raw["county"].str.zfill(3)
+        )
     elif "zip code tabulation area" in raw.columns:
         raw["GEO_ID"] = "8600000US" + raw["zip code tabulation area"]
     elif "state" in raw.columns:
@@ -280,8 +382,9 @@ def load_acs_api_json(path, *, year: int | None = None, strict: bool = False):
     elif "us" in raw.columns:
         raw["GEO_ID"] = "0100000US"
     else:
-        raise DataValidationError("no geography column (state, county...) in the header",
-                                  file=path, row=1)
+        raise DataValidationError(
+            "no geography column (state, county...) in the header", file=path, row=1
+        )
     raw = raw.fillna("")
     t = _from_frame(raw, report, year=year, period=_period(path, year))
     table = finish_table(t, report)

@@ -30,19 +30,50 @@ __all__ = ["load_chr_workbook", "CHR_MEASURES", "looks_like_chr"]
 CHR_MEASURES = [
     ("Ranked Measure Data", "low birthweight", "low_birthweight", "low birthweight"),
     ("Ranked Measure Data", "teen births", "teen_births", "teen births"),
-    ("Ranked Measure Data", "children in poverty", "child_poverty", "children in poverty"),
-    ("Additional Measure Data", "child mortality", "child_mortality", "child mortality"),
-    ("Additional Measure Data", "infant mortality", "infant_mortality", "infant mortality"),
-    ("Additional Measure Data", "reading scores", "reading_grade_performance",
-     "reading scores"),
+    (
+        "Ranked Measure Data",
+        "children in poverty",
+        "child_poverty",
+        "children in poverty",
+    ),
+    (
+        "Additional Measure Data",
+        "child mortality",
+        "child_mortality",
+        "child mortality",
+    ),
+    (
+        "Additional Measure Data",
+        "infant mortality",
+        "infant_mortality",
+        "infant mortality",
+    ),
+    (
+        "Additional Measure Data",
+        "reading scores",
+        "reading_grade_performance",
+        "reading scores",
+    ),
     ("Additional Measure Data", "math scores", "math_grade_performance", "math scores"),
-    ("Additional Measure Data", "median household income", "median_household_income",
-     "median household income"),
+    (
+        "Additional Measure Data",
+        "median household income",
+        "median_household_income",
+        "median household income",
+    ),
 ]
-_RACE = {"aian": "American Indian or Alaska Native", "asian": "Asian", "black": "Black",
-         "hispanic": "Hispanic or Latino", "white": "White"}
-_RACE_RE = re.compile(r"^(?P<label>.+?) \((?P<race>aian|asian|black|hispanic|white)\)"
-                      r"(?P<rest>.*)$", re.I)
+_RACE = {
+    "aian": "American Indian or Alaska Native",
+    "asian": "Asian",
+    "black": "Black",
+    "hispanic": "Hispanic or Latino",
+    "white": "White",
+}
+_RACE_RE = re.compile(
+    r"^(?P<label>.+?) \((?P<race>aian|asian|black|hispanic|white)\)"
+    r"(?P<rest>.*)$",
+    re.I,
+)
 REQUIRED_SHEETS = ["Ranked Measure Data", "Additional Measure Data"]
 
 
@@ -101,13 +132,16 @@ def load_chr_workbook(path, *, year: int | None = None, strict: bool = False):
     try:
         book = pd.ExcelFile(path)
     except (ValueError, OSError) as exc:
-        raise DataValidationError(f"cannot open as an Excel workbook: {exc}",
-                                  file=path) from exc
+        raise DataValidationError(
+            f"cannot open as an Excel workbook: {exc}", file=path
+        ) from exc
     missing = [sh for sh in REQUIRED_SHEETS if sh not in book.sheet_names]
     if missing:
         raise DataValidationError(
             f"missing sheet(s) {missing}; found {book.sheet_names}. Is this a County "
-            "Health Rankings state data file?", file=path)
+            "Health Rankings state data file?",
+            file=path,
+        )
     if year is None:
         m = re.search(r"(20\d\d)", path.rsplit("/", 1)[-1])
         year = int(m.group(1)) if m else None
@@ -121,16 +155,25 @@ def load_chr_workbook(path, *, year: int | None = None, strict: bool = False):
             fips_col = [i for i, (_, lab) in enumerate(cols) if lab == "FIPS"][0]
             county_col = [i for i, (_, lab) in enumerate(cols) if lab == "County"][0]
         except IndexError:
-            raise DataValidationError("no FIPS or County column in the second header row",
-                                      file=path, row=2) from None
-        fips = body.iloc[:, fips_col].astype(str).str.strip().str.replace(
-            r"\.0$", "", regex=True).str.zfill(5)
+            raise DataValidationError(
+                "no FIPS or County column in the second header row", file=path, row=2
+            ) from None
+        fips = (
+            body.iloc[:, fips_col]
+            .astype(str)
+            .str.strip()
+            .str.replace(r"\.0$", "", regex=True)
+            .str.zfill(5)
+        )
         ok = fips.str.fullmatch(r"\d{5}")
         for r in body.index[~ok.to_numpy()]:
             if r not in bad_rows and body.loc[r].notna().any():
                 bad_rows.add(r)
-                report.reject(int(r), "FIPS",
-                              f"not a 5-digit FIPS code: {body.loc[r].iloc[fips_col]!r}")
+                report.reject(
+                    int(r),
+                    "FIPS",
+                    f"not a 5-digit FIPS code: {body.loc[r].iloc[fips_col]!r}",
+                )
         read_rows.update(body.index[body.notna().any(axis=1).to_numpy()])
         body = body[ok.to_numpy()]
         fips = fips[ok]
@@ -147,18 +190,24 @@ def load_chr_workbook(path, *, year: int | None = None, strict: bool = False):
                 continue
             period = years.get(ymeasure)
             if period is None:
-                report.warn(f"no years for {group!r} in the Sources & Years sheets",
-                            column=group)
+                report.warn(
+                    f"no years for {group!r} in the Sources & Years sheets",
+                    column=group,
+                )
                 continue
             period = period.split("&")[0].strip()
             labels = [(i, cols[i][1]) for i in idx]
             unreliable_i = col_index.get((group, "unreliable"))
             count_i = next((i for i, lab in labels if lab.startswith("#")), None)
-            value_cols = [(i, lab) for i, lab in labels
-                          if not lab.startswith("#") and lab.lower() not in
-                          {"unreliable", "z-score", "95% ci - low", "95% ci - high"}
-                          and "95% ci" not in lab.lower()
-                          and not lab.lower().endswith("unreliable")]
+            value_cols = [
+                (i, lab)
+                for i, lab in labels
+                if not lab.startswith("#")
+                and lab.lower()
+                not in {"unreliable", "z-score", "95% ci - low", "95% ci - high"}
+                and "95% ci" not in lab.lower()
+                and not lab.lower().endswith("unreliable")
+            ]
             for i, lab in value_cols:
                 m = _RACE_RE.match(lab)
                 if m and m.group("rest").strip():
@@ -174,7 +223,7 @@ def load_chr_workbook(path, *, year: int | None = None, strict: bool = False):
                         continue  # only the first unstratified column is the measure
                     group_label, dim = "Total", "total"
                     pos = [j for j, _ in labels]
-                    nxt = pos[pos.index(i) + 1: pos.index(i) + 3]
+                    nxt = pos[pos.index(i) + 1 : pos.index(i) + 3]
                     ci = [j for j in nxt if "95% ci" in cols[j][1].lower()]
                     lo_i, hi_i = (ci + [None, None])[:2]
                     unrel = unreliable_i
@@ -183,19 +232,49 @@ def load_chr_workbook(path, *, year: int | None = None, strict: bool = False):
                 text = body.iloc[:, i]
                 bad = vals.isna() & text.notna() & (text.astype(str).str.strip() != "")
                 for r in body.index[bad.to_numpy()]:
-                    report.warn(f"not a number: {text.loc[r]!r}", row=int(r), column=lab)
-                lo = pd.to_numeric(body.iloc[:, lo_i], errors="coerce") if lo_i else np.nan
-                hi = pd.to_numeric(body.iloc[:, hi_i], errors="coerce") if hi_i else np.nan
-                frame = pd.DataFrame({
-                    s.GEO_ID: geo_id, s.GEO_NAME: geo_name, s.INDICATOR: indicator,
-                    s.PERIOD: period, s.DIMENSION: dim, s.GROUP: group_label,
-                    s.VALUE: vals.to_numpy(float), s.CI_LOWER: lo, s.CI_UPPER: hi,
-                    s.NUMERATOR: (pd.to_numeric(body.iloc[:, num], errors="coerce")
-                                  if num is not None else np.nan),
-                    s.UNRELIABLE: (body.iloc[:, unrel].astype(str).str.strip().str.lower()
-                                   .eq("x").to_numpy() if unrel is not None else False),
-                    s.SOURCE_LABEL: f"{sheet}: {lab}", "row": body.index,
-                })
+                    report.warn(
+                        f"not a number: {text.loc[r]!r}", row=int(r), column=lab
+                    )
+                lo = (
+                    pd.to_numeric(body.iloc[:, lo_i], errors="coerce")
+                    if lo_i
+                    else np.nan
+                )
+                hi = (
+                    pd.to_numeric(body.iloc[:, hi_i], errors="coerce")
+                    if hi_i
+                    else np.nan
+                )
+                frame = pd.DataFrame(
+                    {
+                        s.GEO_ID: geo_id,
+                        s.GEO_NAME: geo_name,
+                        s.INDICATOR: indicator,
+                        s.PERIOD: period,
+                        s.DIMENSION: dim,
+                        s.GROUP: group_label,
+                        s.VALUE: vals.to_numpy(float),
+                        s.CI_LOWER: lo,
+                        s.CI_UPPER: hi,
+                        s.NUMERATOR: (
+                            pd.to_numeric(body.iloc[:, num], errors="coerce")
+                            if num is not None
+                            else np.nan
+                        ),
+                        s.UNRELIABLE: (
+                            body.iloc[:, unrel]
+                            .astype(str)
+                            .str.strip()
+                            .str.lower()
+                            .eq("x")
+                            .to_numpy()
+                            if unrel is not None
+                            else False
+                        ),
+                        s.SOURCE_LABEL: f"{sheet}: {lab}",
+                        "row": body.index,
+                    }
+                )
                 records.append(frame)
     if not records:
         raise DataValidationError("no child-relevant measures found", file=path)
@@ -209,15 +288,22 @@ def load_chr_workbook(path, *, year: int | None = None, strict: bool = False):
             t.loc[m, [s.VALUE, s.CI_LOWER, s.CI_UPPER]] *= 100
     blank = t[s.VALUE].isna()
     t[s.SUPPRESSED] = blank
-    t[s.NOTE] = np.where(blank, "not reported by the source (blank cell: too few events "
-                         "or not available)", "")
+    t[s.NOTE] = np.where(
+        blank,
+        "not reported by the source (blank cell: too few events or not available)",
+        "",
+    )
     t.loc[t[s.UNRELIABLE] & ~blank, s.NOTE] = "flagged unreliable by the source"
-    pov_race = (t[s.INDICATOR] == "child_poverty") & (t[s.DIMENSION] == "race_ethnicity")
+    pov_race = (t[s.INDICATOR] == "child_poverty") & (
+        t[s.DIMENSION] == "race_ethnicity"
+    )
     t.loc[pov_race & ~blank, s.NOTE] = "by race: ACS 5-year estimate (per CHR)"
     t[s.SOURCE] = source
     report.suppressed("(blank)", int(blank.sum()))
-    report.notes.append(f"{len(t)} observations from {len(read_rows) - len(bad_rows)} "
-                        "county and state rows.")
+    report.notes.append(
+        f"{len(t)} observations from {len(read_rows) - len(bad_rows)} "
+        "county and state rows."
+    )
     report.rows_read = len(read_rows)
     report.rows_kept = len(read_rows) - len(bad_rows)
     t.index = t.pop("row").to_numpy()

@@ -12,8 +12,13 @@ from disparities.geography import UnknownPlaceError, match_county_names, resolve
 from disparities.harmonize import UnknownGroupError, harmonize_group
 from disparities.sources.load_report import LoadReport
 
-__all__ = ["resolve_places", "harmonize_groups", "finish_table", "guess_indicator",
-           "district_id"]
+__all__ = [
+    "resolve_places",
+    "harmonize_groups",
+    "finish_table",
+    "guess_indicator",
+    "district_id",
+]
 
 _INDICATOR_WORDS = [
     (r"infant.?mortality|infant.?death", "infant_mortality"),
@@ -71,10 +76,19 @@ def resolve_places(
     Unknown places are rejected in ``report`` and come back with a missing id.
     """
     loc = locations.astype(str).str.strip()
-    lev = (levels.astype(str).str.strip().str.lower() if levels is not None
-           else pd.Series("", index=loc.index))
-    out = pd.DataFrame({"geo_id": pd.Series(np.nan, index=loc.index, dtype=object),
-                        "geo_name": loc, "geo_level": ""}, index=loc.index)
+    lev = (
+        levels.astype(str).str.strip().str.lower()
+        if levels is not None
+        else pd.Series("", index=loc.index)
+    )
+    out = pd.DataFrame(
+        {
+            "geo_id": pd.Series(np.nan, index=loc.index, dtype=object),
+            "geo_name": loc,
+            "geo_level": "",
+        },
+        index=loc.index,
+    )
     nation = lev.eq("nation") | loc.str.lower().isin(["united states", "us", "u.s."])
     out.loc[nation, ["geo_id", "geo_level"]] = ["US", "nation"]
     state_like = ~nation & (lev.isin(["state", "city", "territory"]) | lev.eq(""))
@@ -90,14 +104,18 @@ def resolve_places(
         found = out.loc[out["geo_level"] == "state", "geo_id"].unique()
         if len(found) == 1:
             st = found[0]
-    county = lev.eq("county") | (out["geo_id"].isna() & ~lev.isin(
-        ["school district", "district", ""]))
+    county = lev.eq("county") | (
+        out["geo_id"].isna() & ~lev.isin(["school district", "district", ""])
+    )
     if county.any():
         if st is None:
             for idx in loc[county].index[:1]:
-                report.reject(idx, location_column,
-                              "county rows but no state: pass state=...",
-                              count=int(county.sum()))
+                report.reject(
+                    idx,
+                    location_column,
+                    "county rows but no state: pass state=...",
+                    count=int(county.sum()),
+                )
         else:
             fips = match_county_names(loc[county], st)
             fips.index = loc[county].index
@@ -106,45 +124,63 @@ def resolve_places(
             st_abbr = resolve_state(st)[1]
             bad = county & out["geo_id"].isna()
             for name, grp in loc[bad].groupby(loc[bad]):
-                report.reject(grp.index[0], location_column,
-                              f"unknown county {name!r} in {st_abbr}", count=len(grp))
+                report.reject(
+                    grp.index[0],
+                    location_column,
+                    f"unknown county {name!r} in {st_abbr}",
+                    count=len(grp),
+                )
     district = out["geo_id"].isna() & (lev.isin(["school district", "district", ""]))
     if district.any():
         if st is None:
             for idx in loc[district].index[:1]:
-                report.reject(idx, location_column,
-                              f"unknown place {loc[idx]!r} (no state to look it up in)",
-                              count=int(district.sum()))
+                report.reject(
+                    idx,
+                    location_column,
+                    f"unknown place {loc[idx]!r} (no state to look it up in)",
+                    count=int(district.sum()),
+                )
         else:
             sf = resolve_state(st)[0]
             out.loc[district, "geo_id"] = [district_id(sf, x) for x in loc[district]]
             out.loc[district, "geo_level"] = "district"
             report.notes.append(
                 f"{loc[district].nunique()} places that are not counties or states were "
-                "read as school districts.")
+                "read as school districts."
+            )
     return out
 
 
-def harmonize_groups(labels: pd.Series, report: LoadReport, *, column: str,
-                     overrides: dict | None = None) -> pd.DataFrame:
+def harmonize_groups(
+    labels: pd.Series, report: LoadReport, *, column: str, overrides: dict | None = None
+) -> pd.DataFrame:
     """Canonical ``dimension`` and ``group`` per row; unknown labels are rejected."""
-    out = pd.DataFrame({"dimension": pd.Series(np.nan, index=labels.index, dtype=object),
-                        "group": pd.Series(np.nan, index=labels.index, dtype=object),
-                        "source_label": labels.astype(str)}, index=labels.index)
+    out = pd.DataFrame(
+        {
+            "dimension": pd.Series(np.nan, index=labels.index, dtype=object),
+            "group": pd.Series(np.nan, index=labels.index, dtype=object),
+            "source_label": labels.astype(str),
+        },
+        index=labels.index,
+    )
     for lab, grp in labels.groupby(labels.astype(str)):
         try:
             dim, g = harmonize_group(lab, overrides=overrides)
         except UnknownGroupError:
-            report.reject(grp.index[0], column,
-                          f"{lab!r} is not a race/ethnicity or income group this tool "
-                          "compares", count=len(grp))
+            report.reject(
+                grp.index[0],
+                column,
+                f"{lab!r} is not a race/ethnicity or income group this tool compares",
+                count=len(grp),
+            )
             continue
         out.loc[grp.index, ["dimension", "group"]] = [dim, g]
     return out
 
 
-def finish_table(records: pd.DataFrame, report: LoadReport, *, suppress_below=None
-                 ) -> pd.DataFrame:
+def finish_table(
+    records: pd.DataFrame, report: LoadReport, *, suppress_below=None
+) -> pd.DataFrame:
     """Validate, add intervals and reliability flags; index kept as source rows.
 
     Suppression by count is applied only when ``suppress_below`` is given (the

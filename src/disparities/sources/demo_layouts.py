@@ -17,23 +17,36 @@ from disparities import schema as s
 
 __all__ = ["write_demo_layouts", "write_kids_count_layout", "write_chr_layout"]
 
-_KC_RACE = {"Black": "Black or African American", "Hispanic or Latino": "Hispanic or Latino",
-            "American Indian or Alaska Native": "American Indian", "Asian": "Asian",
-            "Two or more races": "Two or more races", "White": "Non-Hispanic White",
-            "Total": "Total"}
-_CHR_RACE = {"American Indian or Alaska Native": "AIAN", "Asian": "Asian",
-             "Black": "Black", "Hispanic or Latino": "Hispanic", "White": "White"}
+_KC_RACE = {
+    "Black": "Black or African American",
+    "Hispanic or Latino": "Hispanic or Latino",
+    "American Indian or Alaska Native": "American Indian",
+    "Asian": "Asian",
+    "Two or more races": "Two or more races",
+    "White": "Non-Hispanic White",
+    "Total": "Total",
+}
+_CHR_RACE = {
+    "American Indian or Alaska Native": "AIAN",
+    "Asian": "Asian",
+    "Black": "Black",
+    "Hispanic or Latino": "Hispanic",
+    "White": "White",
+}
 
 
 def write_kids_count_layout(obs: pd.DataFrame, path: Path) -> Path:
     """Child poverty by race as a KIDS COUNT export (Number and Percent rows;
     unreliable values written as ``S``, as the Data Center does)."""
-    sub = obs[(obs[s.INDICATOR].astype(str) == "child_poverty")
-              & obs[s.DIMENSION].astype(str).isin(["race_ethnicity", "total"])]
+    sub = obs[
+        (obs[s.INDICATOR].astype(str) == "child_poverty")
+        & obs[s.DIMENSION].astype(str).isin(["race_ethnicity", "total"])
+    ]
     rows = []
     for _, r in sub.iterrows():
         level = {"state": "State", "county": "County", "nation": "Nation"}[
-            str(r[s.GEO_LEVEL])]
+            str(r[s.GEO_LEVEL])
+        ]
         name = str(r[s.GEO_NAME]).removesuffix(" County")
         hide = bool(r[s.UNRELIABLE] or r[s.SUPPRESSED])
         pct = "S" if hide else f"{r[s.VALUE] / 100:.2f}"
@@ -41,8 +54,10 @@ def write_kids_count_layout(obs: pd.DataFrame, path: Path) -> Path:
         race = _KC_RACE[str(r[s.GROUP])]
         rows.append((level, name, race, str(r[s.PERIOD]), "Number", num))
         rows.append((level, name, race, str(r[s.PERIOD]), "Percent", pct))
-    df = pd.DataFrame(rows, columns=["LocationType", "Location", "Race", "TimeFrame",
-                                     "DataFormat", "Data"])
+    df = pd.DataFrame(
+        rows,
+        columns=["LocationType", "Location", "Race", "TimeFrame", "DataFormat", "Data"],
+    )
     df.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
     return path
 
@@ -50,14 +65,18 @@ def write_kids_count_layout(obs: pd.DataFrame, path: Path) -> Path:
 def _chr_block(obs, geo_ids, indicator, period, total_label, race_label, count=False):
     """Columns (group-header, label, values) of one CHR measure group."""
     cols = []
-    sub = obs[(obs[s.INDICATOR].astype(str) == indicator)
-              & (obs[s.PERIOD].astype(str) == period)]
+    sub = obs[
+        (obs[s.INDICATOR].astype(str) == indicator)
+        & (obs[s.PERIOD].astype(str) == period)
+    ]
+
     def col(group, field):
         m = sub[sub[s.GROUP].astype(str) == group].set_index(s.GEO_ID)
         m.index = m.index.astype(str)
         v = m[field].reindex(geo_ids)
         hide = m[s.SUPPRESSED].reindex(geo_ids).fillna(True).astype(bool)
         return v.where(~hide).to_numpy()
+
     tot = sub[sub[s.GROUP].astype(str) == "Total"].set_index(s.GEO_ID)
     tot.index = tot.index.astype(str)
     unrel = tot[s.UNRELIABLE].reindex(geo_ids).fillna(False)
@@ -85,8 +104,11 @@ def write_chr_layout(obs: pd.DataFrame, path: Path) -> Path:
     """
     from disparities.reliability import pool_periods, prepare_observations
 
-    births = obs[obs[s.INDICATOR].astype(str).isin(["low_birthweight", "teen_births",
-                                                     "infant_mortality"])]
+    births = obs[
+        obs[s.INDICATOR]
+        .astype(str)
+        .isin(["low_birthweight", "teen_births", "infant_mortality"])
+    ]
     raw_births = births.copy()
     pooled = pool_periods(raw_births[~raw_births[s.SUPPRESSED]], years=7)
     pooled = prepare_observations(pooled).drop(columns="rse")
@@ -99,11 +121,17 @@ def write_chr_layout(obs: pd.DataFrame, path: Path) -> Path:
     ids = geo[s.GEO_ID].astype(str).tolist()
     state_name = geo.loc[geo[s.GEO_LEVEL].astype(str) == "state", s.GEO_NAME].iloc[0]
     fips = [g + "000" if len(g) == 2 else g for g in ids]
-    county = [None if len(g) == 2 else n.removesuffix(" County")
-              for g, n in zip(ids, geo[s.GEO_NAME], strict=True)]
+    county = [
+        None if len(g) == 2 else n.removesuffix(" County")
+        for g, n in zip(ids, geo[s.GEO_NAME], strict=True)
+    ]
+
     def sheet(blocks):
-        head0, head1, data = [None, None, None], ["FIPS", "State", "County"], [
-            fips, [state_name] * len(ids), county]
+        head0, head1, data = (
+            [None, None, None],
+            ["FIPS", "State", "County"],
+            [fips, [state_name] * len(ids), county],
+        )
         for group, cols in blocks:
             for i, (lab, vals) in enumerate(cols):
                 head0.append(group if i == 0 else None)
@@ -112,32 +140,81 @@ def write_chr_layout(obs: pd.DataFrame, path: Path) -> Path:
         body = pd.DataFrame(dict(enumerate(data)))
         top = pd.DataFrame([head0, head1])
         return pd.concat([top, body], ignore_index=True)
-    ranked = sheet([
-        ("Low birthweight", _chr_block(pooled, ids, "low_birthweight", span,
-                                       "% Low birthweight", "% LBW")),
-        ("Teen births", _chr_block(pooled, ids, "teen_births", span, "Teen Birth Rate",
-                                   "Teen Birth Rate")),
-        ("Children in poverty", _chr_block(obs, ids, "child_poverty", pov_period,
-                                           "% Children in Poverty",
-                                           "% Children in Poverty")),
-    ])
-    additional = sheet([
-        ("Infant mortality", _chr_block(pooled, ids, "infant_mortality", span,
-                                        "Infant Mortality Rate", "Infant Mortality Rate",
-                                        count=True)),
-    ])
-    years = pd.DataFrame({"Focus Area": ["Length of Life", None, None, None],
-                          "Measure": ["Low birthweight*", "Teen births*",
-                                      "Children in poverty*", "Infant mortality*"],
-                          "Year(s)": [span, span, pov_period, span]})
-    intro = pd.DataFrame({"Note": [
-        "SYNTHETIC DEMO DATA: made-up numbers in the County Health Rankings layout.",
-        "Generated by disparities.demo; not real County Health Rankings data."]})
+
+    ranked = sheet(
+        [
+            (
+                "Low birthweight",
+                _chr_block(
+                    pooled, ids, "low_birthweight", span, "% Low birthweight", "% LBW"
+                ),
+            ),
+            (
+                "Teen births",
+                _chr_block(
+                    pooled,
+                    ids,
+                    "teen_births",
+                    span,
+                    "Teen Birth Rate",
+                    "Teen Birth Rate",
+                ),
+            ),
+            (
+                "Children in poverty",
+                _chr_block(
+                    obs,
+                    ids,
+                    "child_poverty",
+                    pov_period,
+                    "% Children in Poverty",
+                    "% Children in Poverty",
+                ),
+            ),
+        ]
+    )
+    additional = sheet(
+        [
+            (
+                "Infant mortality",
+                _chr_block(
+                    pooled,
+                    ids,
+                    "infant_mortality",
+                    span,
+                    "Infant Mortality Rate",
+                    "Infant Mortality Rate",
+                    count=True,
+                ),
+            ),
+        ]
+    )
+    years = pd.DataFrame(
+        {
+            "Focus Area": ["Length of Life", None, None, None],
+            "Measure": [
+                "Low birthweight*",
+                "Teen births*",
+                "Children in poverty*",
+                "Infant mortality*",
+            ],
+            "Year(s)": [span, span, pov_period, span],
+        }
+    )
+    intro = pd.DataFrame(
+        {
+            "Note": [
+                "SYNTHETIC DEMO DATA: made-up numbers in the County Health Rankings layout.",
+                "Generated by disparities.demo; not real County Health Rankings data.",
+            ]
+        }
+    )
     with pd.ExcelWriter(path, engine="openpyxl") as xw:
         intro.to_excel(xw, sheet_name="Introduction", index=False)
         ranked.to_excel(xw, sheet_name="Ranked Measure Data", index=False, header=False)
-        additional.to_excel(xw, sheet_name="Additional Measure Data", index=False,
-                            header=False)
+        additional.to_excel(
+            xw, sheet_name="Additional Measure Data", index=False, header=False
+        )
         years.to_excel(xw, sheet_name="Ranked Measure Sources & Years", index=False)
     return path
 

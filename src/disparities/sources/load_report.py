@@ -56,8 +56,9 @@ class LoadReport:
         if self.strict:
             raise DataValidationError(reason, file=self.file, row=row, column=column)
         self.rows_rejected += count
-        self.rejected.append({"row": row, "column": column, "reason": reason,
-                              "rows": count})
+        self.rejected.append(
+            {"row": row, "column": column, "reason": reason, "rows": count}
+        )
 
     def warn(self, message: str, *, row=None, column=None) -> None:
         """Record (and emit) a warning; raise instead when ``strict``."""
@@ -100,8 +101,10 @@ class LoadReport:
         >>> print(r.summary())
         x.csv (kids_count): read 10 rows; kept 9 (2 suppressed by the source: 'S' 2); rejected 1 (row 7, column 'Data': not a number: 'abc').
         """
-        text = (f"{self.file} ({self.source}): read {self.rows_read} rows; "
-                f"kept {self.rows_kept}")
+        text = (
+            f"{self.file} ({self.source}): read {self.rows_read} rows; "
+            f"kept {self.rows_kept}"
+        )
         if self.rows_suppressed:
             marks = ", ".join(f"'{k}' {v}" for k, v in self.suppression_markers.items())
             text += f" ({self.rows_suppressed} suppressed by the source: {marks})"
@@ -112,11 +115,15 @@ class LoadReport:
                 + (f" (x{r['rows']})" if r["rows"] > 1 else "")
                 for r in self.rejected[:5]
             )
-            more = f"; and {len(self.rejected) - 5} more" if len(self.rejected) > 5 else ""
+            more = (
+                f"; and {len(self.rejected) - 5} more" if len(self.rejected) > 5 else ""
+            )
             text += f" ({shown}{more})"
         text += "."
         if self.warnings:
-            text += f" {len(self.warnings)} warning(s): " + " | ".join(self.warnings[:3])
+            text += f" {len(self.warnings)} warning(s): " + " | ".join(
+                self.warnings[:3]
+            )
         for n in self.notes:
             text += f" {n}"
         return text

@@ -63,8 +63,9 @@ def read_text(path) -> tuple[str, str]:
     if not raw.strip():
         raise DataValidationError("the file is empty", file=p)
     if b"\x00" in raw[:4096]:
-        raise DataValidationError("this is not a text file (is it an Excel workbook?)",
-                                  file=p)
+        raise DataValidationError(
+            "this is not a text file (is it an Excel workbook?)", file=p
+        )
     for enc in ("utf-8-sig", "cp1252", "latin-1"):
         try:
             return raw.decode(enc), enc
@@ -82,6 +83,8 @@ def read_csv_strings(path, *, expected_columns=None) -> tuple[pd.DataFrame, dict
 
     Parameters
     ----------
+    path : str or Path
+        The file.
     expected_columns : list of str, optional
         Used to name the problem when the delimiter seems wrong.
 
@@ -93,24 +96,37 @@ def read_csv_strings(path, *, expected_columns=None) -> tuple[pd.DataFrame, dict
     text, enc = read_text(path)
     sample = text[:20000]
     try:
-        dialect = csv.Sniffer().sniff(sample.split("\n", 1)[0] + "\n", delimiters=",;\t|")
+        dialect = csv.Sniffer().sniff(
+            sample.split("\n", 1)[0] + "\n", delimiters=",;\t|"
+        )
         delim = dialect.delimiter
     except csv.Error:
         delim = ","
     try:
-        df = pd.read_csv(io.StringIO(text), sep=delim, dtype=str, keep_default_na=False,
-                         skipinitialspace=False, engine="python")
+        df = pd.read_csv(
+            io.StringIO(text),
+            sep=delim,
+            dtype=str,
+            keep_default_na=False,
+            skipinitialspace=False,
+            engine="python",
+        )
     except pd.errors.ParserError as exc:
         import re as _re
 
         m = _re.search(r"line (\d+)", str(exc))
-        raise DataValidationError(f"the rows do not line up with the header: {exc}",
-                                  file=path, row=int(m.group(1)) if m else None) from exc
+        raise DataValidationError(
+            f"the rows do not line up with the header: {exc}",
+            file=path,
+            row=int(m.group(1)) if m else None,
+        ) from exc
     if len(df.columns) == 1 and expected_columns:
         raise DataValidationError(
             f"found one column {df.columns[0]!r}: the delimiter is not one of , ; tab |"
             f" or the file is not a table; expected columns {expected_columns}",
-            file=path, row=1)
+            file=path,
+            row=1,
+        )
     df.columns = [str(c).strip() for c in df.columns]
     unnamed = [c for c in df.columns if c.startswith("Unnamed") or c == ""]
     for c in unnamed:
@@ -172,8 +188,12 @@ def parse_cells(values: pd.Series) -> pd.DataFrame:
     parsed = {u: parse_cell(u) for u in uniq}
     kinds = values.astype(str).map(lambda u: parsed[u][0])
     vals = values.astype(str).map(
-        lambda u: parsed[u][1] if parsed[u][0] == "value" else np.nan)
+        lambda u: parsed[u][1] if parsed[u][0] == "value" else np.nan
+    )
     marker = values.astype(str).map(
-        lambda u: "" if parsed[u][0] == "value" else str(parsed[u][1]))
-    return pd.DataFrame({"kind": kinds, "value": vals.astype(float), "marker": marker},
-                        index=values.index)
+        lambda u: "" if parsed[u][0] == "value" else str(parsed[u][1])
+    )
+    return pd.DataFrame(
+        {"kind": kinds, "value": vals.astype(float), "marker": marker},
+        index=values.index,
+    )

@@ -41,7 +41,9 @@ _MASK_RANGE = {"1": (95.0, 100.0), "2": (0.0, 5.0)}
 
 def looks_like_report_card(columns) -> bool:
     """True when the header is a school report-card subgroup file's."""
-    return {"agency_code", "subgroup", "den", "pct"} <= {str(c).strip() for c in columns}
+    return {"agency_code", "subgroup", "den", "pct"} <= {
+        str(c).strip() for c in columns
+    }
 
 
 def nc_district_county(code: str) -> str | None:
@@ -61,14 +63,21 @@ def nc_district_county(code: str) -> str | None:
     return f"37{2 * k - 1:03d}"
 
 
-def load_report_card(path, *, state: str = "NC", cgr_type: str = "STD",
-                     indicator: str = "graduation_rate", county_of=None,
-                     strict: bool = False):
+def load_report_card(
+    path,
+    *,
+    state: str = "NC",
+    cgr_type: str = "STD",
+    indicator: str = "graduation_rate",
+    county_of=None,
+    strict: bool = False,
+):
     """Load a school-level subgroup file and aggregate it to districts, counties, state.
 
     Parameters
     ----------
     path : str or Path
+        The file.
     state : str
         The state of the schools.
     cgr_type : str
@@ -78,6 +87,8 @@ def load_report_card(path, *, state: str = "NC", cgr_type: str = "STD",
         Catalog id of the rate.
     county_of : callable or dict, optional
         District code -> county FIPS; North Carolina's rule by default.
+    strict : bool
+        Raise on the first bad row.
 
     Returns
     -------
@@ -92,8 +103,9 @@ def load_report_card(path, *, state: str = "NC", cgr_type: str = "STD",
     report.rows_read = len(raw)
     missing = [c for c in REQUIRED if c not in raw.columns]
     if missing:
-        raise DataValidationError(f"missing required column(s) {missing}", file=path,
-                                  row=1, column=missing[0])
+        raise DataValidationError(
+            f"missing required column(s) {missing}", file=path, row=1, column=missing[0]
+        )
     st_fips, st_abbr, st_name = resolve_state(state)
     if county_of is None:
         county_of = nc_district_county if st_abbr == "NC" else (lambda c: None)
@@ -104,9 +116,12 @@ def load_report_card(path, *, state: str = "NC", cgr_type: str = "STD",
     if "cgr_type" in raw.columns:
         other = raw["cgr_type"].str.strip() != cgr_type
         if other.any():
-            report.reject(int(raw.index[other][0]), "cgr_type",
-                          f"cohort type other than {cgr_type!r} not selected",
-                          count=int(other.sum()))
+            report.reject(
+                int(raw.index[other][0]),
+                "cgr_type",
+                f"cohort type other than {cgr_type!r} not selected",
+                count=int(other.sum()),
+            )
         keep &= ~other
     labels = raw.loc[keep, "subgroup"].str.strip()
     groups = harmonize_groups(labels, report, column="subgroup")
@@ -116,8 +131,12 @@ def load_report_card(path, *, state: str = "NC", cgr_type: str = "STD",
     badnum = keep & (den.isna() | pct.isna() | (den < 0) | (pct < 0) | (pct > 100))
     for line in raw.index[badnum]:
         col = "den" if pd.isna(den[line]) or den[line] < 0 else "pct"
-        report.reject(int(line), col, f"not a valid count or percent: "
-                      f"den={raw.loc[line, 'den']!r}, pct={raw.loc[line, 'pct']!r}")
+        report.reject(
+            int(line),
+            col,
+            f"not a valid count or percent: "
+            f"den={raw.loc[line, 'den']!r}, pct={raw.loc[line, 'pct']!r}",
+        )
     keep &= ~badnum
     w = raw[keep].copy()
     g = groups.loc[w.index]
@@ -129,28 +148,47 @@ def load_report_card(path, *, state: str = "NC", cgr_type: str = "STD",
     lea = w["agency_code"].str.strip().str[:3].str.upper()
     n_masked = int(mask.isin(["1", "2"]).sum())
     if n_masked:
-        report.notes.append(f"{n_masked} school rows were masked (>95% or <5%): counted "
-                            "at the middle of their range, with the range carried into "
-                            "the confidence interval.")
-    parts = pd.DataFrame({
-        "lea": lea.to_numpy(), "county": [county_of(c) for c in lea],
-        s.DIMENSION: g["dimension"].to_numpy(), s.GROUP: g["group"].to_numpy(),
-        "den": d, "num_mid": mid_pct / 100 * d, "num_lo": lo_pct / 100 * d,
-        "num_hi": hi_pct / 100 * d, "masked": mask.isin(["1", "2"]).to_numpy(),
-        "year": w["year"].str.strip().to_numpy(),
-    })
+        report.notes.append(
+            f"{n_masked} school rows were masked (>95% or <5%): counted "
+            "at the middle of their range, with the range carried into "
+            "the confidence interval."
+        )
+    parts = pd.DataFrame(
+        {
+            "lea": lea.to_numpy(),
+            "county": [county_of(c) for c in lea],
+            s.DIMENSION: g["dimension"].to_numpy(),
+            s.GROUP: g["group"].to_numpy(),
+            "den": d,
+            "num_mid": mid_pct / 100 * d,
+            "num_lo": lo_pct / 100 * d,
+            "num_hi": hi_pct / 100 * d,
+            "masked": mask.isin(["1", "2"]).to_numpy(),
+            "year": w["year"].str.strip().to_numpy(),
+        }
+    )
     no_county = parts["county"].isna()
     if no_county.any():
-        report.notes.append(f"{parts.loc[no_county, 'lea'].nunique()} districts (charter "
-                            "schools and others) have no county: kept at district level.")
+        report.notes.append(
+            f"{parts.loc[no_county, 'lea'].nunique()} districts (charter "
+            "schools and others) have no county: kept at district level."
+        )
     names = county_table(st_abbr).set_index("geo_id")["geo_name"]
     frames = []
-    for level, key in (("district", "lea"), ("county", "county"), ("state", None)):
+    for key in ("lea", "county", None):
         sub = parts if key is None else parts[parts[key].notna()]
         by = ["year", s.DIMENSION, s.GROUP] + ([key] if key else [])
-        agg = sub.groupby(by, dropna=False).agg(
-            den=("den", "sum"), num_mid=("num_mid", "sum"), num_lo=("num_lo", "sum"),
-            num_hi=("num_hi", "sum"), masked=("masked", "sum")).reset_index()
+        agg = (
+            sub.groupby(by, dropna=False)
+            .agg(
+                den=("den", "sum"),
+                num_mid=("num_mid", "sum"),
+                num_lo=("num_lo", "sum"),
+                num_hi=("num_hi", "sum"),
+                masked=("masked", "sum"),
+            )
+            .reset_index()
+        )
         if key == "lea":
             agg[s.GEO_ID] = [district_id(st_fips, c) for c in agg["lea"]]
             agg[s.GEO_NAME] = "District " + agg["lea"]
@@ -166,19 +204,34 @@ def load_report_card(path, *, state: str = "NC", cgr_type: str = "STD",
     lo, _ = wilson_interval(a["num_lo"], a["den"])
     _, hi = wilson_interval(a["num_hi"], a["den"])
     span = (a["num_hi"] - a["num_lo"]) / a["den"] * 100
-    note = np.where(a["masked"] > 0,
-                    a["masked"].astype(int).astype(str) + " masked school value(s): true "
-                    "rate between " + (a["num_lo"] / a["den"] * 100).round(1).astype(str)
-                    + "% and " + (a["num_hi"] / a["den"] * 100).round(1).astype(str) + "%",
-                    "")
-    t = pd.DataFrame({
-        s.GEO_ID: a[s.GEO_ID], s.GEO_NAME: a[s.GEO_NAME], s.INDICATOR: indicator,
-        s.PERIOD: a["year"], s.DIMENSION: a[s.DIMENSION], s.GROUP: a[s.GROUP],
-        s.NUMERATOR: a["num_mid"].round(1), s.DENOMINATOR: a["den"],
-        s.CI_LOWER: lo * 100, s.CI_UPPER: hi * 100, s.UNRELIABLE: span > 1.0,
-        s.NOTE: note, s.SOURCE: f"{st_abbr} school report cards",
-        s.SOURCE_LABEL: cgr_type,
-    })
+    note = np.where(
+        a["masked"] > 0,
+        a["masked"].astype(int).astype(str) + " masked school value(s): true "
+        "rate between "
+        + (a["num_lo"] / a["den"] * 100).round(1).astype(str)
+        + "% and "
+        + (a["num_hi"] / a["den"] * 100).round(1).astype(str)
+        + "%",
+        "",
+    )
+    t = pd.DataFrame(
+        {
+            s.GEO_ID: a[s.GEO_ID],
+            s.GEO_NAME: a[s.GEO_NAME],
+            s.INDICATOR: indicator,
+            s.PERIOD: a["year"],
+            s.DIMENSION: a[s.DIMENSION],
+            s.GROUP: a[s.GROUP],
+            s.NUMERATOR: a["num_mid"].round(1),
+            s.DENOMINATOR: a["den"],
+            s.CI_LOWER: lo * 100,
+            s.CI_UPPER: hi * 100,
+            s.UNRELIABLE: span > 1.0,
+            s.NOTE: note,
+            s.SOURCE: f"{st_abbr} school report cards",
+            s.SOURCE_LABEL: cgr_type,
+        }
+    )
     report.rows_kept = int(keep.sum())
     table = finish_table(t.reset_index(drop=True), report)
     report.check_balance()

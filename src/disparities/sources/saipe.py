@@ -69,8 +69,9 @@ def load_saipe(path, *, strict: bool = False):
     report.rows_read = len(raw)
     missing = [c for c in REQUIRED if c not in raw.columns]
     if missing:
-        raise DataValidationError(f"missing required column(s) {missing}",
-                                  file=path, row=1, column=missing[0])
+        raise DataValidationError(
+            f"missing required column(s) {missing}", file=path, row=1, column=missing[0]
+        )
     ci_cols = [c for c in raw.columns if c.startswith("90% Confidence Interval")]
     pct_ci = ci_cols[-1] if ci_cols else None
     recs = []
@@ -92,22 +93,32 @@ def load_saipe(path, *, strict: bool = False):
         n_kind, num = parse_cell(r.get("Number in Poverty", ""))
         u_kind, den = parse_cell(r.get("Poverty Universe", ""))
         missing_value = kind != "value"
-        recs.append({
-            s.GEO_ID: geo, s.GEO_NAME: r["Name"], s.INDICATOR: "poverty_all_ages",
-            s.PERIOD: str(r["Year"]).strip(), s.DIMENSION: "total", s.GROUP: "Total",
-            s.NUMERATOR: num if n_kind == "value" else np.nan,
-            s.DENOMINATOR: den if u_kind == "value" else np.nan,
-            s.VALUE: pct if not missing_value else np.nan,
-            s.MOE: (hi - lo) / 2 if not missing_value else np.nan,
-            s.NOTE: "no estimate published (--)" if missing_value else "",
-            s.SOURCE: "Census SAIPE", s.SOURCE_LABEL: "All ages", "line": line,
-        })
+        recs.append(
+            {
+                s.GEO_ID: geo,
+                s.GEO_NAME: r["Name"],
+                s.INDICATOR: "poverty_all_ages",
+                s.PERIOD: str(r["Year"]).strip(),
+                s.DIMENSION: "total",
+                s.GROUP: "Total",
+                s.NUMERATOR: num if n_kind == "value" else np.nan,
+                s.DENOMINATOR: den if u_kind == "value" else np.nan,
+                s.VALUE: pct if not missing_value else np.nan,
+                s.MOE: (hi - lo) / 2 if not missing_value else np.nan,
+                s.NOTE: "no estimate published (--)" if missing_value else "",
+                s.SOURCE: "Census SAIPE",
+                s.SOURCE_LABEL: "All ages",
+                "line": line,
+            }
+        )
     if not recs:
         raise DataValidationError("no usable rows", file=path)
     t = pd.DataFrame(recs)
     n_missing = int(t[s.VALUE].isna().sum())
     if n_missing:
-        report.notes.append(f"{n_missing} rows had no estimate (--): kept as 'no value'.")
+        report.notes.append(
+            f"{n_missing} rows had no estimate (--): kept as 'no value'."
+        )
     t.index = t.pop("line").to_numpy()
     report.rows_kept = len(t)
     # SAIPE's count and universe come from different models, so the count can

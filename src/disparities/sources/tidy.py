@@ -32,17 +32,27 @@ def looks_like_tidy(columns) -> bool:
     """True when the file already uses the tidy column names."""
     cols = {str(c).strip() for c in columns}
     return {s.INDICATOR, s.PERIOD, s.GROUP} <= cols and (
-        s.GEO_ID in cols or s.GEO_NAME in cols)
+        s.GEO_ID in cols or s.GEO_NAME in cols
+    )
 
 
-def load_tidy(path, *, mapping: dict | None = None, indicator: str | None = None,
-              state: str | None = None, sheet=0, source_name: str | None = None,
-              group_overrides: dict | None = None, strict: bool = False):
+def load_tidy(
+    path,
+    *,
+    mapping: dict | None = None,
+    indicator: str | None = None,
+    state: str | None = None,
+    sheet=0,
+    source_name: str | None = None,
+    group_overrides: dict | None = None,
+    strict: bool = False,
+):
     """Load a tidy CSV or Excel sheet into the observation table.
 
     Parameters
     ----------
     path : str or Path
+        The file.
     mapping : dict, optional
         ``{"geo_id": "FIPS", "value": "Rate", "group": "Race", ...}``.
     indicator : str, optional
@@ -56,6 +66,8 @@ def load_tidy(path, *, mapping: dict | None = None, indicator: str | None = None
     group_overrides : dict, optional
         Source-specific group labels, e.g. ``{"white": ("race_ethnicity",
         "White alone (incl. Hispanic)")}`` for a file built from ACS B17001A.
+    strict : bool
+        Raise on the first bad row.
 
     Returns
     -------
@@ -68,8 +80,9 @@ def load_tidy(path, *, mapping: dict | None = None, indicator: str | None = None
         try:
             raw = pd.read_excel(path, sheet_name=sheet, dtype=str).fillna("")
         except ValueError as exc:
-            raise DataValidationError(f"cannot read sheet {sheet!r}: {exc}",
-                                      file=path) from exc
+            raise DataValidationError(
+                f"cannot read sheet {sheet!r}: {exc}", file=path
+            ) from exc
         raw.index = np.arange(2, len(raw) + 2)
     else:
         raw, _ = read_csv_strings(path, expected_columns=list((mapping or {}).values()))
@@ -79,11 +92,15 @@ def load_tidy(path, *, mapping: dict | None = None, indicator: str | None = None
     if absent:
         raise DataValidationError(
             f"mapped column(s) {absent} not in the file; found {list(raw.columns)}",
-            file=path, row=1, column=absent[0])
+            file=path,
+            row=1,
+            column=absent[0],
+        )
     clash = [k for k, v in mapping.items() if k in raw.columns and k != v]
     if clash:
-        report.notes.append(f"column(s) {clash} in the file were replaced by the "
-                            "mapped columns.")
+        report.notes.append(
+            f"column(s) {clash} in the file were replaced by the mapped columns."
+        )
     df = raw.drop(columns=clash).rename(columns={v: k for k, v in mapping.items()})
     if indicator is not None:
         df[s.INDICATOR] = indicator
@@ -94,24 +111,35 @@ def load_tidy(path, *, mapping: dict | None = None, indicator: str | None = None
     if missing:
         raise DataValidationError(
             f"missing required column(s) {missing}; map them with mapping={{...}}",
-            file=path, row=1, column=missing[0])
+            file=path,
+            row=1,
+            column=missing[0],
+        )
     out = pd.DataFrame(index=df.index)
     if s.GEO_ID in df.columns:
         out[s.GEO_ID] = df[s.GEO_ID].astype(str).str.strip()
     else:
         if state is None:
-            raise DataValidationError("places are names: pass state=... to find them",
-                                      file=path, column=s.GEO_NAME)
+            raise DataValidationError(
+                "places are names: pass state=... to find them",
+                file=path,
+                column=s.GEO_NAME,
+            )
         out[s.GEO_ID] = match_county_names(df[s.GEO_NAME], state).to_numpy()
         bad = out[s.GEO_ID].isna()
         for name, grp in df.loc[bad, s.GEO_NAME].groupby(df.loc[bad, s.GEO_NAME]):
-            report.reject(int(grp.index[0]), s.GEO_NAME, f"unknown county {name!r}",
-                          count=len(grp))
+            report.reject(
+                int(grp.index[0]),
+                s.GEO_NAME,
+                f"unknown county {name!r}",
+                count=len(grp),
+            )
     out[s.GEO_NAME] = df.get(s.GEO_NAME, "")
     out[s.INDICATOR] = df[s.INDICATOR].astype(str).str.strip()
     out[s.PERIOD] = df[s.PERIOD].astype(str).str.strip()
-    groups = harmonize_groups(df[s.GROUP], report, column=s.GROUP,
-                              overrides=group_overrides)
+    groups = harmonize_groups(
+        df[s.GROUP], report, column=s.GROUP, overrides=group_overrides
+    )
     out[s.DIMENSION] = groups["dimension"]
     out[s.GROUP] = groups["group"]
     out[s.SOURCE_LABEL] = groups["source_label"]
@@ -125,7 +153,9 @@ def load_tidy(path, *, mapping: dict | None = None, indicator: str | None = None
         out[c] = cells["value"]
         bad = cells["kind"].eq("bad")
         for line in df.index[bad]:
-            report.reject(int(line), c, f"not a number or a known marker: {df.loc[line, c]!r}")
+            report.reject(
+                int(line), c, f"not a number or a known marker: {df.loc[line, c]!r}"
+            )
         bad_rows |= bad
         sup = cells["kind"].eq("suppressed")
         suppressed |= sup
@@ -144,9 +174,12 @@ def load_tidy(path, *, mapping: dict | None = None, indicator: str | None = None
     if s.NUMERATOR in out and s.DENOMINATOR in out:
         over = (out[s.NUMERATOR] > out[s.DENOMINATOR]) & ~bad_rows
         for line in out.index[over]:
-            report.reject(int(line), s.NUMERATOR,
-                          f"numerator {out.loc[line, s.NUMERATOR]:g} is greater than "
-                          f"denominator {out.loc[line, s.DENOMINATOR]:g}")
+            report.reject(
+                int(line),
+                s.NUMERATOR,
+                f"numerator {out.loc[line, s.NUMERATOR]:g} is greater than "
+                f"denominator {out.loc[line, s.DENOMINATOR]:g}",
+            )
         bad_rows |= over
     usable = out[s.GEO_ID].notna() & out[s.GROUP].notna() & ~bad_rows
     report.rows_kept = int(usable.sum())

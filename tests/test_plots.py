@@ -1,0 +1,141 @@
+"""What the charts draw: bars, colours, hatches, lines, titles, footnotes, alt text."""
+
+import matplotlib.colors as mcolors
+import numpy as np
+import pytest
+
+from disparities import plots
+from disparities.plots.style import GROUP_COLOURS, get_footnote, get_title
+
+
+@pytest.fixture
+def small():
+    from plot_fixtures import small_table
+
+    return small_table()
+
+
+def test_group_comparison_draws_what_it_says(small):
+    ax = plots.plot_group_comparison(small, "37063", "low_birthweight")
+    # Asian (3 events) and Two or more races (its complement) get no bar, words instead
+    assert len(ax.patches) == 4
+    texts = [t.get_text() for t in ax.texts]
+    assert texts.count("not shown: small numbers") == 2
+    colours = {
+        p.get_gid().split(":")[1]: mcolors.to_hex(p.get_facecolor()).upper()
+        for p in ax.patches
+    }
+    assert colours["Black"] == GROUP_COLOURS["Black"].upper()
+    assert colours["White"] == GROUP_COLOURS["White"].upper()
+    # Hispanic (15 events) is unreliable: hatched
+    hatched = {p.get_gid() for p in ax.patches if p.get_hatch()}
+    assert hatched == {"group:Hispanic or Latino"}
+    # the state's overall value is a reference line
+    vlines = [ln for ln in ax.lines if ln.get_linestyle() == "--"]
+    assert len(vlines) == 1 and vlines[0].get_xdata()[0] == pytest.approx(
+        100 * 120 / 1150
+    )
+    assert "Low birthweight in" in get_title(ax)
+    assert "Test source" in get_footnote(ax)
+    assert "Hispanic or Latino" in plots.get_alt_text(ax)
+
+
+def test_synthetic_footnote_on_demo_charts(demo, demo_gaps):
+    ax = plots.plot_group_comparison(demo, "37063", "child_poverty")
+    assert get_footnote(ax).startswith("SYNTHETIC DEMO DATA")
+    ax = plots.plot_disparity_overview(demo_gaps, "37063")
+    assert "SYNTHETIC" in get_footnote(ax)
+    # sorted by the conservative end of the CI, log scale, line at 1
+    assert ax.get_xscale() == "log"
+    assert any(np.allclose(ln.get_xdata(), 1) for ln in ax.lines)
+
+
+def test_dumbbell_has_county_and_state_rows(small):
+    from disparities.gaps import compute_gaps
+
+    g = compute_gaps(small)
+    ax = plots.plot_gap_dumbbell(g, "37063", "low_birthweight")
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert "Black" in labels and any("(Black)" in lab for lab in labels)
+    assert get_title(ax).startswith("Black babies in Durham County were")
+    hollow = [
+        c for c in ax.collections if mcolors.to_hex(c.get_facecolor()[0]) == "#ffffff"
+    ]
+    assert hollow  # the state's dots are hollow
+
+
+def test_trend_charts(demo, demo_gaps):
+    from disparities.trends import compute_gap_trends
+
+    ax = plots.plot_group_trend(demo, "37063", "teen_births")
+    assert len(ax.get_legend().get_texts()) >= 3
+    assert len(ax.collections) > 0  # CI bands
+    tr = compute_gap_trends(demo_gaps[demo_gaps.geo_id.astype(str) == "37063"])
+    ax = plots.plot_gap_trend(demo_gaps, tr, "37063", "child_poverty", "Black")
+    verdict = tr[
+        (tr.indicator.astype(str) == "child_poverty")
+        & (tr.group.astype(str) == "Black")
+    ]["verdict"].item()
+    assert verdict in get_title(ax)
+
+
+def test_county_map_hatches_flagged_counties(demo):
+    ax = plots.plot_county_map(
+        demo, "NC", "infant_mortality", group="Black", focus_geo_id="37063"
+    )
+    hatches = {c.get_hatch() for c in ax.collections if c.get_hatch()}
+    assert "//" in hatches  # suppressed counties
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "not shown: small numbers" in legend
+    assert any(t.get_text() == "Durham County" for t in ax.texts)
+    fig = plots.plot_map_small_multiples(
+        demo, "NC", "low_birthweight", groups=["Black", "White"]
+    )
+    assert len([a for a in fig.axes if a.has_data()]) == 2
+
+
+def test_export_png_svg_with_alt_text(small, tmp_path):
+    from PIL import Image
+
+    ax = plots.plot_group_comparison(small, "37063", "low_birthweight")
+    paths = plots.save_chart(ax, tmp_path / "chart")
+    png = [p for p in paths if p.suffix == ".png"][0]
+    im = Image.open(png)
+    assert im.info.get("dpi", (0, 0))[0] >= 199
+    assert im.size[0] >= 2600  # 13.33 in x 200 dpi
+    assert "Bar chart" in im.info.get("Description", "")
+    svg = [p for p in paths if p.suffix == ".svg"][0].read_text()
+    assert "Bar chart" in svg
+    with pytest.raises(ValueError):
+        plots.save_chart(ax, tmp_path / "low", dpi=100)
+
+
+def test_board_deck(demo, tmp_path):
+    from pptx import Presentation
+
+    from disparities.deck import build_county_deck
+
+    path = build_county_deck(
+        demo, "Durham", out_path=tmp_path / "deck.pptx", n_candidates=1
+    )
+    prs = Presentation(path)
+    slides = list(prs.slides)
+    assert len(slides) == 1 + 1 + 2
+    pics = [sh for sh in slides[1].shapes if sh.shape_type == 13]
+    assert pics and pics[0]._element.nvPicPr.cNvPr.get("descr")
+    assert "times as likely" in slides[1].notes_slide.notes_text_frame.text
+    assert "SYNTHETIC" in slides[0].placeholders[1].text
+
+
+def test_image_stable_against_baseline(small, tmp_path):
+    """One image comparison with tolerance (RMS), regenerated with
+    ``python tests/make_baseline.py`` when the house style changes on purpose."""
+    from pathlib import Path
+
+    from matplotlib.testing.compare import compare_images
+
+    baseline = Path(__file__).parent / "baseline" / "group_comparison.png"
+    ax = plots.plot_group_comparison(small, "37063", "low_birthweight")
+    out = tmp_path / "group_comparison.png"
+    ax.get_figure().savefig(out, dpi=50)
+    assert compare_images(str(baseline), str(out), tol=8) is None
