@@ -79,6 +79,8 @@ def build_batch_reports(
         Shown in each profile's data notes.
     quiet : bool
         No progress messages.
+    jobs : int
+        Profiles made at once (one process each); 0 means one per CPU core.
 
     Returns
     -------

@@ -168,6 +168,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_data_args(b)
     b.add_argument("--out", default="reports/batch")
+    b.add_argument(
+        "--jobs",
+        type=int,
+        default=0,
+        help="profiles made at once (default 0: one per CPU core)",
+    )
     b.add_argument("--quiet", action="store_true")
     b.set_defaults(func=cmd_batch)
     d = sub.add_parser("deck", help="a board deck (.pptx) for one county")

@@ -85,19 +85,56 @@ GAP_COLUMNS = [
 ]
 
 
+_DIRECTIONS = [
+    "worse",
+    "better",
+    "no clear difference",
+    "not shown",
+    "no confidence interval published",
+]
+_NOTES = [
+    "",
+    "not shown: small numbers in this group",
+    "not shown: small numbers in the reference group",
+    "no value published for this comparison",
+    "no reference value for this comparison",
+    "unreliable: based on small numbers, read with care",
+    "the source publishes no confidence interval: the size of this gap cannot "
+    "be tested",
+]
+_KEY_SPACE_LIMIT = 50_000_000
+
+
+def _categorical(col: pd.Series) -> pd.Series:
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return col
+    return col.astype(str).astype("category")
+
+
 def _key_codes(df: pd.DataFrame, cols) -> np.ndarray:
     """Integer key from categorical codes (no string hashing: fast at 10M rows)."""
     key = np.zeros(len(df), dtype=np.int64)
     for c in cols:
-        col = df[c]
-        if not isinstance(col.dtype, pd.CategoricalDtype):
-            col = col.astype("category")
+        col = _categorical(df[c])
         key = key * (len(col.cat.categories) + 1) + col.cat.codes.to_numpy(np.int64)
     return key
 
 
+def _label_codes(df: pd.DataFrame, col: str, label: str) -> np.ndarray:
+    """Boolean mask ``df[col] == label`` through the categorical codes."""
+    c = _categorical(df[col])
+    cats = [str(x) for x in c.cat.categories]
+    if label not in cats:
+        return np.zeros(len(df), dtype=bool)
+    return c.cat.codes.to_numpy() == cats.index(label)
+
+
 def _positions_by_key(key: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """For every row, the position of the row with ``mask`` in its key (-1 if none)."""
+    if len(key) and 0 <= key.min() and key.max() < _KEY_SPACE_LIMIT:
+        ref = np.full(int(key.max()) + 1, -1, dtype=np.int64)
+        ref[key[mask]] = np.flatnonzero(mask)
+        return ref[key]
     uniq, inv = np.unique(key, return_inverse=True)
     ref = np.full(len(uniq), -1, dtype=np.int64)
     ref[inv[mask]] = np.flatnonzero(mask)
@@ -105,17 +142,16 @@ def _positions_by_key(key: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 
 def _reference_positions(df, reference, higher_is_worse):
-    group = df[s.GROUP].astype(str).to_numpy() if reference != "default" else None
-    dim = df[s.DIMENSION].astype(str).to_numpy()
     n = len(df)
+    is_total = _label_codes(df, s.DIMENSION, "total")
     if reference == "total":
         key = _key_codes(df, [s.GEO_ID, s.INDICATOR, s.PERIOD])
-        return _positions_by_key(key, dim == "total")
+        return _positions_by_key(key, is_total)
     key = _key_codes(df, [s.GEO_ID, s.INDICATOR, s.PERIOD, s.DIMENSION])
     if reference == "best":
         v = df[s.VALUE].to_numpy(float)
         oriented = np.where(higher_is_worse, v, -v)
-        ok = ~np.isnan(oriented) & (dim != "total")
+        ok = ~np.isnan(oriented) & ~is_total
         order = np.lexsort((oriented, ~ok, key))
         first = np.ones(n, dtype=bool)
         sk = key[order]
@@ -127,8 +163,8 @@ def _reference_positions(df, reference, higher_is_worse):
         codes = df[s.GROUP].cat.codes.to_numpy()
         cats = list(df[s.GROUP].cat.categories)
         white = cats.index(DEFAULT_REFERENCE["race_ethnicity"])
-        mask = (codes == white) & (dim == "race_ethnicity")
-        inc = dim == "income"
+        mask = (codes == white) & _label_codes(df, s.DIMENSION, "race_ethnicity")
+        inc = _label_codes(df, s.DIMENSION, "income")
         if inc.any():
             rank = np.array([s.income_rank(c) or 0 for c in cats])[codes]
             rank = np.where(inc, rank, -1)
@@ -146,7 +182,7 @@ def _reference_positions(df, reference, higher_is_worse):
             f"unknown reference {reference!r}: use one of {REFERENCE_OPTIONS} "
             f"or a canonical group ({s.GROUP_ORDER})"
         )
-    return _positions_by_key(key, group == reference)
+    return _positions_by_key(key, _label_codes(df, s.GROUP, reference))
 
 
 def _state_reference_positions(df):
@@ -221,7 +257,7 @@ def compute_gaps(
     props = indicator_properties(df)
     worse = props["higher_is_worse"].to_numpy(bool)
     mult = props["multiplier"].to_numpy(float)
-    mtype = props["measure_type"].to_numpy()
+    is_score = props["measure_type"].eq("score").to_numpy()
     se_tab = standard_errors(df, alpha=alpha)
     se, se_log = se_tab["se"].to_numpy(), se_tab["se_log"].to_numpy()
 
@@ -229,11 +265,11 @@ def compute_gaps(
         ref = _state_reference_positions(df)
     else:
         ref = _reference_positions(df, reference, worse)
-    dim = df[s.DIMENSION].astype(str).to_numpy()
+    is_total = _label_codes(df, s.DIMENSION, "total")
     keep = (ref >= 0) & (ref != np.arange(len(df)))
     if reference != "state" and not include_total:
-        keep &= dim != "total"
-    rows = np.flatnonzero(keep | ((ref < 0) & (dim != "total")))
+        keep &= ~is_total
+    rows = np.flatnonzero(keep | ((ref < 0) & ~is_total))
     has_ref = ref[rows] >= 0
     r = np.where(has_ref, ref[rows], 0)
 
@@ -260,7 +296,7 @@ def compute_gaps(
         r_hi = ratio * np.exp(z * se_lr)
         w = worse[rows]
         m = mult[rows]
-        complement = ~w & (m == 100) & (mtype[rows] != "score")
+        complement = ~w & (m == 100) & ~is_score[rows]
         c, c0 = 100 - y, 100 - y0
         comp_ratio = np.where((c > 0) & (c0 > 0), c / c0, np.nan)
         comp_se = np.sqrt((e / c) ** 2 + (e0 / c0) ** 2)
@@ -273,9 +309,7 @@ def compute_gaps(
         )
         significant = (d_lo > 0) | (d_hi < 0)
         adverse = np.where(w, diff > 0, diff < 0)
-        direction = np.where(
-            ~significant, "no clear difference", np.where(adverse, "worse", "better")
-        )
+        direction = np.where(~significant, 2, np.where(adverse, 0, 1)).astype(np.int8)
         denom = df[s.DENOMINATOR].to_numpy(float)[rows]
         sign = np.where(w, 1.0, -1.0)
         excess = sign * diff / m * denom
@@ -300,71 +334,80 @@ def compute_gaps(
     ):
         arr[hidden] = np.nan
     no_ci = ~hidden & (np.isnan(se_d) | np.isnan(d_lo))
-    direction = np.where(no_ci, "no confidence interval published", direction)
-    direction = np.where(hidden, "not shown", direction)
+    direction[no_ci] = 4
+    direction[hidden] = 3
     significant = np.where(hidden, False, significant)
     unrel = df[s.UNRELIABLE].to_numpy(bool)
     unreliable = unrel[rows] | (take(unrel.astype(float)) == 1)
 
-    notes = np.full(len(rows), "", dtype=object)
-    notes[sup_g] = "not shown: small numbers in this group"
-    notes[~sup_g & sup_r] = "not shown: small numbers in the reference group"
-    notes[~sup_g & ~sup_r & no_value] = "no value published for this comparison"
-    notes[~has_ref] = "no reference value for this comparison"
-    unrel_only = ~hidden & unreliable
-    notes[unrel_only] = "unreliable: based on small numbers, read with care"
-    notes[no_ci & ~unreliable] = (
-        "the source publishes no confidence interval: the size "
-        "of this gap cannot be tested"
-    )
+    notes = np.zeros(len(rows), dtype=np.int8)
+    notes[sup_g] = 1
+    notes[~sup_g & sup_r] = 2
+    notes[~sup_g & ~sup_r & no_value] = 3
+    notes[~has_ref] = 4
+    notes[~hidden & unreliable] = 5
+    notes[no_ci & ~unreliable] = 6
 
-    base = df.iloc[rows]
-    geo = base[s.GEO_ID].astype(str).to_numpy()
-    ref_geo = np.where(has_ref, df[s.GEO_ID].astype(str).to_numpy()[r], "")
-    ref_group = np.where(has_ref, df[s.GROUP].astype(str).to_numpy()[r], "")
-    out = pd.DataFrame(
-        {
-            s.GEO_ID: geo,
-            s.GEO_NAME: base[s.GEO_NAME].to_numpy(),
-            s.GEO_LEVEL: base[s.GEO_LEVEL].to_numpy(),
-            s.STATE: base[s.STATE].to_numpy(),
-            s.INDICATOR: base[s.INDICATOR].to_numpy(),
-            s.PERIOD: base[s.PERIOD].to_numpy(),
-            s.PERIOD_START: base[s.PERIOD_START].to_numpy(),
-            s.PERIOD_END: base[s.PERIOD_END].to_numpy(),
-            s.DIMENSION: base[s.DIMENSION].to_numpy(),
-            s.GROUP: base[s.GROUP].to_numpy(),
-            "reference_group": ref_group,
-            "reference_geo_id": ref_geo,
-            s.VALUE: y,
-            s.CI_LOWER: base[s.CI_LOWER].to_numpy(float),
-            s.CI_UPPER: base[s.CI_UPPER].to_numpy(float),
-            "reference_value": y0,
-            "reference_ci_lower": take(df[s.CI_LOWER].to_numpy(float)),
-            "reference_ci_upper": take(df[s.CI_UPPER].to_numpy(float)),
-            s.DENOMINATOR: denom,
-            "difference": diff,
-            "difference_ci_lower": d_lo,
-            "difference_ci_upper": d_hi,
-            "ratio": ratio,
-            "ratio_ci_lower": r_lo,
-            "ratio_ci_upper": r_hi,
-            "adverse_ratio": adv,
-            "adverse_ratio_ci_lower": adv_lo,
-            "adverse_ratio_ci_upper": adv_hi,
-            "significant": significant,
-            "direction": direction,
-            "excess_cases": excess,
-            "excess_cases_ci_lower": ex_lo,
-            "excess_cases_ci_upper": ex_hi,
-            "higher_is_worse": worse[rows],
-            s.SUPPRESSED: sup_g | sup_r,
-            s.UNRELIABLE: unreliable,
-            s.NOTE: notes,
-            s.SOURCE: base[s.SOURCE].to_numpy(),
-        }
-    )
-    out[s.GROUP] = pd.Categorical(out[s.GROUP], categories=s.GROUP_ORDER, ordered=True)
+    def take_col(col):
+        return df[col].take(rows).reset_index(drop=True)
+
+    def ref_labels(col):
+        c = _categorical(df[col])
+        cats = list(dict.fromkeys([str(x) for x in c.cat.categories] + [""]))
+        codes = np.where(has_ref, c.cat.codes.to_numpy()[r], cats.index(""))
+        return pd.Categorical.from_codes(codes, categories=cats)
+
+    # numbers go into one pre-allocated 2-D block, so building the frame copies
+    # nothing (this matters at millions of rows); labels are then inserted
+    numbers = {
+        s.VALUE: y,
+        s.CI_LOWER: df[s.CI_LOWER].to_numpy(float)[rows],
+        s.CI_UPPER: df[s.CI_UPPER].to_numpy(float)[rows],
+        "reference_value": y0,
+        "reference_ci_lower": take(df[s.CI_LOWER].to_numpy(float)),
+        "reference_ci_upper": take(df[s.CI_UPPER].to_numpy(float)),
+        s.DENOMINATOR: denom,
+        "difference": diff,
+        "difference_ci_lower": d_lo,
+        "difference_ci_upper": d_hi,
+        "ratio": ratio,
+        "ratio_ci_lower": r_lo,
+        "ratio_ci_upper": r_hi,
+        "adverse_ratio": adv,
+        "adverse_ratio_ci_lower": adv_lo,
+        "adverse_ratio_ci_upper": adv_hi,
+        "excess_cases": excess,
+        "excess_cases_ci_lower": ex_lo,
+        "excess_cases_ci_upper": ex_hi,
+    }
+    block = np.empty((len(numbers), len(rows)))
+    for i, arr in enumerate(numbers.values()):
+        block[i] = arr
+    out = pd.DataFrame(block.T, columns=list(numbers), copy=False)
+    labels = {
+        s.GEO_ID: take_col(s.GEO_ID),
+        s.GEO_NAME: take_col(s.GEO_NAME),
+        s.GEO_LEVEL: take_col(s.GEO_LEVEL),
+        s.STATE: take_col(s.STATE),
+        s.INDICATOR: take_col(s.INDICATOR),
+        s.PERIOD: take_col(s.PERIOD),
+        s.PERIOD_START: take_col(s.PERIOD_START),
+        s.PERIOD_END: take_col(s.PERIOD_END),
+        s.DIMENSION: take_col(s.DIMENSION),
+        s.GROUP: take_col(s.GROUP),
+        "reference_group": ref_labels(s.GROUP),
+        "reference_geo_id": ref_labels(s.GEO_ID),
+        "significant": significant,
+        "direction": pd.Categorical.from_codes(direction, categories=_DIRECTIONS),
+        "higher_is_worse": worse[rows],
+        s.SUPPRESSED: sup_g | sup_r,
+        s.UNRELIABLE: unreliable,
+        s.NOTE: pd.Categorical.from_codes(notes, categories=_NOTES),
+        s.SOURCE: take_col(s.SOURCE),
+    }
+    for col in GAP_COLUMNS:
+        if col in labels:
+            out.insert(GAP_COLUMNS.index(col), col, labels[col])
     out.attrs["reference"] = reference
     out.attrs["alpha"] = alpha
     return out

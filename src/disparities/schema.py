@@ -287,9 +287,11 @@ def _coerce_dtypes(df: pd.DataFrame) -> pd.DataFrame:
         df[c] = df[c].astype(object).where(df[c].notna(), False).astype(bool)
     for c in (PERIOD_START, PERIOD_END):
         df[c] = pd.to_numeric(df[c]).astype("int64")
+    # repeated text is stored once per distinct value (categorical): a national
+    # table has millions of rows but only thousands of names and a few notes
     for c in (GEO_NAME, NOTE, SOURCE, SOURCE_LABEL, STATE):
         df[c] = df[c].astype("object").where(df[c].notna(), "")
-        df[c] = df[c].astype(str)
+        df[c] = df[c].astype(str).astype("category")
     df[GEO_ID] = df[GEO_ID].astype(str).astype("category")
     df[GEO_LEVEL] = pd.Categorical(df[GEO_LEVEL], categories=GEO_LEVELS)
     df[INDICATOR] = df[INDICATOR].astype(str).astype("category")

@@ -45,9 +45,10 @@ Concentration index (Kakwani, Wagstaff & van Doorslaer 1997, grouped data):
 mean the outcome is concentrated among lower-income children.
 
 Confidence intervals use the delta method: the SE of each measure is
-:math:`\sqrt{\sum_j (\partial M / \partial y_j)^2 SE_j^2}`, the derivatives
-found numerically (each group's value moved by a small step, all comparisons at
-once), treating population shares as fixed. ``ci_method="simulation"`` instead
+:math:`\sqrt{\sum_j (\partial M / \partial y_j)^2 SE_j^2}` (plus the Total's
+term for PAR and PAF), with the derivatives in closed form (e.g. for the Theil
+index :math:`\partial T/\partial y_k = (p_k/\mu)(\ln(y_k/\mu) - T)`), treating
+population shares as fixed; ratios get log-scale intervals. ``ci_method="simulation"`` instead
 draws every group value from a normal distribution with its SE (seeded) and
 takes percentiles; the tests check the two agree.
 """
@@ -96,7 +97,14 @@ def _segments(key_sorted):
     return starts
 
 
-def summary_measures_core(y, p, seg_starts, total, worse):
+def _first_in_segment(mask, seg, seg_starts):
+    """Keep only the first True of each segment (ties broken by position)."""
+    c = np.cumsum(mask)
+    before = c[seg_starts] - mask[seg_starts]
+    return mask & ((c - before[seg]) == 1)
+
+
+def summary_measures_core(y, p, seg_starts, total, worse, *, gradients=False):
     """All measures from arrays sorted by comparison (and by income rank).
 
     Parameters
@@ -110,80 +118,133 @@ def summary_measures_core(y, p, seg_starts, total, worse):
         The Total row's value per comparison (NaN if absent).
     worse : numpy.ndarray of bool
         Per comparison: is a higher value worse?
+    gradients : bool
+        Also return each measure's derivative with respect to every group value
+        (per row) and, for PAR and PAF, with respect to the Total (per comparison).
 
     Returns
     -------
-    dict of numpy.ndarray
-        One array per measure, one value per comparison.
+    dict or tuple of dict
+        One array per measure, one value per comparison; with ``gradients``,
+        ``(estimates, row_gradients, total_gradients)``.
     """
     n = len(y)
     K = len(seg_starts)
-    seg = np.repeat(np.arange(K), np.diff(np.r_[seg_starts, n]))
-    J = np.bincount(seg, minlength=K).astype(float)
+    counts = np.diff(np.r_[seg_starts, n])
+    seg = np.repeat(np.arange(K), counts)
+    J = counts.astype(float)
+
+    def per_seg(x):
+        return np.bincount(seg, weights=x, minlength=K)
+
     with np.errstate(invalid="ignore", divide="ignore"):
-        # weights
-        psum = np.bincount(seg, weights=np.nan_to_num(p), minlength=K)
-        p_missing = np.bincount(seg, weights=np.isnan(p).astype(float), minlength=K) > 0
+        psum = per_seg(np.nan_to_num(p))
+        p_missing = per_seg(np.isnan(p).astype(float)) > 0
         w = np.nan_to_num(p) / psum[seg]
         u = 1.0 / J[seg]
-        mu_w = np.bincount(seg, weights=w * y, minlength=K)
+        mu_w = per_seg(w * y)
         mu_w[p_missing] = np.nan
-        mu_u = np.bincount(seg, weights=u * y, minlength=K)
-
+        mu_u = per_seg(u * y)
         ymax = np.maximum.reduceat(y, seg_starts)
         ymin = np.minimum.reduceat(y, seg_starts)
         best = np.where(worse, ymin, ymax)
-        out = {}
-        out["range_difference"] = ymax - ymin
-        out["range_ratio"] = np.where(ymin > 0, ymax / ymin, np.nan)
-        dev = np.abs(y - best[seg])
-        out["index_of_disparity"] = (
-            100 * np.bincount(seg, weights=dev, minlength=K) / (J - 1) / best
-        )
+        est, grad, tgrad = {}, {}, {}
+        at_max = _first_in_segment(y == ymax[seg], seg, seg_starts)
+        at_min = _first_in_segment(y == ymin[seg], seg, seg_starts)
+        at_best = np.where(worse[seg], at_min, at_max)
+        est["range_difference"] = ymax - ymin
+        est["range_ratio"] = np.where(ymin > 0, ymax / ymin, np.nan)
+        if gradients:
+            grad["range_difference"] = at_max * 1.0 - at_min
+            grad["range_ratio"] = est["range_ratio"][seg] * (
+                at_max / ymax[seg] - at_min / ymin[seg]
+            )
+        dev = y - best[seg]
+        idisp = 100 * per_seg(np.abs(dev)) / (J - 1) / best
+        est["index_of_disparity"] = idisp
+        if gradients:
+            scale = 100 / ((J - 1) * best)
+            g_best = -idisp / best - scale * per_seg(np.sign(dev))
+            grad["index_of_disparity"] = np.where(
+                at_best, g_best[seg], scale[seg] * np.sign(dev)
+            )
         for name, wt, mu in (("", w, mu_w), ("_unweighted", u, mu_u)):
-            out["between_group_variance" + name] = np.bincount(
-                seg, weights=wt * (y - mu[seg]) ** 2, minlength=K
-            )
+            centred = y - mu[seg]
+            est["between_group_variance" + name] = per_seg(wt * centred**2)
             rr = y / mu[seg]
-            rlogr = np.where(rr > 0, rr * np.log(np.where(rr > 0, rr, 1)), 0.0)
-            out["theil_index" + name] = np.bincount(
-                seg, weights=wt * rlogr, minlength=K
-            )
+            safe = np.where(rr > 0, rr, 1.0)
+            theil = per_seg(wt * np.where(rr > 0, rr * np.log(safe), 0.0))
+            est["theil_index" + name] = theil
             # MLD is undefined when a group's value is 0
-            out["mean_log_deviation" + name] = -np.bincount(
-                seg, weights=wt * np.log(np.where(rr > 0, rr, np.nan)), minlength=K
+            est["mean_log_deviation" + name] = -per_seg(
+                wt * np.log(np.where(rr > 0, rr, np.nan))
             )
+            if gradients:
+                grad["between_group_variance" + name] = 2 * wt * centred
+                grad["theil_index" + name] = wt / mu[seg] * (np.log(safe) - theil[seg])
+                grad["mean_log_deviation" + name] = wt / mu[seg] - wt / y
         for k in ("between_group_variance", "theil_index", "mean_log_deviation"):
-            out[k][p_missing] = np.nan
-        overall = np.where(np.isnan(total), mu_w, total)
-        par = np.where(worse, overall - best, best - overall)
-        out["population_attributable_risk"] = par
-        out["population_attributable_fraction"] = 100 * par / overall
-        # two-group and ordered extremes: last minus first in sort order
+            est[k][p_missing] = np.nan
+        has_total = np.isfinite(total)
+        overall = np.where(has_total, total, mu_w)
+        sign = np.where(worse, 1.0, -1.0)
+        est["population_attributable_risk"] = sign * (overall - best)
+        est["population_attributable_fraction"] = (
+            100 * sign * (overall - best) / overall
+        )
+        if gradients:
+            d_overall = np.where(has_total[seg], 0.0, w)  # overall = mu_w
+            grad["population_attributable_risk"] = sign[seg] * (d_overall - at_best)
+            tgrad["population_attributable_risk"] = np.where(has_total, sign, 0.0)
+            dpaf_dbest = -100 * sign / overall
+            dpaf_doverall = 100 * sign * best / overall**2
+            grad["population_attributable_fraction"] = (
+                dpaf_dbest[seg] * at_best + dpaf_doverall[seg] * d_overall
+            )
+            tgrad["population_attributable_fraction"] = np.where(
+                has_total, dpaf_doverall, 0.0
+            )
+        # two-group and ordered extremes: first minus last in sort order
+        last_idx = np.r_[seg_starts[1:], n] - 1
         first = y[seg_starts]
-        last = y[np.r_[seg_starts[1:], n] - 1]
-        out["difference"] = first - last
-        out["ratio"] = np.where(last > 0, first / last, np.nan)
-        # ridits and the weighted regression (closed form)
+        last = y[last_idx]
+        est["difference"] = first - last
+        est["ratio"] = np.where(last > 0, first / last, np.nan)
+        if gradients:
+            at_first = np.zeros(n)
+            at_first[seg_starts] = 1.0
+            at_last = np.zeros(n)
+            at_last[last_idx] = 1.0
+            grad["difference"] = at_first - at_last
+            grad["ratio"] = est["ratio"][seg] * (
+                at_first / first[seg] - at_last / last[seg]
+            )
+        # ridits and the population-weighted regression, in closed form
         cum = np.cumsum(w)
-        seg_cum_start = np.r_[0.0, cum][seg_starts][seg]
-        x = cum - seg_cum_start - w / 2
-        xbar = np.bincount(seg, weights=w * x, minlength=K)
-        sxx = np.bincount(seg, weights=w * (x - xbar[seg]) ** 2, minlength=K)
-        sxy = np.bincount(
-            seg, weights=w * (x - xbar[seg]) * (y - mu_w[seg]), minlength=K
-        )
-        slope = sxy / sxx
+        x = cum - np.r_[0.0, cum][seg_starts][seg] - w / 2
+        xbar = per_seg(w * x)
+        xc = x - xbar[seg]
+        sxx = per_seg(w * xc**2)
+        slope = per_seg(w * xc * (y - mu_w[seg])) / sxx
         intercept = mu_w - slope * xbar
-        out["slope_index_of_inequality"] = slope
         top, bottom = intercept + slope, intercept
-        out["relative_index_of_inequality"] = np.where(
-            (top > 0) & (bottom > 0), top / bottom, np.nan
-        )
-        out["concentration_index"] = (
-            2 / mu_w * np.bincount(seg, weights=w * y * x, minlength=K) - 1
-        )
-    return out
+        est["slope_index_of_inequality"] = slope
+        rii = np.where((top > 0) & (bottom > 0), top / bottom, np.nan)
+        est["relative_index_of_inequality"] = rii
+        conc = 2 / mu_w * per_seg(w * y * x) - 1
+        est["concentration_index"] = conc
+        if gradients:
+            c = w * xc / sxx[seg]
+            grad["slope_index_of_inequality"] = c
+            d_top = w + c * (1 - xbar[seg])
+            d_bottom = w - c * xbar[seg]
+            grad["relative_index_of_inequality"] = rii[seg] * (
+                d_top / top[seg] - d_bottom / bottom[seg]
+            )
+            grad["concentration_index"] = 2 * w / mu_w[seg] * (x - (conc[seg] + 1) / 2)
+    if gradients:
+        return est, grad, tgrad
+    return est
 
 
 _TWO = [
@@ -243,7 +304,8 @@ def compute_summary_measures(
     pandas.DataFrame
         Tidy: ``geo_id, geo_name, geo_level, state, indicator, period,
         period_start, period_end, dimension, measure, estimate, ci_lower,
-        ci_upper, n_groups, groups_left_out, ordered, note``.
+        ci_upper, n_groups, groups_left_out, ordered, note``; one row per
+        comparison and measure, comparisons in the table's categorical order.
 
     Examples
     --------
@@ -261,13 +323,15 @@ def compute_summary_measures(
     """
     if ci_method not in ("delta", "simulation"):
         raise ValueError("ci_method must be 'delta' or 'simulation'")
-    df = table.reset_index(drop=True)
-    dim = df[s.DIMENSION].astype(str).to_numpy()
-    props = indicator_properties(df)
-    keep = (dim != "total") & ~df[s.SUPPRESSED].to_numpy(bool) & df[s.VALUE].notna()
-    keep = keep.to_numpy() if hasattr(keep, "to_numpy") else keep
-    from disparities.gaps import _key_codes
+    from disparities.gaps import _key_codes, _label_codes
 
+    df = table.reset_index(drop=True)
+    props = indicator_properties(df)
+    is_total = _label_codes(df, s.DIMENSION, "total")
+    is_income = _label_codes(df, s.DIMENSION, "income")
+    suppressed = df[s.SUPPRESSED].to_numpy(bool)
+    values = df[s.VALUE].to_numpy(float)
+    keep = ~is_total & ~suppressed & ~np.isnan(values)
     key = _key_codes(df, [s.GEO_ID, s.INDICATOR, s.PERIOD, s.DIMENSION])
     key3 = _key_codes(df, [s.GEO_ID, s.INDICATOR, s.PERIOD])
     cats = list(df[s.GROUP].cat.categories)
@@ -276,74 +340,91 @@ def compute_summary_measures(
     se = standard_errors(df, alpha=alpha)["se"].to_numpy()
 
     idx = np.flatnonzero(keep)
-    order = idx[np.lexsort((grank[idx], key[idx]))]
+    combined = key[idx] * 16 + grank[idx]
+    if len(idx) and np.all(combined[1:] >= combined[:-1]):
+        order = idx  # already sorted (the usual case): skip the sort
+    else:
+        order = idx[np.lexsort((grank[idx], key[idx]))]
     k_sorted = key[order]
-    starts = _segments(k_sorted)
+    starts = _segments(k_sorted) if len(order) else np.array([], dtype=np.int64)
     first_rows = order[starts]
-    y = df[s.VALUE].to_numpy(float)[order]
+    y = values[order]
     p = df[s.DENOMINATOR].to_numpy(float)[order]
     e = se[order]
     worse = props["higher_is_worse"].to_numpy(bool)[first_rows]
-    # the Total row's value for each comparison
-    tot_mask = (dim == "total") & ~df[s.SUPPRESSED].to_numpy(bool)
-    tot_val = pd.Series(df[s.VALUE].to_numpy(float)[tot_mask], index=key3[tot_mask])
-    tot_val = tot_val[~tot_val.index.duplicated()]
-    total = tot_val.reindex(key3[first_rows]).to_numpy()
+    # the Total row's value (and SE) for each comparison
+    tot_mask = is_total & ~suppressed
+    tot_pos = pd.Series(np.flatnonzero(tot_mask), index=key3[tot_mask])
+    tot_pos = tot_pos[~tot_pos.index.duplicated()]
+    found = tot_pos.reindex(key3[first_rows]).to_numpy()
+    has_t = ~np.isnan(found)
+    t_idx = np.where(has_t, found, 0).astype(np.int64)
+    total = np.where(has_t, values[t_idx], np.nan)
+    total_se = np.where(has_t, se[t_idx], np.nan)
 
-    est = summary_measures_core(y, p, starts, total, worse)
     K = len(starts)
-    n_groups = np.diff(np.r_[starts, len(order)])
+    n_groups = np.diff(np.r_[starts, len(order)]).astype(np.int64)
     z = z_value(alpha)
-    if ci_method == "delta":
-        old_err = np.seterr(all="ignore")
-        var = {m: np.zeros(K) for m in est}
-        pos = np.arange(len(order)) - np.repeat(starts, n_groups)
-        for j in range(int(n_groups.max()) if K else 0):
-            at = pos == j
-            h = np.where(np.isnan(e[at]) | (e[at] == 0), 1e-6, e[at] * 1e-3)
-            y2 = y.copy()
-            y2[at] += h
-            moved = summary_measures_core(y2, p, starts, total, worse)
-            seg_at = np.repeat(np.arange(K), n_groups)[at]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if ci_method == "delta":
+            est, grad, tgrad = summary_measures_core(
+                y, p, starts, total, worse, gradients=True
+            )
+            seg = np.repeat(np.arange(K), n_groups)
+            lo, hi = {}, {}
             for m in est:
-                d = np.zeros(K)
-                d[seg_at] = (moved[m][seg_at] - est[m][seg_at]) / h * e[at]
-                var[m] += np.nan_to_num(d) ** 2
-        lo, hi = {}, {}
-        for m in est:
-            sd = np.sqrt(var[m])
-            if m in _LOG_SCALE:
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    sl = sd / est[m]
+                contrib = np.nan_to_num((grad[m] * e) ** 2)
+                var = np.bincount(seg, weights=contrib, minlength=K)
+                if m in tgrad:
+                    var = var + np.nan_to_num((tgrad[m] * total_se) ** 2)
+                sd = np.sqrt(var)
+                if m in _LOG_SCALE:
+                    sl = np.minimum(sd / est[m], 50.0)  # no overflow in exp
                     lo[m], hi[m] = est[m] * np.exp(-z * sl), est[m] * np.exp(z * sl)
-            else:
-                lo[m], hi[m] = est[m] - z * sd, est[m] + z * sd
-        np.seterr(**old_err)
-    else:
-        rng = np.random.default_rng(seed)
-        draws = {m: np.empty((n_simulations, K)) for m in est}
-        for i in range(n_simulations):
-            y2 = y + rng.standard_normal(len(y)) * np.nan_to_num(e)
-            sim = summary_measures_core(y2, p, starts, total, worse)
-            for m in est:
-                draws[m][i] = sim[m]
-        lo = {m: np.nanpercentile(d, 100 * alpha / 2, axis=0) for m, d in draws.items()}
-        hi = {
-            m: np.nanpercentile(d, 100 * (1 - alpha / 2), axis=0)
-            for m, d in draws.items()
-        }
+                else:
+                    lo[m], hi[m] = est[m] - z * sd, est[m] + z * sd
+        else:
+            est = summary_measures_core(y, p, starts, total, worse)
+            rng = np.random.default_rng(seed)
+            draws = {m: np.empty((n_simulations, K)) for m in est}
+            for i in range(n_simulations):
+                y2 = y + rng.standard_normal(len(y)) * np.nan_to_num(e)
+                t2 = total + rng.standard_normal(K) * np.nan_to_num(total_se)
+                sim = summary_measures_core(y2, p, starts, t2, worse)
+                for m in est:
+                    draws[m][i] = sim[m]
+            lo = {
+                m: np.nanpercentile(d, 100 * alpha / 2, axis=0)
+                for m, d in draws.items()
+            }
+            hi = {
+                m: np.nanpercentile(d, 100 * (1 - alpha / 2), axis=0)
+                for m, d in draws.items()
+            }
 
-    dims = dim[first_rows]
-    ordered = dims == "income"
-    pick = {
-        "two": _TWO,
-        "unordered": _UNORDERED,
-        "ordered": _ORDERED,
-    }
-    kind = np.where(n_groups == 2, "two", np.where(ordered, "ordered", "unordered"))
-    frames = []
-    base = df.iloc[first_rows][
-        [
+    ordered = is_income[first_rows]
+    measure_names = list(MEASURES)
+    kinds = [_TWO, _UNORDERED, _ORDERED]
+    kind = np.where(n_groups == 2, 0, np.where(ordered, 2, 1))
+    kind[n_groups < 2] = -1
+    n_meas = np.array([len(k) for k in kinds])
+    per = np.where(kind >= 0, n_meas[np.maximum(kind, 0)], 0)
+    comp = np.repeat(np.arange(K), per)
+    within = np.arange(len(comp)) - np.repeat(np.cumsum(per) - per, per)
+    table_codes = np.full((3, n_meas.max()), -1)
+    for i, names in enumerate(kinds):
+        table_codes[i, : len(names)] = [measure_names.index(m) for m in names]
+    mcode = table_codes[kind[comp], within]
+    src = first_rows[comp]
+    block = np.empty((3, len(comp)))
+    for i, d in enumerate((est, lo, hi)):
+        if K:
+            block[i] = np.vstack([d[m] for m in measure_names])[mcode, comp]
+    out = pd.DataFrame(
+        block.T, columns=["estimate", s.CI_LOWER, s.CI_UPPER], copy=False
+    )
+    for i, c in enumerate(
+        (
             s.GEO_ID,
             s.GEO_NAME,
             s.GEO_LEVEL,
@@ -353,44 +434,35 @@ def compute_summary_measures(
             s.PERIOD_START,
             s.PERIOD_END,
             s.DIMENSION,
+        )
+    ):
+        out.insert(i, c, df[c].take(src).reset_index(drop=True))
+    out.insert(9, "measure", pd.Categorical.from_codes(mcode, categories=measure_names))
+    out["n_groups"] = n_groups[comp]
+    all_groups = (
+        np.bincount(np.searchsorted(k_sorted[starts], key[~is_total]), minlength=K + 1)[
+            :K
         ]
-    ].reset_index(drop=True)
-    all_groups = pd.Series(key[(dim != "total")]).value_counts()
-    left_out = all_groups.reindex(k_sorted[starts]).to_numpy() - n_groups
-    for kname, measures in pick.items():
-        sel = np.flatnonzero((kind == kname) & (n_groups >= 2))
-        for m in measures:
-            f = base.iloc[sel].copy()
-            f["measure"] = m
-            f["estimate"] = est[m][sel]
-            f[s.CI_LOWER] = lo[m][sel]
-            f[s.CI_UPPER] = hi[m][sel]
-            f["n_groups"] = n_groups[sel]
-            f["groups_left_out"] = left_out[sel]
-            f["ordered"] = ordered[sel]
-            frames.append(f)
-    if not frames:
-        out = base.iloc[:0].assign(measure=[], estimate=[], ci_lower=[], ci_upper=[])
-        return out
-    out = pd.concat(frames, ignore_index=True)
-    note = np.where(
-        out["groups_left_out"] > 0,
-        out["groups_left_out"].astype(str) + " group(s) left out: small numbers",
-        "",
+        if K
+        else np.zeros(0, np.int64)
     )
-    out["note"] = note
-    sii = (out["measure"] == "slope_index_of_inequality").to_numpy()
-    reading = np.where(
-        out["estimate"] < 0, "values fall as income rises", "values rise with income"
-    )
-    out.loc[sii, "note"] = np.where(
-        out.loc[sii, "note"] != "",
-        out.loc[sii, "note"] + "; " + reading[sii],
-        reading[sii],
-    )
-    out["measure"] = pd.Categorical(out["measure"], categories=list(MEASURES))
-    out = out.sort_values([s.GEO_ID, s.INDICATOR, s.PERIOD_END, s.DIMENSION, "measure"])
-    return out.reset_index(drop=True)
+    left_out = (all_groups - n_groups)[comp]
+    out["groups_left_out"] = left_out
+    out["ordered"] = ordered[comp]
+    # notes: "N group(s) left out: small numbers" and, for the SII, how to read it
+    sii = mcode == measure_names.index("slope_index_of_inequality")
+    reading = np.where(~sii, 0, np.where(out["estimate"].to_numpy() < 0, 1, 2))
+    max_left = int(left_out.max()) if len(left_out) else 0
+    labels = []
+    for k in range(max_left + 1):
+        lead = f"{k} group(s) left out: small numbers" if k else ""
+        for r in ("", "values fall as income rises", "values rise with income"):
+            labels.append("; ".join(x for x in (lead, r) if x))
+    codes = np.clip(left_out, 0, None) * 3 + reading
+    uniq = list(dict.fromkeys(labels))
+    remap = np.array([uniq.index(lab) for lab in labels])
+    out["note"] = pd.Categorical.from_codes(remap[codes], categories=uniq)
+    return out
 
 
 def slope_index_of_inequality(

@@ -1,0 +1,268 @@
+"""Benchmark: all pairwise gaps and summary measures, with CIs, at national scale.
+
+Builds a synthetic table of every US county (~3,140) x 7 groups (6 race groups and
+the total) x 30 indicators x 15 periods (~9.9M rows), then times
+
+* ``compute_gaps`` (the library, every row against its reference, with CIs),
+* ``compute_summary_measures`` (the library, delta-method CIs),
+* a bare-numpy floor: the same core formulas (Wilson CIs, difference and ratio
+  CIs, four summary measures) on pre-sorted arrays with no bookkeeping,
+* a naive ``groupby().apply()`` version on a slice, extrapolated per row,
+
+and reports wall time, peak memory (tracemalloc, in a separate run so timing is
+not slowed) against the input table's size, and the ratios.
+
+Run: ``python benchmarks/bench_engine.py [--counties N]``. Timings are printed,
+never asserted in tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import time
+import tracemalloc
+
+import numpy as np
+import pandas as pd
+
+from disparities import schema as s
+from disparities.catalog import Indicator, register_indicator
+
+GROUPS = [
+    "Black",
+    "Hispanic or Latino",
+    "American Indian or Alaska Native",
+    "Asian",
+    "Two or more races",
+    "White",
+    "Total",
+]
+
+
+def build_table(n_counties=3140, n_indicators=30, n_periods=15, seed=0):
+    """A national-scale tidy table, built directly with the dtypes that
+    :func:`disparities.schema.validate_observations` gives (categoricals)."""
+    for i in range(n_indicators):
+        register_indicator(
+            Indicator(
+                f"bench_{i:02d}",
+                f"Bench {i}",
+                "%",
+                100,
+                "proportion",
+                i % 3 != 0,
+                "children",
+                "children",
+                "to x",
+                "bench",
+                "synthetic benchmark",
+            )
+        )
+    rng = np.random.default_rng(seed)
+    geo = np.array(
+        [f"{10 + c // 200:02d}{c % 200 * 2 + 1:03d}" for c in range(n_counties)]
+    )
+    inds = [f"bench_{i:02d}" for i in range(n_indicators)]
+    periods = [str(2008 + p) for p in range(n_periods)]
+    n_g = len(GROUPS)
+    n = n_counties * n_indicators * n_periods * n_g
+    gi = np.repeat(np.arange(n_counties), n_indicators * n_periods * n_g)
+    ii = np.tile(np.repeat(np.arange(n_indicators), n_periods * n_g), n_counties)
+    pi = np.tile(np.repeat(np.arange(n_periods), n_g), n_counties * n_indicators)
+    ki = np.tile(np.arange(n_g), n_counties * n_indicators * n_periods)
+    den = np.round(np.exp(rng.normal(6, 1.2, n))).clip(20, None)
+    p = np.clip(rng.beta(2, 8, n) * (1 + 0.3 * (ki == 0)), 0.001, 0.99)
+    num = rng.binomial(den.astype(np.int64), p).astype(float)
+    is_total = ki == n_g - 1
+    # totals equal the sum of their groups
+    sums = np.add.reduceat(np.where(is_total, 0, num), np.arange(0, n, n_g))
+    dsum = np.add.reduceat(np.where(is_total, 0, den), np.arange(0, n, n_g))
+    num[is_total], den[is_total] = sums, dsum
+    value = num / den * 100
+    from disparities.uncertainty import wilson_interval
+
+    lo, hi = wilson_interval(num, den)
+    cat = pd.Categorical.from_codes
+    table = pd.DataFrame(
+        {
+            s.GEO_ID: cat(gi, categories=geo),
+            s.GEO_NAME: cat(gi, categories=[f"County {g}" for g in geo]),
+            s.GEO_LEVEL: pd.Categorical(["county"] * 1, categories=s.GEO_LEVELS).repeat(
+                n
+            )
+            if False
+            else cat(np.full(n, 2), categories=s.GEO_LEVELS),
+            s.STATE: cat(np.zeros(n, np.int8), categories=["XX"]),
+            s.INDICATOR: cat(ii, categories=inds),
+            s.PERIOD: cat(pi, categories=periods),
+            s.PERIOD_START: (2008 + pi).astype(np.int64),
+            s.PERIOD_END: (2008 + pi).astype(np.int64),
+            s.DIMENSION: cat(np.where(is_total, 2, 0), categories=s.DIMENSIONS),
+            s.GROUP: pd.Categorical.from_codes(
+                np.array([s.GROUP_ORDER.index(g) for g in GROUPS])[ki],
+                dtype=pd.CategoricalDtype(s.GROUP_ORDER, ordered=True),
+            ),
+            s.NUMERATOR: num,
+            s.DENOMINATOR: den,
+            s.VALUE: value,
+            s.CI_LOWER: lo * 100,
+            s.CI_UPPER: hi * 100,
+            s.MOE: np.nan,
+            s.SUPPRESSED: num < 5,
+            s.UNRELIABLE: num < 20,
+            s.NOTE: cat(np.zeros(n, np.int8), categories=[""]),
+            s.SOURCE: cat(np.zeros(n, np.int8), categories=["synthetic benchmark"]),
+            s.SOURCE_LABEL: cat(np.zeros(n, np.int8), categories=[""]),
+        }
+    )
+    sup = table[s.SUPPRESSED].to_numpy()
+    for c in (s.NUMERATOR, s.VALUE, s.CI_LOWER, s.CI_UPPER):
+        table.loc[sup, c] = np.nan
+    return table
+
+
+def floor_numpy(table):
+    """The same core formulas on pre-sorted arrays, no bookkeeping (the floor)."""
+    n_g = len(GROUPS)
+    x = table[s.NUMERATOR].to_numpy()
+    n = table[s.DENOMINATOR].to_numpy()
+    t0 = time.perf_counter()
+    z = 1.959964
+    p = x / n
+    d = 1 + z * z / n
+    c = (p + z * z / (2 * n)) / d
+    h = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
+    lo, hi = c - h, c + h
+    se = np.sqrt(p * (1 - p) / n) * 100
+    sel = np.sqrt((1 - p) / x)
+    v = p * 100
+    ref = np.repeat(v[n_g - 2 :: n_g], n_g)  # White is the 6th of 7 in each block
+    rse = np.repeat(se[n_g - 2 :: n_g], n_g)
+    rsel = np.repeat(sel[n_g - 2 :: n_g], n_g)
+    diff = v - ref
+    sd = np.sqrt(se**2 + rse**2)
+    dlo, dhi = diff - z * sd, diff + z * sd
+    ratio = v / ref
+    slr = np.sqrt(sel**2 + rsel**2)
+    rlo, rhi = ratio * np.exp(-z * slr), ratio * np.exp(z * slr)
+    # four summary measures over the 6 groups of each block
+    g = v.reshape(-1, n_g)[:, : n_g - 1]
+    w = n.reshape(-1, n_g)[:, : n_g - 1]
+    w = w / np.nansum(w, axis=1, keepdims=True)
+    mu = np.nansum(w * g, axis=1, keepdims=True)
+    rng = np.nanmax(g, axis=1) - np.nanmin(g, axis=1)
+    bgv = np.nansum(w * (g - mu) ** 2, axis=1)
+    r = g / mu
+    theil = np.nansum(w * r * np.log(r), axis=1)
+    mld = -np.nansum(w * np.log(r), axis=1)
+    elapsed = time.perf_counter() - t0
+    del lo, hi, dlo, dhi, rlo, rhi, rng, bgv, theil, mld
+    return elapsed
+
+
+def naive(table, n_blocks=2000):
+    """groupby().apply(): per comparison, Wilson CIs, gaps vs White, and measures."""
+    n_g = len(GROUPS)
+    sub = table.iloc[: n_blocks * n_g].copy()
+    sub["block"] = np.repeat(np.arange(n_blocks), n_g)
+
+    def per_block(b):
+        from scipy import stats
+
+        z = stats.norm.ppf(0.975)
+        out = {}
+        white = b[b[s.GROUP] == "White"].iloc[0]
+        for _, r in b.iterrows():
+            x, n = r[s.NUMERATOR], r[s.DENOMINATOR]
+            p = x / n
+            d = 1 + z * z / n
+            half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
+            se = np.sqrt(p * (1 - p) / n) * 100
+            wse = (
+                np.sqrt(
+                    white[s.VALUE]
+                    / 100
+                    * (1 - white[s.VALUE] / 100)
+                    / white[s.DENOMINATOR]
+                )
+                * 100
+            )
+            diff = r[s.VALUE] - white[s.VALUE]
+            out[str(r[s.GROUP])] = (
+                half,
+                diff - z * np.hypot(se, wse),
+                r[s.VALUE] / white[s.VALUE],
+            )
+        g = b[b[s.GROUP] != "Total"]
+        w = g[s.DENOMINATOR] / g[s.DENOMINATOR].sum()
+        mu = (w * g[s.VALUE]).sum()
+        out["bgv"] = (w * (g[s.VALUE] - mu) ** 2).sum()
+        out["theil"] = (w * g[s.VALUE] / mu * np.log(g[s.VALUE] / mu)).sum()
+        return pd.Series(out)
+
+    t0 = time.perf_counter()
+    sub.groupby("block").apply(per_block, include_groups=False)
+    return (time.perf_counter() - t0) / len(sub)
+
+
+def timed(fn, *args, **kw):
+    gc.collect()
+    t0 = time.perf_counter()
+    out = fn(*args, **kw)
+    return out, time.perf_counter() - t0
+
+
+def peak_of(fn, *args, **kw):
+    gc.collect()
+    tracemalloc.start()
+    out = fn(*args, **kw)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    del out
+    return peak
+
+
+def main(argv=None):
+    from disparities.gaps import compute_gaps
+    from disparities.summary_measures import compute_summary_measures
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--counties", type=int, default=3140)
+    ap.add_argument("--naive-blocks", type=int, default=1500)
+    ap.add_argument("--no-memory", action="store_true")
+    a = ap.parse_args(argv)
+    t0 = time.perf_counter()
+    table = build_table(a.counties)
+    size = table.memory_usage(deep=True).sum()
+    print(
+        f"table: {len(table):,} rows, {size / 1e9:.2f} GB in memory, built in "
+        f"{time.perf_counter() - t0:.1f} s"
+    )
+    gaps, t_gaps = timed(compute_gaps, table)
+    print(f"compute_gaps: {t_gaps:.2f} s -> {len(gaps):,} gap rows")
+    del gaps
+    meas, t_meas = timed(compute_summary_measures, table)
+    print(f"compute_summary_measures (delta CIs): {t_meas:.2f} s -> {len(meas):,} rows")
+    del meas
+    total = t_gaps + t_meas
+    floor = floor_numpy(table)
+    per_row = naive(table, a.naive_blocks)
+    naive_total = per_row * len(table)
+    print(f"library total: {total:.2f} s")
+    print(f"bare-numpy floor: {floor:.2f} s  -> library / floor = {total / floor:.2f}x")
+    print(
+        f"naive groupby().apply(): {per_row * 1e6:.1f} us/row -> {naive_total:,.0f} s "
+        f"extrapolated -> speed-up {naive_total / total:,.0f}x"
+    )
+    if not a.no_memory:
+        pg = peak_of(compute_gaps, table)
+        pm = peak_of(compute_summary_measures, table)
+        print(
+            f"peak memory: gaps {pg / 1e9:.2f} GB ({pg / size:.2f}x input), "
+            f"summary measures {pm / 1e9:.2f} GB ({pm / size:.2f}x input)"
+        )
+
+
+if __name__ == "__main__":
+    main()
