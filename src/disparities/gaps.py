@@ -197,6 +197,80 @@ def _state_reference_positions(df):
     return np.where(np.isnan(pos), -1, pos).astype(np.int64)
 
 
+_CHUNK = 1 << 18
+_NUMBER_COLUMNS = [
+    s.VALUE, s.CI_LOWER, s.CI_UPPER, "reference_value", "reference_ci_lower",
+    "reference_ci_upper", s.DENOMINATOR, "difference", "difference_ci_lower",
+    "difference_ci_upper", "ratio", "ratio_ci_lower", "ratio_ci_upper",
+    "adverse_ratio", "adverse_ratio_ci_lower", "adverse_ratio_ci_upper",
+    "excess_cases", "excess_cases_ci_lower", "excess_cases_ci_upper",
+]
+
+
+def _gap_numbers(cols, rows, r, has_ref, z):
+    """Every number of a chunk of gap rows (see the module docstring)."""
+
+    def take(a):
+        out = a[r].astype(float)
+        out[~has_ref] = np.nan
+        return out
+
+    y, y0 = cols["v"][rows], take(cols["v"])
+    e, e0 = cols["se"][rows], take(cols["se"])
+    el, el0 = cols["se_log"][rows], take(cols["se_log"])
+    sup_g = cols["sup"][rows]
+    sup_r = take(cols["sup"]) == 1
+    w = cols["worse"][rows]
+    m = cols["mult"][rows]
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        diff = y - y0
+        se_d = np.sqrt(e**2 + e0**2)
+        d_lo, d_hi = diff - z * se_d, diff + z * se_d
+        ratio = np.where((y > 0) & (y0 > 0), y / y0, np.nan)
+        se_lr = np.sqrt(el**2 + el0**2)
+        r_lo = ratio * np.exp(-z * se_lr)
+        r_hi = ratio * np.exp(z * se_lr)
+        complement = ~w & (m == 100) & ~cols["score"][rows]
+        c, c0 = 100 - y, 100 - y0
+        comp_ratio = np.where((c > 0) & (c0 > 0), c / c0, np.nan)
+        comp_se = np.sqrt((e / c) ** 2 + (e0 / c0) ** 2)
+        adv = np.select([w, complement], [ratio, comp_ratio], 1 / ratio)
+        adv_lo = np.select(
+            [w, complement], [r_lo, comp_ratio * np.exp(-z * comp_se)], 1 / r_hi
+        )
+        adv_hi = np.select(
+            [w, complement], [r_hi, comp_ratio * np.exp(z * comp_se)], 1 / r_lo
+        )
+        significant = (d_lo > 0) | (d_hi < 0)
+        adverse = np.where(w, diff > 0, diff < 0)
+        direction = np.where(~significant, 2, np.where(adverse, 0, 1)).astype(np.int8)
+        denom = cols["den"][rows]
+        sign = np.where(w, 1.0, -1.0)
+        excess = sign * diff / m * denom
+        ex_a, ex_b = sign * d_lo / m * denom, sign * d_hi / m * denom
+        ex_lo, ex_hi = np.minimum(ex_a, ex_b), np.maximum(ex_a, ex_b)
+    no_value = np.isnan(y) | np.isnan(y0)
+    hidden = sup_g | sup_r | ~has_ref | no_value
+    derived = np.vstack([diff, d_lo, d_hi, ratio, r_lo, r_hi, adv, adv_lo, adv_hi,
+                         excess, ex_lo, ex_hi])
+    derived[:, hidden] = np.nan
+    no_ci = ~hidden & (np.isnan(se_d) | np.isnan(d_lo))
+    direction[no_ci] = 4
+    direction[hidden] = 3
+    significant &= ~hidden
+    unreliable = cols["unrel"][rows] | (take(cols["unrel"]) == 1)
+    notes = np.zeros(len(rows), dtype=np.int8)
+    notes[sup_g] = 1
+    notes[~sup_g & sup_r] = 2
+    notes[~sup_g & ~sup_r & no_value] = 3
+    notes[~has_ref] = 4
+    notes[~hidden & unreliable] = 5
+    notes[no_ci & ~unreliable] = 6
+    numbers = np.vstack([y, cols["lo"][rows], cols["hi"][rows], y0, take(cols["lo"]),
+                         take(cols["hi"]), denom, derived])
+    return numbers, direction, significant, notes, sup_g | sup_r, unreliable
+
+
 def compute_gaps(
     table: pd.DataFrame,
     *,
@@ -273,80 +347,33 @@ def compute_gaps(
     has_ref = ref[rows] >= 0
     r = np.where(has_ref, ref[rows], 0)
 
-    def take(a):
-        out = a[r].astype(float)
-        out[~has_ref] = np.nan
-        return out
-
-    v = df[s.VALUE].to_numpy(float)
-    y, y0 = v[rows], take(v)
-    e, e0 = se[rows], take(se)
-    el, el0 = se_log[rows], take(se_log)
+    n_out = len(rows)
+    block = np.empty((len(_NUMBER_COLUMNS), n_out))
+    direction = np.empty(n_out, dtype=np.int8)
+    significant = np.empty(n_out, dtype=bool)
+    notes = np.empty(n_out, dtype=np.int8)
+    suppressed = np.empty(n_out, dtype=bool)
+    unreliable = np.empty(n_out, dtype=bool)
+    cols = {
+        "v": df[s.VALUE].to_numpy(float),
+        "lo": df[s.CI_LOWER].to_numpy(float),
+        "hi": df[s.CI_UPPER].to_numpy(float),
+        "den": df[s.DENOMINATOR].to_numpy(float),
+        "sup": df[s.SUPPRESSED].to_numpy(bool),
+        "unrel": df[s.UNRELIABLE].to_numpy(bool),
+        "se": se,
+        "se_log": se_log,
+        "worse": worse,
+        "mult": mult,
+        "score": is_score,
+    }
     z = z_value(alpha)
-    sup_g = df[s.SUPPRESSED].to_numpy(bool)[rows]
-    sup_r = take(df[s.SUPPRESSED].to_numpy(float)) == 1
-    with np.errstate(invalid="ignore", divide="ignore"):
-        diff = y - y0
-        se_d = np.sqrt(e**2 + e0**2)
-        d_lo, d_hi = diff - z * se_d, diff + z * se_d
-        positive = (y > 0) & (y0 > 0)
-        ratio = np.where(positive, y / y0, np.nan)
-        se_lr = np.sqrt(el**2 + el0**2)
-        r_lo = ratio * np.exp(-z * se_lr)
-        r_hi = ratio * np.exp(z * se_lr)
-        w = worse[rows]
-        m = mult[rows]
-        complement = ~w & (m == 100) & ~is_score[rows]
-        c, c0 = 100 - y, 100 - y0
-        comp_ratio = np.where((c > 0) & (c0 > 0), c / c0, np.nan)
-        comp_se = np.sqrt((e / c) ** 2 + (e0 / c0) ** 2)
-        adv = np.select([w, complement], [ratio, comp_ratio], 1 / ratio)
-        adv_lo = np.select(
-            [w, complement], [r_lo, comp_ratio * np.exp(-z * comp_se)], 1 / r_hi
-        )
-        adv_hi = np.select(
-            [w, complement], [r_hi, comp_ratio * np.exp(z * comp_se)], 1 / r_lo
-        )
-        significant = (d_lo > 0) | (d_hi < 0)
-        adverse = np.where(w, diff > 0, diff < 0)
-        direction = np.where(~significant, 2, np.where(adverse, 0, 1)).astype(np.int8)
-        denom = df[s.DENOMINATOR].to_numpy(float)[rows]
-        sign = np.where(w, 1.0, -1.0)
-        excess = sign * diff / m * denom
-        ex_a, ex_b = sign * d_lo / m * denom, sign * d_hi / m * denom
-        ex_lo, ex_hi = np.minimum(ex_a, ex_b), np.maximum(ex_a, ex_b)
-
-    no_value = np.isnan(y) | np.isnan(y0)
-    hidden = sup_g | sup_r | ~has_ref | no_value
-    for arr in (
-        diff,
-        d_lo,
-        d_hi,
-        ratio,
-        r_lo,
-        r_hi,
-        adv,
-        adv_lo,
-        adv_hi,
-        excess,
-        ex_lo,
-        ex_hi,
-    ):
-        arr[hidden] = np.nan
-    no_ci = ~hidden & (np.isnan(se_d) | np.isnan(d_lo))
-    direction[no_ci] = 4
-    direction[hidden] = 3
-    significant = np.where(hidden, False, significant)
-    unrel = df[s.UNRELIABLE].to_numpy(bool)
-    unreliable = unrel[rows] | (take(unrel.astype(float)) == 1)
-
-    notes = np.zeros(len(rows), dtype=np.int8)
-    notes[sup_g] = 1
-    notes[~sup_g & sup_r] = 2
-    notes[~sup_g & ~sup_r & no_value] = 3
-    notes[~has_ref] = 4
-    notes[~hidden & unreliable] = 5
-    notes[no_ci & ~unreliable] = 6
+    # chunks keep temporaries small and in cache: on millions of rows this is
+    # several times faster than whole-array expressions
+    for start in range(0, n_out, _CHUNK):
+        sl = slice(start, min(start + _CHUNK, n_out))
+        (block[:, sl], direction[sl], significant[sl], notes[sl], suppressed[sl],
+         unreliable[sl]) = _gap_numbers(cols, rows[sl], r[sl], has_ref[sl], z)
 
     def take_col(col):
         return df[col].take(rows).reset_index(drop=True)
@@ -357,33 +384,7 @@ def compute_gaps(
         codes = np.where(has_ref, c.cat.codes.to_numpy()[r], cats.index(""))
         return pd.Categorical.from_codes(codes, categories=cats)
 
-    # numbers go into one pre-allocated 2-D block, so building the frame copies
-    # nothing (this matters at millions of rows); labels are then inserted
-    numbers = {
-        s.VALUE: y,
-        s.CI_LOWER: df[s.CI_LOWER].to_numpy(float)[rows],
-        s.CI_UPPER: df[s.CI_UPPER].to_numpy(float)[rows],
-        "reference_value": y0,
-        "reference_ci_lower": take(df[s.CI_LOWER].to_numpy(float)),
-        "reference_ci_upper": take(df[s.CI_UPPER].to_numpy(float)),
-        s.DENOMINATOR: denom,
-        "difference": diff,
-        "difference_ci_lower": d_lo,
-        "difference_ci_upper": d_hi,
-        "ratio": ratio,
-        "ratio_ci_lower": r_lo,
-        "ratio_ci_upper": r_hi,
-        "adverse_ratio": adv,
-        "adverse_ratio_ci_lower": adv_lo,
-        "adverse_ratio_ci_upper": adv_hi,
-        "excess_cases": excess,
-        "excess_cases_ci_lower": ex_lo,
-        "excess_cases_ci_upper": ex_hi,
-    }
-    block = np.empty((len(numbers), len(rows)))
-    for i, arr in enumerate(numbers.values()):
-        block[i] = arr
-    out = pd.DataFrame(block.T, columns=list(numbers), copy=False)
+    out = pd.DataFrame(block.T, columns=_NUMBER_COLUMNS, copy=False)
     labels = {
         s.GEO_ID: take_col(s.GEO_ID),
         s.GEO_NAME: take_col(s.GEO_NAME),
@@ -400,7 +401,7 @@ def compute_gaps(
         "significant": significant,
         "direction": pd.Categorical.from_codes(direction, categories=_DIRECTIONS),
         "higher_is_worse": worse[rows],
-        s.SUPPRESSED: sup_g | sup_r,
+        s.SUPPRESSED: suppressed,
         s.UNRELIABLE: unreliable,
         s.NOTE: pd.Categorical.from_codes(notes, categories=_NOTES),
         s.SOURCE: take_col(s.SOURCE),
