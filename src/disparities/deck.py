@@ -56,7 +56,9 @@ def build_county_deck(
         ind, dim = str(c[s.INDICATOR]), str(c[s.DIMENSION])
         ax = plots.plot_group_comparison(table, geo_id, ind, dimension=dim)
         slides.append(DeckSlide(ax, plots.style.get_title(ax), c["explanation"]))
-        ax = plots.plot_gap_dumbbell(gaps, geo_id, ind, dimension=dim)
+        ax = plots.plot_gap_dumbbell(
+            gaps, geo_id, ind, dimension=dim, highlight_group=str(c[s.GROUP])
+        )
         notes = (
             f"Times as likely: {c['adverse_ratio']:.2f} (95% CI "
             f"{c['adverse_ratio_ci_lower']:.2f} to {c['adverse_ratio_ci_upper']:.2f}); "

@@ -199,11 +199,25 @@ def _state_reference_positions(df):
 
 _CHUNK = 1 << 18
 _NUMBER_COLUMNS = [
-    s.VALUE, s.CI_LOWER, s.CI_UPPER, "reference_value", "reference_ci_lower",
-    "reference_ci_upper", s.DENOMINATOR, "difference", "difference_ci_lower",
-    "difference_ci_upper", "ratio", "ratio_ci_lower", "ratio_ci_upper",
-    "adverse_ratio", "adverse_ratio_ci_lower", "adverse_ratio_ci_upper",
-    "excess_cases", "excess_cases_ci_lower", "excess_cases_ci_upper",
+    s.VALUE,
+    s.CI_LOWER,
+    s.CI_UPPER,
+    "reference_value",
+    "reference_ci_lower",
+    "reference_ci_upper",
+    s.DENOMINATOR,
+    "difference",
+    "difference_ci_lower",
+    "difference_ci_upper",
+    "ratio",
+    "ratio_ci_lower",
+    "ratio_ci_upper",
+    "adverse_ratio",
+    "adverse_ratio_ci_lower",
+    "adverse_ratio_ci_upper",
+    "excess_cases",
+    "excess_cases_ci_lower",
+    "excess_cases_ci_upper",
 ]
 
 
@@ -251,8 +265,9 @@ def _gap_numbers(cols, rows, r, has_ref, z):
         ex_lo, ex_hi = np.minimum(ex_a, ex_b), np.maximum(ex_a, ex_b)
     no_value = np.isnan(y) | np.isnan(y0)
     hidden = sup_g | sup_r | ~has_ref | no_value
-    derived = np.vstack([diff, d_lo, d_hi, ratio, r_lo, r_hi, adv, adv_lo, adv_hi,
-                         excess, ex_lo, ex_hi])
+    derived = np.vstack(
+        [diff, d_lo, d_hi, ratio, r_lo, r_hi, adv, adv_lo, adv_hi, excess, ex_lo, ex_hi]
+    )
     derived[:, hidden] = np.nan
     no_ci = ~hidden & (np.isnan(se_d) | np.isnan(d_lo))
     direction[no_ci] = 4
@@ -266,8 +281,18 @@ def _gap_numbers(cols, rows, r, has_ref, z):
     notes[~has_ref] = 4
     notes[~hidden & unreliable] = 5
     notes[no_ci & ~unreliable] = 6
-    numbers = np.vstack([y, cols["lo"][rows], cols["hi"][rows], y0, take(cols["lo"]),
-                         take(cols["hi"]), denom, derived])
+    numbers = np.vstack(
+        [
+            y,
+            cols["lo"][rows],
+            cols["hi"][rows],
+            y0,
+            take(cols["lo"]),
+            take(cols["hi"]),
+            denom,
+            derived,
+        ]
+    )
     return numbers, direction, significant, notes, sup_g | sup_r, unreliable
 
 
@@ -372,8 +397,14 @@ def compute_gaps(
     # several times faster than whole-array expressions
     for start in range(0, n_out, _CHUNK):
         sl = slice(start, min(start + _CHUNK, n_out))
-        (block[:, sl], direction[sl], significant[sl], notes[sl], suppressed[sl],
-         unreliable[sl]) = _gap_numbers(cols, rows[sl], r[sl], has_ref[sl], z)
+        (
+            block[:, sl],
+            direction[sl],
+            significant[sl],
+            notes[sl],
+            suppressed[sl],
+            unreliable[sl],
+        ) = _gap_numbers(cols, rows[sl], r[sl], has_ref[sl], z)
 
     def take_col(col):
         return df[col].take(rows).reset_index(drop=True)

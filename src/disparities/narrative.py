@@ -79,6 +79,10 @@ def group_noun(group: str, indicator: str) -> str:
         return f"{g.lower()} {subject}"
     if g == "Total":
         return f"all {subject}"
+    if g == "Two or more races":
+        return f"{subject} of two or more races"
+    if g == "Other race":
+        return f"{subject} of another race"
     return f"{g} {subject}"
 
 

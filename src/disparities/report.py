@@ -255,8 +255,8 @@ def build_county_report(
         )
         add(
             f"candidate{i}_gap",
-            lambda ind=ind, dim=dim: plots.plot_gap_dumbbell(
-                gaps, geo_id, ind, dimension=dim
+            lambda ind=ind, dim=dim, grp=grp: plots.plot_gap_dumbbell(
+                gaps, geo_id, ind, dimension=dim, highlight_group=grp
             ),
             f"Candidate {i}: the gaps, beside the state's.",
         )
@@ -364,7 +364,7 @@ def build_county_report(
         "state's. Every component is shown; unreliable estimates count half. "
         "Comparisons hidden for small numbers are left out.</p>"
     )
-    show = cands.head(15).copy()
+    show = cands.head(10).copy()
     disp = pd.DataFrame(
         {
             "Rank": show["rank"],
@@ -373,12 +373,16 @@ def build_county_report(
                 f"{r['reference_group']}"
                 for _, r in show.iterrows()
             ],
-            "Times as likely": show["adverse_ratio"].round(2),
-            "Conservative": show["conservative_ratio"].round(2),
-            "Children affected (at least)": show["conservative_excess"].round(0),
+            "Times as likely": show["adverse_ratio"].map("{:.1f}".format),
+            "At least (95% CI)": show["conservative_ratio"].map("{:.1f}".format),
+            "Children affected (at least)": show["conservative_excess"].map(
+                "{:,.0f}".format
+            ),
             "Trend": show["trend"],
-            "State's gap": show["state_adverse_ratio"].round(2),
-            "Score": show["score"].round(2),
+            "State's gap": show["state_adverse_ratio"].map(
+                lambda v: "not available" if not np.isfinite(v) else f"{v:.1f}"
+            ),
+            "Score": show["score"].map("{:.2f}".format),
             "Why": show["explanation"],
         }
     )
@@ -429,7 +433,7 @@ def build_county_report(
                     "Indicator": [get_indicator(str(i)).label for i in lm[s.INDICATOR]],
                     "Groups": lm[s.DIMENSION].astype(str).str.replace("_", " "),
                     "Measure": lm["measure"].astype(str).str.replace("_", " "),
-                    "Estimate": lm["estimate"].round(2),
+                    "Estimate": lm["estimate"].map("{:.2f}".format),
                     "95% CI": [
                         _ci(a, b, 2)
                         for a, b in zip(lm[s.CI_LOWER], lm[s.CI_UPPER], strict=True)

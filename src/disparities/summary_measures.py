@@ -367,22 +367,44 @@ def compute_summary_measures(
     z = z_value(alpha)
     with np.errstate(invalid="ignore", divide="ignore"):
         if ci_method == "delta":
-            est, grad, tgrad = summary_measures_core(
-                y, p, starts, total, worse, gradients=True
-            )
-            seg = np.repeat(np.arange(K), n_groups)
-            lo, hi = {}, {}
-            for m in est:
-                contrib = np.nan_to_num((grad[m] * e) ** 2)
-                var = np.bincount(seg, weights=contrib, minlength=K)
-                if m in tgrad:
-                    var = var + np.nan_to_num((tgrad[m] * total_se) ** 2)
-                sd = np.sqrt(var)
-                if m in _LOG_SCALE:
-                    sl = np.minimum(sd / est[m], 50.0)  # no overflow in exp
-                    lo[m], hi[m] = est[m] * np.exp(-z * sl), est[m] * np.exp(z * sl)
-                else:
-                    lo[m], hi[m] = est[m] - z * sd, est[m] + z * sd
+            est, lo, hi = {}, {}, {}
+            # segment-aligned chunks keep temporaries small and in cache
+            cuts = np.unique(np.searchsorted(starts, np.arange(0, len(order), 1 << 18)))
+            cuts = np.r_[cuts[cuts < K], K]
+            for k0, k1 in zip(cuts[:-1], cuts[1:], strict=True):
+                r0 = starts[k0]
+                r1 = starts[k1] if k1 < K else len(order)
+                part = slice(r0, r1)
+                c_est, grad, tgrad = summary_measures_core(
+                    y[part],
+                    p[part],
+                    starts[k0:k1] - r0,
+                    total[k0:k1],
+                    worse[k0:k1],
+                    gradients=True,
+                )
+                seg = np.repeat(np.arange(k1 - k0), n_groups[k0:k1])
+                for m, value in c_est.items():
+                    if m not in est:
+                        est[m], lo[m], hi[m] = (np.empty(K) for _ in range(3))
+                    contrib = (grad[m] * e[part]) ** 2
+                    contrib[~np.isfinite(contrib)] = 0.0
+                    var = np.bincount(seg, weights=contrib, minlength=k1 - k0)
+                    if m in tgrad:
+                        t_var = (tgrad[m] * total_se[k0:k1]) ** 2
+                        var = var + np.where(np.isfinite(t_var), t_var, 0.0)
+                    sd = np.sqrt(var)
+                    est[m][k0:k1] = value
+                    if m in _LOG_SCALE:
+                        sl = np.minimum(sd / value, 50.0)  # no overflow in exp
+                        lo[m][k0:k1] = value * np.exp(-z * sl)
+                        hi[m][k0:k1] = value * np.exp(z * sl)
+                    else:
+                        lo[m][k0:k1] = value - z * sd
+                        hi[m][k0:k1] = value + z * sd
+            if not est:
+                empty = summary_measures_core(y, p, starts, total, worse)
+                est = lo = hi = empty
         else:
             est = summary_measures_core(y, p, starts, total, worse)
             rng = np.random.default_rng(seed)

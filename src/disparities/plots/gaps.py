@@ -27,6 +27,7 @@ def plot_gap_dumbbell(
     period: str | None = None,
     dimension: str = "race_ethnicity",
     compare_state: bool = True,
+    highlight_group: str | None = None,
     title: str | None = None,
     ax=None,
 ):
@@ -48,6 +49,9 @@ def plot_gap_dumbbell(
         ``race_ethnicity`` or ``income``.
     compare_state : bool
         Add the state's row under each group.
+    highlight_group : str, optional
+        Title the chart with this group's gap (default: the best-supported
+        clearly worse gap).
     title : str, optional
         Replace the generated title.
     ax : matplotlib.axes.Axes, optional
@@ -139,6 +143,10 @@ def plot_gap_dumbbell(
     style.style_axes(ax)
     ax.grid(axis="x", color="#DDDDDD")
     shown = here[here["direction"] == "worse"].copy()
+    if highlight_group is not None:
+        chosen = here[here[s.GROUP].astype(str) == highlight_group]
+        if len(chosen) and title is None:
+            title = gap_sentence(chosen.iloc[0])
     if title is None:
         if len(shown):
             # headline the gap the data support best: reliable first, then by the
@@ -157,14 +165,12 @@ def plot_gap_dumbbell(
                 f"{info.label} in {place}: gaps between groups, {format_period(period)}"
             )
     refs = sorted(set(here["reference_group"].astype(str)) - {""})
-    style.set_title(
-        ax,
-        title,
-        subtitle="Filled dots: "
-        + place
-        + (f"; hollow: {state_name}" if compare_state and state_name else "")
-        + (f"; {' / '.join(refs)} is the reference" if refs else ""),
-    )
+    parts = [f"Filled: {place}"]
+    if compare_state and state_name:
+        parts.append(f"hollow: {state_name}")
+    if refs:
+        parts.append(f"reference: {' / '.join(refs)}")
+    style.set_title(ax, title, subtitle="; ".join(parts))
     style.add_footnote(
         ax,
         source_footnote(

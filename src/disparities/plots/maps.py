@@ -236,7 +236,9 @@ def plot_county_map(
     what = info.label if group == "Total" else f"{info.label}, {group}"
     if measure != s.VALUE:
         what += f": {MEASURE_WORDS[measure]}"
-    st_name = frame["state"].iloc[0]
+    from disparities.geography import resolve_state
+
+    st_name = resolve_state(state)[2]
     style.set_title(
         ax, title or f"{what} across {st_name} counties, {format_period(period)}"
     )
