@@ -459,3 +459,46 @@ def test_suppression_markers(marker):
 @pytest.mark.parametrize("marker", ["N/A", "N.A.", "--", "", "NA"])
 def test_missing_markers(marker):
     assert parse_cell(marker)[0] == "missing"
+
+
+def test_fetch_records_checksum_offline(tmp_path, shared):
+    # the download code path, exercised with a local file:// address (no network)
+    import hashlib
+    import json
+
+    from disparities.fetch import fetch_chr
+
+    src = shared("chr2022_nc_county_health_rankings_v1.xlsx")
+    out = fetch_chr("NC", 2022, url=src.resolve().as_uri(), raw_dir=tmp_path)
+    assert out.name == "chr2022_nc_county_health_rankings.xlsx"
+    meta = json.loads(out.with_name(out.name + ".sha256").read_text())
+    assert meta["sha256"] == hashlib.sha256(src.read_bytes()).hexdigest()
+    t, _ = load_data(out)
+    assert val(t, "37063", "child_poverty", "Black") == pytest.approx(24.31, abs=0.005)
+
+
+def test_fetch_address_pattern_is_documented():
+    from disparities.fetch import ACS_API_PATTERN, CHR_URL_PATTERN
+
+    assert "{year}" in CHR_URL_PATTERN and "{state_name}" in CHR_URL_PATTERN
+    assert "group({table})" in ACS_API_PATTERN
+
+
+def test_unknown_state_is_named(tmp_path):
+    from disparities.geography import UnknownPlaceError
+
+    p = tmp_path / "x.csv"
+    p.write_text("county,year,race,rate\nDurham,2020,Black,12\n")
+    with pytest.raises(UnknownPlaceError, match="unknown state 'Carolina del Norte'"):
+        load_data(
+            p,
+            source="tidy",
+            state="Carolina del Norte",
+            indicator="low_birthweight",
+            mapping={
+                "geo_name": "county",
+                "period": "year",
+                "group": "race",
+                "value": "rate",
+            },
+        )

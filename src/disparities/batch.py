@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import os
 import time
 from pathlib import Path
 
@@ -54,6 +55,22 @@ def cohort_overview(table: pd.DataFrame, geo_ids, *, n_top: int = 3) -> pd.DataF
     ]
 
 
+def _one_profile(args):
+    """Make one county profile (run in a worker process)."""
+    table, geo_id, state, out_dir, load_reports = args
+    from disparities.report import build_county_report
+
+    paths = build_county_report(
+        table,
+        geo_id,
+        state=state,
+        out_dir=out_dir,
+        load_reports=load_reports,
+        quiet=True,
+    )
+    return geo_id, paths["html"]
+
+
 def build_batch_reports(
     table: pd.DataFrame,
     *,
@@ -62,6 +79,7 @@ def build_batch_reports(
     out_dir="reports/batch",
     load_reports=(),
     quiet: bool = False,
+    jobs: int = 1,
 ) -> dict:
     """Write a profile per county and a cohort overview page.
 
@@ -89,7 +107,7 @@ def build_batch_reports(
         ``seconds``.
     """
     from disparities.geography import find_county, resolve_state
-    from disparities.report import Progress, build_county_report
+    from disparities.report import Progress
 
     progress = Progress(quiet, prefix="batch")
     st_fips, st_abbr, st_name = resolve_state(state)
@@ -105,17 +123,25 @@ def build_batch_reports(
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     profiles = {}
-    for i, g in enumerate(ids, start=1):
-        progress(f"county {i} of {len(ids)}: {g}")
-        paths = build_county_report(
-            table,
-            g,
-            state=st_abbr,
-            out_dir=out / g,
-            load_reports=load_reports,
-            quiet=True,
-        )
-        profiles[g] = paths["html"]
+    if jobs == 0:
+        jobs = os.cpu_count() or 1
+    # each worker gets only the state's rows (and the nation's)
+    geo = table[s.GEO_ID].astype(str)
+    local = table[geo.str.startswith(st_fips) | (geo == "US")]
+    work = [(local, g, st_abbr, out / g, tuple(load_reports)) for g in ids]
+    if jobs > 1 and len(ids) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            done = pool.map(_one_profile, work)
+            for i, (g, html_path) in enumerate(done, start=1):
+                progress(f"county {i} of {len(ids)} done: {g}")
+                profiles[g] = html_path
+    else:
+        for i, item in enumerate(work, start=1):
+            progress(f"county {i} of {len(ids)}: {item[1]}")
+            g, html_path = _one_profile(item)
+            profiles[g] = html_path
     progress("cohort overview")
     overview = cohort_overview(table, ids)
     csv_path = out / "cohort_overview.csv"

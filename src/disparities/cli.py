@@ -100,6 +100,7 @@ def cmd_batch(args) -> int:
         out_dir=args.out,
         load_reports=reports,
         quiet=args.quiet,
+        jobs=args.jobs,
     )
     print(result["overview_html"])
     return 0

@@ -44,15 +44,7 @@ DEFAULT_REFERENCE = {"race_ethnicity": "White", "income": "highest"}
 REFERENCE_OPTIONS = ("default", "best", "total", "state")
 
 GAP_COLUMNS = [
-    s.GEO_ID,
-    s.GEO_NAME,
-    s.GEO_LEVEL,
-    s.STATE,
-    s.INDICATOR,
-    s.PERIOD,
-    s.PERIOD_START,
-    s.PERIOD_END,
-    s.DIMENSION,
+    *s.CONTEXT_COLUMNS,
     s.GROUP,
     "reference_group",
     "reference_geo_id",
@@ -198,27 +190,20 @@ def _state_reference_positions(df):
 
 
 _CHUNK = 1 << 18
-_NUMBER_COLUMNS = [
-    s.VALUE,
-    s.CI_LOWER,
-    s.CI_UPPER,
-    "reference_value",
-    "reference_ci_lower",
-    "reference_ci_upper",
-    s.DENOMINATOR,
-    "difference",
-    "difference_ci_lower",
-    "difference_ci_upper",
-    "ratio",
-    "ratio_ci_lower",
-    "ratio_ci_upper",
-    "adverse_ratio",
-    "adverse_ratio_ci_lower",
-    "adverse_ratio_ci_upper",
-    "excess_cases",
-    "excess_cases_ci_lower",
-    "excess_cases_ci_upper",
-]
+_LABEL_COLUMNS = {
+    *s.CONTEXT_COLUMNS,
+    s.GROUP,
+    "reference_group",
+    "reference_geo_id",
+    "significant",
+    "direction",
+    "higher_is_worse",
+    s.SUPPRESSED,
+    s.UNRELIABLE,
+    s.NOTE,
+    s.SOURCE,
+}
+_NUMBER_COLUMNS = [c for c in GAP_COLUMNS if c not in _LABEL_COLUMNS]
 
 
 def _gap_numbers(cols, rows, r, has_ref, z):

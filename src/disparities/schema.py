@@ -62,6 +62,7 @@ __all__ = [
     "SOURCE",
     "SOURCE_LABEL",
     "KEY_COLUMNS",
+    "CONTEXT_COLUMNS",
     "OBSERVATION_COLUMNS",
     "DIMENSIONS",
     "GroupInfo",
@@ -100,6 +101,19 @@ SOURCE_LABEL = "source_label"
 
 #: Columns that identify one observation.
 KEY_COLUMNS = [GEO_ID, INDICATOR, PERIOD, DIMENSION, GROUP]
+
+#: Columns that say where, what and when (shared by every result table).
+CONTEXT_COLUMNS = [
+    GEO_ID,
+    GEO_NAME,
+    GEO_LEVEL,
+    STATE,
+    INDICATOR,
+    PERIOD,
+    PERIOD_START,
+    PERIOD_END,
+    DIMENSION,
+]
 
 #: Every column of the tidy table, in order.
 OBSERVATION_COLUMNS = [

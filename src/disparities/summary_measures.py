@@ -445,19 +445,7 @@ def compute_summary_measures(
     out = pd.DataFrame(
         block.T, columns=["estimate", s.CI_LOWER, s.CI_UPPER], copy=False
     )
-    for i, c in enumerate(
-        (
-            s.GEO_ID,
-            s.GEO_NAME,
-            s.GEO_LEVEL,
-            s.STATE,
-            s.INDICATOR,
-            s.PERIOD,
-            s.PERIOD_START,
-            s.PERIOD_END,
-            s.DIMENSION,
-        )
-    ):
+    for i, c in enumerate(s.CONTEXT_COLUMNS):
         out.insert(i, c, df[c].take(src).reset_index(drop=True))
     out.insert(9, "measure", pd.Categorical.from_codes(mcode, categories=measure_names))
     out["n_groups"] = n_groups[comp]
