@@ -8,6 +8,7 @@ and the CHR workbook's Introduction sheet says the data are made up.
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 import numpy as np
@@ -210,6 +211,10 @@ def write_chr_layout(obs: pd.DataFrame, path: Path) -> Path:
         }
     )
     with pd.ExcelWriter(path, engine="openpyxl") as xw:
+        # fixed timestamps, so the same seed writes the same bytes
+        fixed = datetime.datetime(2026, 1, 1)
+        xw.book.properties.created = fixed
+        xw.book.properties.modified = fixed
         intro.to_excel(xw, sheet_name="Introduction", index=False)
         ranked.to_excel(xw, sheet_name="Ranked Measure Data", index=False, header=False)
         additional.to_excel(
