@@ -94,14 +94,17 @@ def plot_disparity_overview(
             linewidth=3,
             solid_capstyle="round",
         )
+        no_ci = not np.isfinite(r["adverse_ratio_ci_lower"])
         ax.scatter(
             r["adverse_ratio"],
             yi,
             s=200,
             zorder=3,
-            color="white" if r[s.UNRELIABLE] else c,
+            color="white" if (r[s.UNRELIABLE] or no_ci) else c,
             edgecolor=c,
             linewidth=3,
+            linestyle="--" if no_ci else "-",
+            marker="D" if no_ci else "o",
         )
     labels = [
         f"{get_indicator(str(r[s.INDICATOR])).label}: {r[s.GROUP]} vs "
@@ -111,7 +114,8 @@ def plot_disparity_overview(
     tick_labels = [
         f"{get_indicator(str(r[s.INDICATOR])).label}\n"
         f"{_short(r[s.GROUP])} vs {_short(r['reference_group'])}"
-        f"{' (unreliable)' if r[s.UNRELIABLE] else ''}"
+        + (" (unreliable)" if r[s.UNRELIABLE] else "")
+        + ("" if np.isfinite(r["adverse_ratio_ci_lower"]) else " (no CI published)")
         for _, r in here.iterrows()
     ]
     ax.set_yticks(y, tick_labels, fontsize=style.FONT["annotation"] - 1)
@@ -152,7 +156,10 @@ def plot_disparity_overview(
         f"{worse} of them clearly worse than the reference group",
         subtitle="Dots: how many times as likely; lines: 95% confidence intervals",
     )
-    extra = "Hollow dots: unreliable (small numbers)."
+    extra = (
+        "Hollow dots: unreliable (small numbers). Hollow diamonds: the source "
+        "publishes no confidence interval, so the gap cannot be tested."
+    )
     if n_all > len(here):
         extra += f" {n_all - len(here)} smaller comparisons not shown."
     style.add_footnote(ax, source_footnote(here[s.SOURCE], periods, extra=extra))

@@ -156,6 +156,10 @@ def plot_gap_trend(
     sub = sub[sub[s.GROUP].astype(str) == group].sort_values(s.PERIOD_END)
     if sub.empty:
         raise KeyError(f"no gaps for {group} / {indicator!r} in {geo_id}")
+    if sub[s.PERIOD].nunique() < 2:
+        raise ValueError(
+            f"only one period of {indicator!r} for {group}: a trend needs at least two"
+        )
     ref = sub["reference_group"].iloc[0]
     tr = trends[
         (trends[s.GEO_ID].astype(str) == str(geo_id))
@@ -202,8 +206,18 @@ def plot_gap_trend(
     style.set_title(
         ax,
         title
-        or f"{info.label} in {place}: the gap between {who} and {ref_who} is "
-        f"{verdict} ({span})",
+        or f"{info.label} in {place}: the gap between {who} and {ref_who} "
+        + (
+            f"is {verdict}"
+            if verdict in ("narrowing", "widening")
+            else "shows "
+            + (
+                "no significant change"
+                if verdict == "no significant change"
+                else "too few periods to tell a trend"
+            )
+        )
+        + f" ({span})",
         subtitle="Shaded band: 95% confidence interval of the gap",
     )
     note = tr["note"].iloc[0] if len(tr) else ""
