@@ -155,25 +155,34 @@ def standard_errors(table: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFrame
     hi = table[s.CI_UPPER].to_numpy(float)
     moe = table[s.MOE].to_numpy(float)
     z = z_value(alpha)
+    se = np.full(len(x), np.nan)
+    se_log = np.full(len(x), np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
         counts = ~np.isnan(x) & ~np.isnan(n) & (n > 0)
-        p = x / n
-        se_prop = np.sqrt(p * (1 - p) / n) * mult
-        se_rate = np.sqrt(x) / n * mult
-        se_log_prop = np.sqrt((1 - p) / x)
-        se_log_rate = 1 / np.sqrt(x)
-        se_ci = (hi - lo) / (2 * z)
-        se_log_ci = np.where(lo > 0, (np.log(hi) - np.log(lo)) / (2 * z), se_ci / v)
-        se_moe = moe_to_se(moe)
-        is_prop = counts & type_prop
-        is_rate = counts & type_rate
-        has_moe = ~is_prop & ~is_rate & ~np.isnan(moe)
-        se = np.select([is_prop, is_rate, has_moe], [se_prop, se_rate, se_moe], se_ci)
-        se_log = np.select(
-            [is_prop, is_rate, has_moe],
-            [se_log_prop, se_log_rate, se_moe / np.abs(v)],
-            se_log_ci,
-        )
+        # each formula only on the rows it applies to
+        rows = np.flatnonzero(counts & type_prop)
+        if len(rows):
+            xr, nr = x[rows], n[rows]
+            p = xr / nr
+            se[rows] = np.sqrt(p * (1 - p) / nr) * mult[rows]
+            se_log[rows] = np.sqrt((1 - p) / xr)
+        rows = np.flatnonzero(counts & type_rate)
+        if len(rows):
+            xr = x[rows]
+            se[rows] = np.sqrt(xr) / n[rows] * mult[rows]
+            se_log[rows] = 1 / np.sqrt(xr)
+        rest = ~(counts & (type_prop | type_rate))
+        rows = np.flatnonzero(rest & ~np.isnan(moe))
+        if len(rows):
+            se[rows] = moe_to_se(moe[rows])
+            se_log[rows] = se[rows] / np.abs(v[rows])
+        rows = np.flatnonzero(rest & np.isnan(moe))
+        if len(rows):
+            lo_r, hi_r = lo[rows], hi[rows]
+            se[rows] = (hi_r - lo_r) / (2 * z)
+            se_log[rows] = np.where(
+                lo_r > 0, (np.log(hi_r) - np.log(lo_r)) / (2 * z), se[rows] / v[rows]
+            )
     return pd.DataFrame({"se": se, "se_log": se_log}, index=table.index)
 
 

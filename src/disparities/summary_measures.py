@@ -431,22 +431,35 @@ def compute_summary_measures(
     kind[n_groups < 2] = -1
     n_meas = np.array([len(k) for k in kinds])
     per = np.where(kind >= 0, n_meas[np.maximum(kind, 0)], 0)
-    comp = np.repeat(np.arange(K), per)
-    within = np.arange(len(comp)) - np.repeat(np.cumsum(per) - per, per)
-    table_codes = np.full((3, n_meas.max()), -1)
-    for i, names in enumerate(kinds):
-        table_codes[i, : len(names)] = [measure_names.index(m) for m in names]
-    mcode = table_codes[kind[comp], within]
+    offsets = np.cumsum(per) - per
+    n_out = int(per.sum())
+    # scatter each measure's K-length arrays straight into place: a comparison's
+    # measures are consecutive rows, in the fixed order of its kind
+    block = np.empty((3, n_out))
+    comp = np.empty(n_out, dtype=np.int64)
+    mcode = np.empty(n_out, dtype=np.int8)
+    for k, names in enumerate(kinds):
+        comps = np.flatnonzero(kind == k)
+        for i, m in enumerate(names):
+            at = offsets[comps] + i
+            comp[at] = comps
+            mcode[at] = measure_names.index(m)
+            block[0, at] = est[m][comps]
+            block[1, at] = lo[m][comps]
+            block[2, at] = hi[m][comps]
     src = first_rows[comp]
-    block = np.empty((3, len(comp)))
-    for i, d in enumerate((est, lo, hi)):
-        if K:
-            block[i] = np.vstack([d[m] for m in measure_names])[mcode, comp]
     out = pd.DataFrame(
         block.T, columns=["estimate", s.CI_LOWER, s.CI_UPPER], copy=False
     )
     for i, c in enumerate(s.CONTEXT_COLUMNS):
-        out.insert(i, c, df[c].take(src).reset_index(drop=True))
+        col = df[c]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            values = pd.Categorical.from_codes(
+                col.cat.codes.to_numpy()[src], dtype=col.dtype
+            )
+        else:
+            values = col.to_numpy()[src]
+        out.insert(i, c, values)
     out.insert(9, "measure", pd.Categorical.from_codes(mcode, categories=measure_names))
     out["n_groups"] = n_groups[comp]
     all_groups = (
@@ -456,19 +469,23 @@ def compute_summary_measures(
         if K
         else np.zeros(0, np.int64)
     )
-    left_out = (all_groups - n_groups)[comp]
+    left_k = all_groups - n_groups
+    left_out = left_k[comp]
     out["groups_left_out"] = left_out
     out["ordered"] = ordered[comp]
     # notes: "N group(s) left out: small numbers" and, for the SII, how to read it
-    sii = mcode == measure_names.index("slope_index_of_inequality")
-    reading = np.where(~sii, 0, np.where(out["estimate"].to_numpy() < 0, 1, 2))
-    max_left = int(left_out.max()) if len(left_out) else 0
+    max_left = int(left_k.max()) if K else 0
     labels = []
     for k in range(max_left + 1):
         lead = f"{k} group(s) left out: small numbers" if k else ""
         for r in ("", "values fall as income rises", "values rise with income"):
             labels.append("; ".join(x for x in (lead, r) if x))
-    codes = np.clip(left_out, 0, None) * 3 + reading
+    codes = np.clip(left_out, 0, None) * 3
+    sii_at = np.flatnonzero(kind == 2)
+    if len(sii_at):
+        pos = offsets[sii_at] + _ORDERED.index("slope_index_of_inequality")
+        falls = est["slope_index_of_inequality"][sii_at] < 0
+        codes[pos] += np.where(falls, 1, 2)
     uniq = list(dict.fromkeys(labels))
     remap = np.array([uniq.index(lab) for lab in labels])
     out["note"] = pd.Categorical.from_codes(remap[codes], categories=uniq)
