@@ -250,10 +250,23 @@ def _gap_numbers(cols, rows, r, has_ref, z):
         ex_lo, ex_hi = np.minimum(ex_a, ex_b), np.maximum(ex_a, ex_b)
     no_value = np.isnan(y) | np.isnan(y0)
     hidden = sup_g | sup_r | ~has_ref | no_value
-    derived = np.vstack(
-        [diff, d_lo, d_hi, ratio, r_lo, r_hi, adv, adv_lo, adv_hi, excess, ex_lo, ex_hi]
+    derived = (
+        diff,
+        d_lo,
+        d_hi,
+        ratio,
+        r_lo,
+        r_hi,
+        adv,
+        adv_lo,
+        adv_hi,
+        excess,
+        ex_lo,
+        ex_hi,
     )
-    derived[:, hidden] = np.nan
+    if hidden.any():
+        for arr in derived:
+            arr[hidden] = np.nan
     no_ci = ~hidden & (np.isnan(se_d) | np.isnan(d_lo))
     direction[no_ci] = 4
     direction[hidden] = 3
@@ -266,17 +279,15 @@ def _gap_numbers(cols, rows, r, has_ref, z):
     notes[~has_ref] = 4
     notes[~hidden & unreliable] = 5
     notes[no_ci & ~unreliable] = 6
-    numbers = np.vstack(
-        [
-            y,
-            cols["lo"][rows],
-            cols["hi"][rows],
-            y0,
-            take(cols["lo"]),
-            take(cols["hi"]),
-            denom,
-            derived,
-        ]
+    numbers = (
+        y,
+        cols["lo"][rows],
+        cols["hi"][rows],
+        y0,
+        take(cols["lo"]),
+        take(cols["hi"]),
+        denom,
+        *derived,
     )
     return numbers, direction, significant, notes, sup_g | sup_r, unreliable
 
@@ -383,16 +394,23 @@ def compute_gaps(
     for start in range(0, n_out, _CHUNK):
         sl = slice(start, min(start + _CHUNK, n_out))
         (
-            block[:, sl],
+            numbers,
             direction[sl],
             significant[sl],
             notes[sl],
             suppressed[sl],
             unreliable[sl],
         ) = _gap_numbers(cols, rows[sl], r[sl], has_ref[sl], z)
+        for i, arr in enumerate(numbers):
+            block[i, sl] = arr
 
     def take_col(col):
-        return df[col].take(rows).reset_index(drop=True)
+        c = df[col]
+        if isinstance(c.dtype, pd.CategoricalDtype):
+            return pd.Categorical.from_codes(
+                c.cat.codes.to_numpy()[rows], dtype=c.dtype
+            )
+        return c.to_numpy()[rows]
 
     def ref_labels(col):
         c = _categorical(df[col])

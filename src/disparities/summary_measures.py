@@ -104,7 +104,9 @@ def _first_in_segment(mask, seg, seg_starts):
     return mask & ((c - before[seg]) == 1)
 
 
-def summary_measures_core(y, p, seg_starts, total, worse, *, gradients=False):
+def summary_measures_core(
+    y, p, seg_starts, total, worse, *, gradients=False, wanted=None
+):
     """All measures from arrays sorted by comparison (and by income rank).
 
     Parameters
@@ -121,6 +123,8 @@ def summary_measures_core(y, p, seg_starts, total, worse, *, gradients=False):
     gradients : bool
         Also return each measure's derivative with respect to every group value
         (per row) and, for PAR and PAF, with respect to the Total (per comparison).
+    wanted : set of str, optional
+        Compute only these measures' families (default: all).
 
     Returns
     -------
@@ -152,6 +156,10 @@ def summary_measures_core(y, p, seg_starts, total, worse, *, gradients=False):
         at_max = _first_in_segment(y == ymax[seg], seg, seg_starts)
         at_min = _first_in_segment(y == ymin[seg], seg, seg_starts)
         at_best = np.where(worse[seg], at_min, at_max)
+
+        def want(*names):
+            return wanted is None or any(n in wanted for n in names)
+
         est["range_difference"] = ymax - ymin
         est["range_ratio"] = np.where(ymin > 0, ymax / ymin, np.nan)
         if gradients:
@@ -159,32 +167,43 @@ def summary_measures_core(y, p, seg_starts, total, worse, *, gradients=False):
             grad["range_ratio"] = est["range_ratio"][seg] * (
                 at_max / ymax[seg] - at_min / ymin[seg]
             )
-        dev = y - best[seg]
-        idisp = 100 * per_seg(np.abs(dev)) / (J - 1) / best
-        est["index_of_disparity"] = idisp
-        if gradients:
-            scale = 100 / ((J - 1) * best)
-            g_best = -idisp / best - scale * per_seg(np.sign(dev))
-            grad["index_of_disparity"] = np.where(
-                at_best, g_best[seg], scale[seg] * np.sign(dev)
-            )
-        for name, wt, mu in (("", w, mu_w), ("_unweighted", u, mu_u)):
-            centred = y - mu[seg]
-            est["between_group_variance" + name] = per_seg(wt * centred**2)
-            rr = y / mu[seg]
-            safe = np.where(rr > 0, rr, 1.0)
-            theil = per_seg(wt * np.where(rr > 0, rr * np.log(safe), 0.0))
-            est["theil_index" + name] = theil
-            # MLD is undefined when a group's value is 0
-            est["mean_log_deviation" + name] = -per_seg(
-                wt * np.log(np.where(rr > 0, rr, np.nan))
-            )
+        if want(
+            "index_of_disparity",
+            "between_group_variance",
+            "theil_index",
+            "mean_log_deviation",
+            "between_group_variance_unweighted",
+            "theil_index_unweighted",
+            "mean_log_deviation_unweighted",
+        ):
+            dev = y - best[seg]
+            idisp = 100 * per_seg(np.abs(dev)) / (J - 1) / best
+            est["index_of_disparity"] = idisp
             if gradients:
-                grad["between_group_variance" + name] = 2 * wt * centred
-                grad["theil_index" + name] = wt / mu[seg] * (np.log(safe) - theil[seg])
-                grad["mean_log_deviation" + name] = wt / mu[seg] - wt / y
-        for k in ("between_group_variance", "theil_index", "mean_log_deviation"):
-            est[k][p_missing] = np.nan
+                scale = 100 / ((J - 1) * best)
+                g_best = -idisp / best - scale * per_seg(np.sign(dev))
+                grad["index_of_disparity"] = np.where(
+                    at_best, g_best[seg], scale[seg] * np.sign(dev)
+                )
+            for name, wt, mu in (("", w, mu_w), ("_unweighted", u, mu_u)):
+                centred = y - mu[seg]
+                est["between_group_variance" + name] = per_seg(wt * centred**2)
+                rr = y / mu[seg]
+                safe = np.where(rr > 0, rr, 1.0)
+                theil = per_seg(wt * np.where(rr > 0, rr * np.log(safe), 0.0))
+                est["theil_index" + name] = theil
+                # MLD is undefined when a group's value is 0
+                est["mean_log_deviation" + name] = -per_seg(
+                    wt * np.log(np.where(rr > 0, rr, np.nan))
+                )
+                if gradients:
+                    grad["between_group_variance" + name] = 2 * wt * centred
+                    grad["theil_index" + name] = (
+                        wt / mu[seg] * (np.log(safe) - theil[seg])
+                    )
+                    grad["mean_log_deviation" + name] = wt / mu[seg] - wt / y
+            for k in ("between_group_variance", "theil_index", "mean_log_deviation"):
+                est[k][p_missing] = np.nan
         has_total = np.isfinite(total)
         overall = np.where(has_total, total, mu_w)
         sign = np.where(worse, 1.0, -1.0)
@@ -204,44 +223,52 @@ def summary_measures_core(y, p, seg_starts, total, worse, *, gradients=False):
             tgrad["population_attributable_fraction"] = np.where(
                 has_total, dpaf_doverall, 0.0
             )
-        # two-group and ordered extremes: first minus last in sort order
-        last_idx = np.r_[seg_starts[1:], n] - 1
-        first = y[seg_starts]
-        last = y[last_idx]
-        est["difference"] = first - last
-        est["ratio"] = np.where(last > 0, first / last, np.nan)
-        if gradients:
-            at_first = np.zeros(n)
-            at_first[seg_starts] = 1.0
-            at_last = np.zeros(n)
-            at_last[last_idx] = 1.0
-            grad["difference"] = at_first - at_last
-            grad["ratio"] = est["ratio"][seg] * (
-                at_first / first[seg] - at_last / last[seg]
-            )
-        # ridits and the population-weighted regression, in closed form
-        cum = np.cumsum(w)
-        x = cum - np.r_[0.0, cum][seg_starts][seg] - w / 2
-        xbar = per_seg(w * x)
-        xc = x - xbar[seg]
-        sxx = per_seg(w * xc**2)
-        slope = per_seg(w * xc * (y - mu_w[seg])) / sxx
-        intercept = mu_w - slope * xbar
-        top, bottom = intercept + slope, intercept
-        est["slope_index_of_inequality"] = slope
-        rii = np.where((top > 0) & (bottom > 0), top / bottom, np.nan)
-        est["relative_index_of_inequality"] = rii
-        conc = 2 / mu_w * per_seg(w * y * x) - 1
-        est["concentration_index"] = conc
-        if gradients:
-            c = w * xc / sxx[seg]
-            grad["slope_index_of_inequality"] = c
-            d_top = w + c * (1 - xbar[seg])
-            d_bottom = w - c * xbar[seg]
-            grad["relative_index_of_inequality"] = rii[seg] * (
-                d_top / top[seg] - d_bottom / bottom[seg]
-            )
-            grad["concentration_index"] = 2 * w / mu_w[seg] * (x - (conc[seg] + 1) / 2)
+        if want("difference", "ratio"):
+            # two-group and ordered extremes: first minus last in sort order
+            last_idx = np.r_[seg_starts[1:], n] - 1
+            first = y[seg_starts]
+            last = y[last_idx]
+            est["difference"] = first - last
+            est["ratio"] = np.where(last > 0, first / last, np.nan)
+            if gradients:
+                at_first = np.zeros(n)
+                at_first[seg_starts] = 1.0
+                at_last = np.zeros(n)
+                at_last[last_idx] = 1.0
+                grad["difference"] = at_first - at_last
+                grad["ratio"] = est["ratio"][seg] * (
+                    at_first / first[seg] - at_last / last[seg]
+                )
+        if want(
+            "slope_index_of_inequality",
+            "relative_index_of_inequality",
+            "concentration_index",
+        ):
+            # ridits and the population-weighted regression, in closed form
+            cum = np.cumsum(w)
+            x = cum - np.r_[0.0, cum][seg_starts][seg] - w / 2
+            xbar = per_seg(w * x)
+            xc = x - xbar[seg]
+            sxx = per_seg(w * xc**2)
+            slope = per_seg(w * xc * (y - mu_w[seg])) / sxx
+            intercept = mu_w - slope * xbar
+            top, bottom = intercept + slope, intercept
+            est["slope_index_of_inequality"] = slope
+            rii = np.where((top > 0) & (bottom > 0), top / bottom, np.nan)
+            est["relative_index_of_inequality"] = rii
+            conc = 2 / mu_w * per_seg(w * y * x) - 1
+            est["concentration_index"] = conc
+            if gradients:
+                c = w * xc / sxx[seg]
+                grad["slope_index_of_inequality"] = c
+                d_top = w + c * (1 - xbar[seg])
+                d_bottom = w - c * xbar[seg]
+                grad["relative_index_of_inequality"] = rii[seg] * (
+                    d_top / top[seg] - d_bottom / bottom[seg]
+                )
+                grad["concentration_index"] = (
+                    2 * w / mu_w[seg] * (x - (conc[seg] + 1) / 2)
+                )
     if gradients:
         return est, grad, tgrad
     return est
@@ -367,7 +394,11 @@ def compute_summary_measures(
     z = z_value(alpha)
     with np.errstate(invalid="ignore", divide="ignore"):
         if ci_method == "delta":
-            est, lo, hi = {}, {}, {}
+            est = {m: np.full(K, np.nan) for m in MEASURES}
+            lo = {m: np.full(K, np.nan) for m in MEASURES}
+            hi = {m: np.full(K, np.nan) for m in MEASURES}
+            kind_of = np.where(n_groups == 2, 0, np.where(is_income[first_rows], 2, 1))
+            kinds_measures = [_TWO, _UNORDERED, _ORDERED]
             # segment-aligned chunks keep temporaries small and in cache
             cuts = np.unique(np.searchsorted(starts, np.arange(0, len(order), 1 << 18)))
             cuts = np.r_[cuts[cuts < K], K]
@@ -375,6 +406,9 @@ def compute_summary_measures(
                 r0 = starts[k0]
                 r1 = starts[k1] if k1 < K else len(order)
                 part = slice(r0, r1)
+                wanted = set().union(
+                    *(kinds_measures[k] for k in np.unique(kind_of[k0:k1]))
+                )
                 c_est, grad, tgrad = summary_measures_core(
                     y[part],
                     p[part],
@@ -382,11 +416,10 @@ def compute_summary_measures(
                     total[k0:k1],
                     worse[k0:k1],
                     gradients=True,
+                    wanted=wanted,
                 )
                 seg = np.repeat(np.arange(k1 - k0), n_groups[k0:k1])
                 for m, value in c_est.items():
-                    if m not in est:
-                        est[m], lo[m], hi[m] = (np.empty(K) for _ in range(3))
                     contrib = (grad[m] * e[part]) ** 2
                     contrib[~np.isfinite(contrib)] = 0.0
                     var = np.bincount(seg, weights=contrib, minlength=k1 - k0)
