@@ -117,15 +117,7 @@ CONTEXT_COLUMNS = [
 
 #: Every column of the tidy table, in order.
 OBSERVATION_COLUMNS = [
-    GEO_ID,
-    GEO_NAME,
-    GEO_LEVEL,
-    STATE,
-    INDICATOR,
-    PERIOD,
-    PERIOD_START,
-    PERIOD_END,
-    DIMENSION,
+    *CONTEXT_COLUMNS,
     GROUP,
     NUMERATOR,
     DENOMINATOR,

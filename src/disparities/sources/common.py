@@ -10,9 +10,11 @@ import pandas as pd
 from disparities import schema as s
 from disparities.geography import UnknownPlaceError, match_county_names, resolve_state
 from disparities.harmonize import UnknownGroupError, harmonize_group
+from disparities.schema import DataValidationError
 from disparities.sources.load_report import LoadReport
 
 __all__ = [
+    "read_source_csv",
     "resolve_places",
     "harmonize_groups",
     "finish_table",
@@ -33,6 +35,29 @@ _INDICATOR_WORDS = [
     (r"third.?grade|3rd.?grade|reading", "third_grade_reading"),
     (r"foster", "foster_care_entries"),
 ]
+
+
+def read_source_csv(path, report: LoadReport, required) -> pd.DataFrame:
+    """Read a source's CSV as text cells, count its rows, check required columns.
+
+    Raises
+    ------
+    DataValidationError
+        Naming the first missing column (header row 1) and the columns found.
+    """
+    from disparities.sources.parsing import read_csv_strings
+
+    raw, _ = read_csv_strings(path, expected_columns=list(required))
+    report.rows_read = len(raw)
+    missing = [c for c in required if c not in raw.columns]
+    if missing:
+        raise DataValidationError(
+            f"missing required column(s) {missing}; found {list(raw.columns)}",
+            file=path,
+            row=1,
+            column=missing[0],
+        )
+    return raw
 
 
 def guess_indicator(path) -> str | None:

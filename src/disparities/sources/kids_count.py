@@ -20,10 +20,11 @@ from disparities.sources.common import (
     finish_table,
     guess_indicator,
     harmonize_groups,
+    read_source_csv,
     resolve_places,
 )
 from disparities.sources.load_report import LoadReport
-from disparities.sources.parsing import parse_cells, read_csv_strings
+from disparities.sources.parsing import parse_cells
 
 __all__ = ["load_kids_count", "looks_like_kids_count"]
 
@@ -68,16 +69,7 @@ def load_kids_count(
     """
     path = str(path)
     report = LoadReport(path, "kids_count", strict=strict)
-    raw, _ = read_csv_strings(path, expected_columns=REQUIRED)
-    report.rows_read = len(raw)
-    missing = [c for c in REQUIRED if c not in raw.columns]
-    if missing:
-        raise DataValidationError(
-            f"missing required column(s) {missing}; found {list(raw.columns)}",
-            file=path,
-            row=1,
-            column=missing[0],
-        )
+    raw = read_source_csv(path, report, REQUIRED)
     indicator = indicator or guess_indicator(path)
     if indicator is None:
         raise DataValidationError(

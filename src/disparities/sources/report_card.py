@@ -27,10 +27,13 @@ import numpy as np
 import pandas as pd
 
 from disparities import schema as s
-from disparities.schema import DataValidationError
-from disparities.sources.common import district_id, finish_table, harmonize_groups
+from disparities.sources.common import (
+    district_id,
+    finish_table,
+    harmonize_groups,
+    read_source_csv,
+)
 from disparities.sources.load_report import LoadReport
-from disparities.sources.parsing import read_csv_strings
 from disparities.uncertainty import wilson_interval
 
 __all__ = ["load_report_card", "looks_like_report_card", "nc_district_county"]
@@ -99,13 +102,7 @@ def load_report_card(
 
     path = str(path)
     report = LoadReport(path, "report_card", strict=strict)
-    raw, _ = read_csv_strings(path, expected_columns=REQUIRED)
-    report.rows_read = len(raw)
-    missing = [c for c in REQUIRED if c not in raw.columns]
-    if missing:
-        raise DataValidationError(
-            f"missing required column(s) {missing}", file=path, row=1, column=missing[0]
-        )
+    raw = read_source_csv(path, report, REQUIRED)
     st_fips, st_abbr, st_name = resolve_state(state)
     if county_of is None:
         county_of = nc_district_county if st_abbr == "NC" else (lambda c: None)

@@ -17,9 +17,9 @@ import pandas as pd
 
 from disparities import schema as s
 from disparities.schema import DataValidationError
-from disparities.sources.common import finish_table
+from disparities.sources.common import finish_table, read_source_csv
 from disparities.sources.load_report import LoadReport
-from disparities.sources.parsing import parse_cell, read_csv_strings
+from disparities.sources.parsing import parse_cell
 
 __all__ = ["load_saipe", "looks_like_saipe", "parse_interval"]
 
@@ -65,13 +65,7 @@ def load_saipe(path, *, strict: bool = False):
     """
     path = str(path)
     report = LoadReport(path, "saipe", strict=strict)
-    raw, _ = read_csv_strings(path, expected_columns=REQUIRED)
-    report.rows_read = len(raw)
-    missing = [c for c in REQUIRED if c not in raw.columns]
-    if missing:
-        raise DataValidationError(
-            f"missing required column(s) {missing}", file=path, row=1, column=missing[0]
-        )
+    raw = read_source_csv(path, report, REQUIRED)
     ci_cols = [c for c in raw.columns if c.startswith("90% Confidence Interval")]
     pct_ci = ci_cols[-1] if ci_cols else None
     recs = []
