@@ -17,6 +17,9 @@ built from components that are all shown:
     ln(county adverse ratio / state adverse ratio) for the same group: above 0
     when the county's gap is bigger than the state's.
 
+Trend and versus-state count only for a *clear* gap (its conservative ratio is
+above 1), so a gap the data cannot tell from none never outranks one they can.
+
 Each component is divided by its largest absolute value among the county's
 candidates (so 1 = the largest), weighted (defaults: size 0.4, children
 affected 0.3, trend 0.15, versus state 0.15), summed, and multiplied by 0.5 when
@@ -157,6 +160,11 @@ def rank_focus_candidates(
     with np.errstate(invalid="ignore", divide="ignore"):
         vs_state = np.log(cand["adverse_ratio"] / cand["state_adverse_ratio"])
     vs_state = vs_state.where(np.isfinite(vs_state), 0.0)
+    # trend and the state comparison only count for a gap the data support
+    clear = (cand["conservative_ratio"] > 1).to_numpy()
+    trend = trend.where(clear, 0.0)
+    vs_state = vs_state.where(clear, 0.0)
+    cand["clear_gap"] = clear
     cand["size_component"] = _scale(size)
     cand["children_affected_component"] = _scale(affected)
     cand["trend_component"] = trend.to_numpy()
@@ -206,6 +214,7 @@ def rank_focus_candidates(
         "score",
         "needs_pooling",
         "uncertainty_unknown",
+        "clear_gap",
         s.UNRELIABLE,
         "direction",
         "explanation",
@@ -229,10 +238,10 @@ def _explain(r) -> str:
             f"at least {r['conservative_excess']:,.0f} {_subject(r)} affected beyond "
             "the reference group's rate"
         )
-    if r["trend"] in ("widening", "narrowing"):
+    if r["trend"] in ("widening", "narrowing") and r["clear_gap"]:
         parts.append(f"the gap is {r['trend']}")
     sr = r["state_adverse_ratio"]
-    if np.isfinite(sr) and np.isfinite(r["adverse_ratio"]):
+    if r["clear_gap"] and np.isfinite(sr) and np.isfinite(r["adverse_ratio"]):
         if r["adverse_ratio"] > sr * 1.1:
             parts.append(f"bigger than the state's gap ({sr:.1f} times)")
         elif r["adverse_ratio"] < sr / 1.1:
@@ -242,8 +251,6 @@ def _explain(r) -> str:
             f"small numbers in {format_period(r[s.PERIOD])}: pool 3 or more years "
             "before relying on it"
         )
-    elif r[s.UNRELIABLE]:
-        parts.append("small numbers: read with care")
     if r["uncertainty_unknown"]:
         parts.append(
             "the source publishes no confidence interval, so this gap cannot "
