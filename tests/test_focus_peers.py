@@ -95,3 +95,15 @@ def test_peers_and_bright_spots(demo, demo_gaps):
     assert spots.iloc[0]["is_focus"]
     focus_ratio = spots.iloc[0]["adverse_ratio"]
     assert (spots.loc[spots["smaller_gap"], "adverse_ratio"] < focus_ratio).all()
+
+
+def test_unclear_gaps_never_outrank_clear_ones(demo):
+    # Alleghany (37005) is tiny: most of its gaps cannot be told from none
+    c = rank_focus_candidates(demo, "37005")
+    unclear = c[~c["clear_gap"]]
+    assert len(unclear) > 0
+    assert (unclear["trend_component"] == 0).all()
+    assert (unclear["versus_state_component"] == 0).all()
+    if c["clear_gap"].any():
+        assert c.loc[c["clear_gap"], "score"].min() >= unclear["score"].max()
+    assert not unclear["explanation"].str.contains("state's gap").any()
