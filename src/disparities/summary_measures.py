@@ -462,24 +462,39 @@ def compute_summary_measures(
     kinds = [_TWO, _UNORDERED, _ORDERED]
     kind = np.where(n_groups == 2, 0, np.where(ordered, 2, 1))
     kind[n_groups < 2] = -1
-    n_meas = np.array([len(k) for k in kinds])
-    per = np.where(kind >= 0, n_meas[np.maximum(kind, 0)], 0)
-    offsets = np.cumsum(per) - per
-    n_out = int(per.sum())
-    # scatter each measure's K-length arrays straight into place: a comparison's
-    # measures are consecutive rows, in the fixed order of its kind
-    block = np.empty((3, n_out))
-    comp = np.empty(n_out, dtype=np.int64)
-    mcode = np.empty(n_out, dtype=np.int8)
+    # one block per kind of comparison, built row by row in memory order: each
+    # comparison's measures are consecutive rows, in the fixed order of its kind
+    parts_est, parts_comp, parts_code = [], [], []
+    offsets = np.zeros(K, dtype=np.int64)
+    done = 0
     for k, names in enumerate(kinds):
         comps = np.flatnonzero(kind == k)
-        for i, m in enumerate(names):
-            at = offsets[comps] + i
-            comp[at] = comps
-            mcode[at] = measure_names.index(m)
-            block[0, at] = est[m][comps]
-            block[1, at] = lo[m][comps]
-            block[2, at] = hi[m][comps]
+        if not len(comps):
+            continue
+        offsets[comps] = done + np.arange(len(comps)) * len(names)
+        done += len(comps) * len(names)
+        parts_est.append(
+            np.stack(
+                [
+                    np.stack([d[m][comps] for m in names], axis=1).ravel()
+                    for d in (est, lo, hi)
+                ]
+            )
+        )
+        parts_comp.append(np.repeat(comps, len(names)))
+        parts_code.append(
+            np.tile(
+                np.array([measure_names.index(m) for m in names], np.int8), len(comps)
+            )
+        )
+    if parts_est:
+        block = np.concatenate(parts_est, axis=1)
+        comp = np.concatenate(parts_comp)
+        mcode = np.concatenate(parts_code)
+    else:
+        block = np.empty((3, 0))
+        comp = np.empty(0, dtype=np.int64)
+        mcode = np.empty(0, dtype=np.int8)
     src = first_rows[comp]
     out = pd.DataFrame(
         block.T, columns=["estimate", s.CI_LOWER, s.CI_UPPER], copy=False
