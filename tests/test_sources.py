@@ -502,3 +502,44 @@ def test_unknown_state_is_named(tmp_path):
                 "value": "rate",
             },
         )
+
+
+ANALYTIC = (
+    '"State FIPS Code","County FIPS Code","5-digit FIPS Code","State Abbreviation",'
+    '"Name","Release Year","Low birthweight raw value","Low birthweight numerator",'
+    '"Low birthweight CI low","Low birthweight CI high","LBW (Black)","LBW (White)",'
+    '"Children in poverty raw value","Poverty (Black)","Poverty (White)"\n'
+    "statecode,countycode,fipscode,state,county,year,v037_rawvalue,v037_numerator,"
+    "v037_cilow,v037_cihigh,v037_race_black,v037_race_white,v024_rawvalue,"
+    "v024_race_black,v024_race_white\n"
+    "00,000,00000,US,United States,2021,0.08,300000,0.079,0.081,0.139,0.069,0.17,,\n"
+    "37,000,37000,NC,North Carolina,2021,0.091,70000,0.090,0.092,0.1412,0.0747,0.193,"
+    "0.33,0.118\n"
+    "37,063,37063,NC,Durham County,2021,0.087,2600,0.084,0.091,0.131,0.061,0.206,"
+    "0.2962,0.064\n"
+)
+
+
+def test_chr_analytic_csv_layout(tmp_path):
+    # hand-made in the documented analytic layout (no real copy was available)
+    p = tmp_path / "analytic_data2021.csv"
+    p.write_text(ANALYTIC)
+    assert detect_source(p) == "chr_analytic"
+    t, rep = load_data(p)
+    assert rep.rows_read == 3 and rep.rows_rejected == 0
+    assert val(t, "37063", "low_birthweight", "Black") == pytest.approx(13.1)
+    assert val(t, "37", "low_birthweight", "White") == pytest.approx(7.47)
+    assert val(t, "37063", "child_poverty", "Black") == pytest.approx(29.62)
+    d = t[
+        (t.geo_id.astype(str) == "37063")
+        & (t.indicator.astype(str) == "low_birthweight")
+        & (t.group.astype(str) == "Total")
+    ].iloc[0]
+    assert (d.ci_lower, d.ci_upper) == (pytest.approx(8.4), pytest.approx(9.1))
+    us_black = t[
+        (t.geo_id.astype(str) == "US")
+        & (t.indicator.astype(str) == "child_poverty")
+        & (t.group.astype(str) == "Black")
+    ].iloc[0]
+    assert us_black.suppressed  # blank cell kept, flagged
+    assert (t.period.astype(str) == "2021").all()

@@ -50,6 +50,7 @@ _API = {
     "combine_tables": "disparities.loaders",
     "load_kids_count": "disparities.sources.kids_count",
     "load_chr_workbook": "disparities.sources.chr",
+    "load_chr_analytic": "disparities.sources.chr_analytic",
     "load_acs_csv": "disparities.sources.acs",
     "load_acs_api_json": "disparities.sources.acs",
     "load_saipe": "disparities.sources.saipe",

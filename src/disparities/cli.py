@@ -47,8 +47,8 @@ def _add_data_args(p):
     p.add_argument(
         "--source",
         default=None,
-        help="force the file format (kids_count, chr, acs, saipe, "
-        "report_card, tidy); default: detected",
+        help="force the file format (kids_count, chr, chr_analytic, acs, acs_api, "
+        "saipe, report_card, tidy); default: detected",
     )
     p.add_argument("--state", default="NC", help="state (abbreviation or name)")
     p.add_argument(

@@ -1,6 +1,7 @@
 """Load any supported file, the format detected from its content.
 
-Formats: ``kids_count``, ``chr`` (County Health Rankings workbook), ``acs``
+Formats: ``kids_count``, ``chr`` (County Health Rankings state workbook),
+``chr_analytic`` (CHR national analytic CSV), ``acs``
 (data.census.gov CSV), ``acs_api`` (Census API JSON), ``saipe``,
 ``report_card`` and ``tidy`` (with a column mapping). :func:`load_data`
 returns ``(table, LoadReport)``; :func:`combine_tables` stacks several loads.
@@ -17,7 +18,16 @@ from disparities.schema import DataValidationError
 
 __all__ = ["SOURCES", "detect_source", "load_data", "combine_tables"]
 
-SOURCES = ("kids_count", "chr", "acs", "acs_api", "saipe", "report_card", "tidy")
+SOURCES = (
+    "kids_count",
+    "chr",
+    "chr_analytic",
+    "acs",
+    "acs_api",
+    "saipe",
+    "report_card",
+    "tidy",
+)
 
 
 def detect_source(path) -> str:
@@ -50,6 +60,10 @@ def detect_source(path) -> str:
         return "acs_api"
     frame, _ = read_csv_strings(p)
     cols = list(frame.columns)
+    from disparities.sources.chr_analytic import looks_like_chr_analytic
+
+    if looks_like_chr_analytic(cols, frame.iloc[0].tolist() if len(frame) else None):
+        return "chr_analytic"
     for name, test in (
         ("kids_count", looks_like_kids_count),
         ("acs", looks_like_acs),
@@ -118,6 +132,10 @@ def _load(path, *, source, state, strict, **options):
         from disparities.sources.chr import load_chr_workbook
 
         return load_chr_workbook(path, strict=strict, **options)
+    if src == "chr_analytic":
+        from disparities.sources.chr_analytic import load_chr_analytic
+
+        return load_chr_analytic(path, strict=strict, **options)
     if src == "acs":
         from disparities.sources.acs import load_acs_csv
 
