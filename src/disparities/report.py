@@ -274,6 +274,21 @@ def build_county_report(
             lambda: plots.plot_county_map(table, st_abbr, ind0, focus_geo_id=geo_id),
             "The top candidate's indicator across the state's counties.",
         )
+        dim0 = str(top.iloc[0][s.DIMENSION])
+        grp0 = str(top.iloc[0][s.GROUP])
+        ref0 = str(top.iloc[0]["reference_group"])
+        add(
+            "trend_by_group",
+            lambda: plots.plot_group_trend(table, geo_id, ind0, dimension=dim0),
+            "The top candidate's indicator over time, every group.",
+        )
+        add(
+            "maps_by_group",
+            lambda: plots.plot_map_small_multiples(
+                table, st_abbr, ind0, groups=[grp0, ref0], focus_geo_ids=[geo_id]
+            ),
+            "The top candidate's two groups across the state, on one colour scale.",
+        )
     pngs, png_of = [], {}
     for key, obj, _ in charts:
         written = save_chart(obj, out / f"{slug}_{key}", formats=("png",))

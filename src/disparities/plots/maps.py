@@ -296,6 +296,8 @@ def plot_map_small_multiples(
     -------
     matplotlib.figure.Figure
     """
+    import textwrap
+
     import mapclassify
     import matplotlib.pyplot as plt
 
@@ -357,7 +359,13 @@ def plot_map_small_multiples(
     )
     info = get_indicator(indicator)
     fig.suptitle(
-        f"{info.label} across counties, by group (same colour scale in every panel)",
+        "\n".join(
+            textwrap.wrap(
+                f"{info.label} across counties, one map per group "
+                "(same colours in every map)",
+                80,
+            )
+        ),
         fontsize=style.FONT["title"],
         x=0.01,
         ha="left",
