@@ -28,16 +28,9 @@ import pandas as pd
 
 from disparities import schema as s
 from disparities.catalog import Indicator, register_indicator
+from disparities.demo import RACE_GROUPS
 
-GROUPS = [
-    "Black",
-    "Hispanic or Latino",
-    "American Indian or Alaska Native",
-    "Asian",
-    "Two or more races",
-    "White",
-    "Total",
-]
+GROUPS = [*RACE_GROUPS, "Total"]  # White is the 6th of 7 in each block
 
 
 def build_table(n_counties=3140, n_indicators=30, n_periods=15, seed=0):

@@ -22,7 +22,25 @@ MEASURE_WORDS = {
     "adverse_ratio": "times as likely as the reference group",
     "difference": "gap (group minus reference)",
 }
-CMAP = "YlOrBr"  # ColorBrewer, colour-blind safe, light = low
+CMAP = "YlOrBr"
+#: legend entries for counties whose value is flagged: status, fill, edge, hatch, words
+_FLAG_LEGEND = [
+    (
+        "unreliable",
+        "white",
+        "#555555",
+        style.UNRELIABLE_HATCH,
+        "dotted: unreliable (small numbers)",
+    ),
+    (
+        "not shown",
+        "#D9D9D9",
+        "#555555",
+        style.SUPPRESSED_HATCH,
+        "not shown: small numbers",
+    ),
+    ("no data", "#D9D9D9", "#999999", None, "no data"),
+]  # ColorBrewer, colour-blind safe, light = low
 
 
 def county_map_frame(
@@ -202,26 +220,11 @@ def plot_county_map(
         for i, lab in enumerate(_legend_labels(bins, lowest, fmt))
     ]
     statuses = set(frame["status"])
-    if "unreliable" in statuses:
-        handles.append(
-            Patch(
-                facecolor="white",
-                edgecolor="#555555",
-                hatch=style.UNRELIABLE_HATCH,
-                label="dotted: unreliable (small numbers)",
+    for status, face, edge, hatch, label in _FLAG_LEGEND:
+        if status in statuses:
+            handles.append(
+                Patch(facecolor=face, edgecolor=edge, hatch=hatch, label=label)
             )
-        )
-    if "not shown" in statuses:
-        handles.append(
-            Patch(
-                facecolor="#D9D9D9",
-                edgecolor="#555555",
-                hatch=style.SUPPRESSED_HATCH,
-                label="not shown: small numbers",
-            )
-        )
-    if "no data" in statuses:
-        handles.append(Patch(facecolor="#D9D9D9", edgecolor="#999999", label="no data"))
     legend_title = f"{info.unit}" if measure == s.VALUE else MEASURE_WORDS[measure]
     ax._disparities_legend = (handles, legend_title)
     if legend:

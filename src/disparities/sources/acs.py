@@ -164,61 +164,47 @@ def _proportion_rows(
     )
 
 
+_B17001_BELOW = [4, 5, 6, 7, 8, 9, 18, 19, 20, 21, 22, 23]
+_B17001_ABOVE = [33, 34, 35, 36, 37, 38, 47, 48, 49, 50, 51, 52]
+_B17024_BLOCKS = [2, 15, 28]  # under 6, 6 to 11, 12 to 17
+
+
+def _b17024_lines(offsets):
+    return [b + k for b in _B17024_BLOCKS for k in offsets]
+
+
+#: table -> [(indicator, numerator lines, denominator lines)]
+_PROPORTION_RECIPES = {
+    "B17020": [("child_poverty", [3, 4, 5], [3, 4, 5, 11, 12, 13])],
+    "B17001": [("child_poverty", _B17001_BELOW, _B17001_BELOW + _B17001_ABOVE)],
+    "B17024": [
+        ("child_poverty", _b17024_lines((1, 2, 3)), _b17024_lines(range(1, 13))),
+        (
+            "children_below_200fpl",
+            _b17024_lines(range(1, 9)),
+            _b17024_lines(range(1, 13)),
+        ),
+    ],
+}
+
+
 def _recipes(raw, geo, table, race, report, source):
     frames = []
-    if table == "B17020":
-        frames.append(
-            _proportion_rows(
-                raw,
-                geo,
-                table,
-                race,
-                [3, 4, 5],
-                [3, 4, 5, 11, 12, 13],
-                "child_poverty",
-                report,
-                source,
+    if table in _PROPORTION_RECIPES:
+        for indicator, num_lines, den_lines in _PROPORTION_RECIPES[table]:
+            frames.append(
+                _proportion_rows(
+                    raw,
+                    geo,
+                    table,
+                    race,
+                    num_lines,
+                    den_lines,
+                    indicator,
+                    report,
+                    source,
+                )
             )
-        )
-    elif table == "B17001":
-        below = [4, 5, 6, 7, 8, 9, 18, 19, 20, 21, 22, 23]
-        above = [33, 34, 35, 36, 37, 38, 47, 48, 49, 50, 51, 52]
-        frames.append(
-            _proportion_rows(
-                raw,
-                geo,
-                table,
-                race,
-                below,
-                below + above,
-                "child_poverty",
-                report,
-                source,
-            )
-        )
-    elif table == "B17024":
-        blocks = [2, 15, 28]  # under 6, 6 to 11, 12 to 17
-        under1 = [b + k for b in blocks for k in (1, 2, 3)]
-        under2 = [b + k for b in blocks for k in range(1, 9)]
-        every = [b + k for b in blocks for k in range(1, 13)]
-        frames.append(
-            _proportion_rows(
-                raw, geo, table, race, under1, every, "child_poverty", report, source
-            )
-        )
-        frames.append(
-            _proportion_rows(
-                raw,
-                geo,
-                table,
-                race,
-                under2,
-                every,
-                "children_below_200fpl",
-                report,
-                source,
-            )
-        )
     elif table == "B19013":
         e, m, k = _lines(raw, table, race, [1], report)
         coded = np.isin(k[0], ["250,000+", "2,500-"])
