@@ -353,7 +353,7 @@ def compute_gaps(
     worse = props["higher_is_worse"].to_numpy(bool)
     mult = props["multiplier"].to_numpy(float)
     is_score = props["measure_type"].eq("score").to_numpy()
-    se_tab = standard_errors(df, alpha=alpha)
+    se_tab = standard_errors(df, alpha=alpha, properties=props)
     se, se_log = se_tab["se"].to_numpy(), se_tab["se_log"].to_numpy()
 
     if reference == "state":

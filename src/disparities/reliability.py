@@ -136,15 +136,33 @@ def add_intervals(
     return df
 
 
-def standard_errors(table: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFrame:
+def standard_errors(
+    table: pd.DataFrame,
+    *,
+    alpha: float = 0.05,
+    properties: pd.DataFrame | None = None,
+    rows: np.ndarray | None = None,
+) -> pd.DataFrame:
     """Return ``se`` (value scale) and ``se_log`` (log scale) for each row.
 
     From counts when present (binomial for proportions, Poisson for rates; the
     log-scale SEs are Katz's), else from a margin of error (SE = MOE / 1.645),
     else from the CI width (SE = (upper - lower) / 2z, and on the log scale
     (ln upper - ln lower) / 2z).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A tidy table with values, CIs, counts and margins of error.
+    alpha : float
+        One minus the confidence level the CIs were made at.
+    properties : pandas.DataFrame, optional
+        :func:`indicator_properties` of ``table``, if already at hand.
+    rows : numpy.ndarray of bool, optional
+        Only these rows are needed; the others are left NaN (saves time on
+        millions of rows).
     """
-    props = indicator_properties(table)
+    props = indicator_properties(table) if properties is None else properties
     mult = props["multiplier"].to_numpy()
     type_prop = props["measure_type"].eq("proportion").to_numpy()
     type_rate = props["measure_type"].eq("rate").to_numpy()
@@ -159,6 +177,8 @@ def standard_errors(table: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFrame
     se_log = np.full(len(x), np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
         counts = ~np.isnan(x) & ~np.isnan(n) & (n > 0)
+        wanted = np.ones(len(x), dtype=bool) if rows is None else rows
+        counts &= wanted
         # each formula only on the rows it applies to
         rows = np.flatnonzero(counts & type_prop)
         if len(rows):
@@ -171,7 +191,7 @@ def standard_errors(table: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFrame
             xr = x[rows]
             se[rows] = np.sqrt(xr) / n[rows] * mult[rows]
             se_log[rows] = 1 / np.sqrt(xr)
-        rest = ~(counts & (type_prop | type_rate))
+        rest = wanted & ~(counts & (type_prop | type_rate))
         rows = np.flatnonzero(rest & ~np.isnan(moe))
         if len(rows):
             se[rows] = moe_to_se(moe[rows])

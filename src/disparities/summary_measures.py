@@ -185,22 +185,23 @@ def summary_measures_core(
                 grad["index_of_disparity"] = np.where(
                     at_best, g_best[seg], scale[seg] * np.sign(dev)
                 )
+            log_y = np.log(np.abs(y))  # one logarithm serves both weightings
             for name, wt, mu in (("", w, mu_w), ("_unweighted", u, mu_u)):
                 centred = y - mu[seg]
                 est["between_group_variance" + name] = per_seg(wt * centred**2)
                 rr = y / mu[seg]
-                safe = np.where(rr > 0, rr, 1.0)
-                theil = per_seg(wt * np.where(rr > 0, rr * np.log(safe), 0.0))
+                positive = rr > 0
+                # ln r_j where r_j > 0, else 0 (those groups add nothing to T)
+                log_r = np.where(positive, log_y - np.log(np.abs(mu))[seg], 0.0)
+                theil = per_seg(wt * rr * log_r)
                 est["theil_index" + name] = theil
                 # MLD is undefined when a group's value is 0
                 est["mean_log_deviation" + name] = -per_seg(
-                    wt * np.log(np.where(rr > 0, rr, np.nan))
+                    wt * np.where(positive, log_r, np.nan)
                 )
                 if gradients:
                     grad["between_group_variance" + name] = 2 * wt * centred
-                    grad["theil_index" + name] = (
-                        wt / mu[seg] * (np.log(safe) - theil[seg])
-                    )
+                    grad["theil_index" + name] = wt / mu[seg] * (log_r - theil[seg])
                     grad["mean_log_deviation" + name] = wt / mu[seg] - wt / y
             for k in ("between_group_variance", "theil_index", "mean_log_deviation"):
                 est[k][p_missing] = np.nan
@@ -350,21 +351,76 @@ def compute_summary_measures(
     """
     if ci_method not in ("delta", "simulation"):
         raise ValueError("ci_method must be 'delta' or 'simulation'")
+    df = table.reset_index(drop=True)
+    c = _comparisons(df, alpha)
+    kind = np.where(c["n_groups"] == 2, 0, np.where(c["ordered"], 2, 1))
+    kind[c["n_groups"] < 2] = -1
+    offsets, blocks, n_rows = _layout(kind)
+    # estimate, lower, upper: one row per comparison and measure, written in place
+    block = np.empty((3, n_rows))
+    z = z_value(alpha)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        if ci_method == "delta":
+            _delta_method(c, kind, offsets, block, z)
+        else:
+            _simulation(c, kind, offsets, block, alpha, n_simulations, seed)
+    return _assemble(df, c, kind, offsets, blocks, block)
+
+
+_KINDS = (_TWO, _UNORDERED, _ORDERED)
+
+
+def _layout(kind):
+    """Where each comparison's measures go in the result.
+
+    Comparisons of one kind (two groups, unordered, ordered) form one run of
+    rows, in memory order; each comparison's measures are consecutive rows in
+    its kind's fixed order. Returns the first row of every comparison, the runs
+    as ``(kind, comparisons, first row)`` and the number of rows.
+    """
+    offsets = np.zeros(len(kind), dtype=np.int64)
+    blocks, done = [], 0
+    for k, names in enumerate(_KINDS):
+        comps = np.flatnonzero(kind == k)
+        if len(comps):
+            offsets[comps] = done + np.arange(len(comps)) * len(names)
+            blocks.append((k, comps, done))
+            done += len(comps) * len(names)
+    return offsets, blocks, done
+
+
+def _spread(per_comparison, blocks, n_rows):
+    """Repeat one value per comparison onto each of its measure rows."""
+    out = np.empty(n_rows, dtype=per_comparison.dtype)
+    for k, comps, first in blocks:
+        width = len(_KINDS[k])
+        rows = out[first : first + len(comps) * width].reshape(-1, width)
+        rows[:] = per_comparison[comps][:, None]
+    return out
+
+
+def _comparisons(df, alpha):
+    """Sort the usable group rows by comparison (and income rank); the arrays the
+    measures need, one entry per row or per comparison."""
     from disparities.gaps import _key_codes, _label_codes
 
-    df = table.reset_index(drop=True)
     props = indicator_properties(df)
     is_total = _label_codes(df, s.DIMENSION, "total")
     is_income = _label_codes(df, s.DIMENSION, "income")
     suppressed = df[s.SUPPRESSED].to_numpy(bool)
     values = df[s.VALUE].to_numpy(float)
     keep = ~is_total & ~suppressed & ~np.isnan(values)
-    key = _key_codes(df, [s.GEO_ID, s.INDICATOR, s.PERIOD, s.DIMENSION])
     key3 = _key_codes(df, [s.GEO_ID, s.INDICATOR, s.PERIOD])
+    dim = df[s.DIMENSION].astype("category")
+    n_dim = len(dim.cat.categories) + 1
+    key = key3 * n_dim + dim.cat.codes.to_numpy(np.int64)
     cats = list(df[s.GROUP].cat.categories)
     rank_of_cat = np.array([s.income_rank(c) or 0 for c in cats] + [0])
     grank = rank_of_cat[df[s.GROUP].cat.codes.to_numpy()]
-    se = standard_errors(df, alpha=alpha)["se"].to_numpy()
+    tot_mask = is_total & ~suppressed
+    needed = keep | tot_mask
+    se = standard_errors(df, alpha=alpha, properties=props, rows=needed)["se"]
+    se = se.to_numpy()
 
     idx = np.flatnonzero(keep)
     combined = key[idx] * 16 + grank[idx]
@@ -375,167 +431,163 @@ def compute_summary_measures(
     k_sorted = key[order]
     starts = _segments(k_sorted) if len(order) else np.array([], dtype=np.int64)
     first_rows = order[starts]
-    y = values[order]
-    p = df[s.DENOMINATOR].to_numpy(float)[order]
-    e = se[order]
-    worse = props["higher_is_worse"].to_numpy(bool)[first_rows]
+    K = len(starts)
     # the Total row's value (and SE) for each comparison
-    tot_mask = is_total & ~suppressed
     tot_pos = pd.Series(np.flatnonzero(tot_mask), index=key3[tot_mask])
     tot_pos = tot_pos[~tot_pos.index.duplicated()]
     found = tot_pos.reindex(key3[first_rows]).to_numpy()
     has_t = ~np.isnan(found)
     t_idx = np.where(has_t, found, 0).astype(np.int64)
-    total = np.where(has_t, values[t_idx], np.nan)
-    total_se = np.where(has_t, se[t_idx], np.nan)
-
-    K = len(starts)
-    n_groups = np.diff(np.r_[starts, len(order)]).astype(np.int64)
-    z = z_value(alpha)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        if ci_method == "delta":
-            est = {m: np.full(K, np.nan) for m in MEASURES}
-            lo = {m: np.full(K, np.nan) for m in MEASURES}
-            hi = {m: np.full(K, np.nan) for m in MEASURES}
-            kind_of = np.where(n_groups == 2, 0, np.where(is_income[first_rows], 2, 1))
-            kinds_measures = [_TWO, _UNORDERED, _ORDERED]
-            # segment-aligned chunks keep temporaries small and in cache
-            cuts = np.unique(np.searchsorted(starts, np.arange(0, len(order), 1 << 18)))
-            cuts = np.r_[cuts[cuts < K], K]
-            for k0, k1 in zip(cuts[:-1], cuts[1:], strict=True):
-                r0 = starts[k0]
-                r1 = starts[k1] if k1 < K else len(order)
-                part = slice(r0, r1)
-                wanted = set().union(
-                    *(kinds_measures[k] for k in np.unique(kind_of[k0:k1]))
-                )
-                c_est, grad, tgrad = summary_measures_core(
-                    y[part],
-                    p[part],
-                    starts[k0:k1] - r0,
-                    total[k0:k1],
-                    worse[k0:k1],
-                    gradients=True,
-                    wanted=wanted,
-                )
-                seg = np.repeat(np.arange(k1 - k0), n_groups[k0:k1])
-                for m, value in c_est.items():
-                    contrib = (grad[m] * e[part]) ** 2
-                    contrib[~np.isfinite(contrib)] = 0.0
-                    var = np.bincount(seg, weights=contrib, minlength=k1 - k0)
-                    if m in tgrad:
-                        t_var = (tgrad[m] * total_se[k0:k1]) ** 2
-                        var = var + np.where(np.isfinite(t_var), t_var, 0.0)
-                    sd = np.sqrt(var)
-                    est[m][k0:k1] = value
-                    if m in _LOG_SCALE:
-                        sl = np.minimum(sd / value, 50.0)  # no overflow in exp
-                        lo[m][k0:k1] = value * np.exp(-z * sl)
-                        hi[m][k0:k1] = value * np.exp(z * sl)
-                    else:
-                        lo[m][k0:k1] = value - z * sd
-                        hi[m][k0:k1] = value + z * sd
-            if not est:
-                empty = summary_measures_core(y, p, starts, total, worse)
-                est = lo = hi = empty
-        else:
-            est = summary_measures_core(y, p, starts, total, worse)
-            rng = np.random.default_rng(seed)
-            draws = {m: np.empty((n_simulations, K)) for m in est}
-            for i in range(n_simulations):
-                y2 = y + rng.standard_normal(len(y)) * np.nan_to_num(e)
-                t2 = total + rng.standard_normal(K) * np.nan_to_num(total_se)
-                sim = summary_measures_core(y2, p, starts, t2, worse)
-                for m in est:
-                    draws[m][i] = sim[m]
-            lo = {
-                m: np.nanpercentile(d, 100 * alpha / 2, axis=0)
-                for m, d in draws.items()
-            }
-            hi = {
-                m: np.nanpercentile(d, 100 * (1 - alpha / 2), axis=0)
-                for m, d in draws.items()
-            }
-
-    ordered = is_income[first_rows]
-    measure_names = list(MEASURES)
-    kinds = [_TWO, _UNORDERED, _ORDERED]
-    kind = np.where(n_groups == 2, 0, np.where(ordered, 2, 1))
-    kind[n_groups < 2] = -1
-    # one block per kind of comparison, built row by row in memory order: each
-    # comparison's measures are consecutive rows, in the fixed order of its kind
-    parts_est, parts_comp, parts_code = [], [], []
-    offsets = np.zeros(K, dtype=np.int64)
-    done = 0
-    for k, names in enumerate(kinds):
-        comps = np.flatnonzero(kind == k)
-        if not len(comps):
-            continue
-        offsets[comps] = done + np.arange(len(comps)) * len(names)
-        done += len(comps) * len(names)
-        parts_est.append(
-            np.stack(
-                [
-                    np.stack([d[m][comps] for m in names], axis=1).ravel()
-                    for d in (est, lo, hi)
-                ]
-            )
-        )
-        parts_comp.append(np.repeat(comps, len(names)))
-        parts_code.append(
-            np.tile(
-                np.array([measure_names.index(m) for m in names], np.int8), len(comps)
-            )
-        )
-    if parts_est:
-        block = np.concatenate(parts_est, axis=1)
-        comp = np.concatenate(parts_comp)
-        mcode = np.concatenate(parts_code)
+    n_groups = np.diff(np.r_[starts, len(order)]).astype(np.int16)
+    # every non-Total group of each comparison, kept or not (to count those left out)
+    comp_keys = k_sorted[starts]
+    other = key[~is_total]
+    if K and 0 <= other.min() and other.max() < 50_000_000:
+        all_groups = np.bincount(other, minlength=int(comp_keys.max()) + 1)[comp_keys]
+    elif K:
+        all_groups = np.bincount(np.searchsorted(comp_keys, other), minlength=K + 1)[:K]
     else:
-        block = np.empty((3, 0))
-        comp = np.empty(0, dtype=np.int64)
-        mcode = np.empty(0, dtype=np.int8)
-    src = first_rows[comp]
+        all_groups = np.zeros(0, np.int64)
+    return {
+        "starts": starts,
+        "first_rows": first_rows,
+        "y": values[order],
+        "p": df[s.DENOMINATOR].to_numpy(float)[order],
+        "se": se[order],
+        "worse": props["higher_is_worse"].to_numpy(bool)[first_rows],
+        "total": np.where(has_t, values[t_idx], np.nan),
+        "total_se": np.where(has_t, se[t_idx], np.nan),
+        "n_groups": n_groups,
+        "left_out": (all_groups - n_groups).astype(np.int16),
+        "ordered": is_income[first_rows],
+    }
+
+
+def _positions(kind, offsets, k0, k1):
+    """Per kind present in comparisons k0:k1: (their indices from k0, the rows
+    of their first measures, the kind's measure names). Those comparisons are
+    consecutive in their kind's run, so the rows are a fixed-stride slice."""
+    local = kind[k0:k1]
+    out = []
+    for k, names in enumerate(_KINDS):
+        sel = np.flatnonzero(local == k)
+        if len(sel):
+            first, last = offsets[k0 + sel[0]], offsets[k0 + sel[-1]]
+            rows = slice(first, last + 1, len(names))
+            out.append((None if len(sel) == k1 - k0 else sel, rows, names))
+    return out
+
+
+def _write(block, where, measure, est, lo, hi):
+    """Put one measure's estimates and bounds (for comparisons k0:k1) in place."""
+    for sel, rows, names in where:
+        if measure not in names:
+            continue
+        j = names.index(measure)
+        pos = slice(rows.start + j, rows.stop + j, rows.step)
+        if sel is None:
+            block[0, pos], block[1, pos], block[2, pos] = est, lo, hi
+        else:
+            block[0, pos], block[1, pos], block[2, pos] = est[sel], lo[sel], hi[sel]
+
+
+def _delta_method(c, kind, offsets, block, z):
+    """Delta-method CIs, in segment-aligned chunks that keep temporaries in cache."""
+    starts, n_groups = c["starts"], c["n_groups"]
+    K, n = len(starts), len(c["y"])
+    cuts = np.unique(np.searchsorted(starts, np.arange(0, n, 1 << 18)))
+    cuts = np.r_[cuts[cuts < K], K]
+    for k0, k1 in zip(cuts[:-1], cuts[1:], strict=True):
+        part = slice(starts[k0], starts[k1] if k1 < K else n)
+        where = _positions(kind, offsets, k0, k1)
+        wanted = set().union(*(names for _, _, names in where))
+        est, grad, tgrad = summary_measures_core(
+            c["y"][part],
+            c["p"][part],
+            starts[k0:k1] - starts[k0],
+            c["total"][k0:k1],
+            c["worse"][k0:k1],
+            gradients=True,
+            wanted=wanted,
+        )
+        seg = np.repeat(np.arange(k1 - k0), n_groups[k0:k1])
+        e2 = c["se"][part] ** 2
+        t2 = c["total_se"][k0:k1] ** 2
+        for m in wanted:
+            value = est[m]
+            contrib = grad[m] ** 2 * e2
+            contrib[~np.isfinite(contrib)] = 0.0
+            var = np.bincount(seg, weights=contrib, minlength=k1 - k0)
+            if m in tgrad:
+                t_var = tgrad[m] ** 2 * t2
+                var += np.where(np.isfinite(t_var), t_var, 0.0)
+            sd = np.sqrt(var)
+            if m in _LOG_SCALE:
+                factor = np.exp(z * np.minimum(sd / value, 50.0))  # no overflow
+                _write(block, where, m, value, value / factor, value * factor)
+            else:
+                _write(block, where, m, value, value - z * sd, value + z * sd)
+
+
+def _simulation(c, kind, offsets, block, alpha, n_simulations, seed):
+    """Percentile CIs from seeded normal draws of every group value."""
+    starts, y, e = c["starts"], c["y"], c["se"]
+    K = len(starts)
+    est = summary_measures_core(y, c["p"], starts, c["total"], c["worse"])
+    rng = np.random.default_rng(seed)
+    draws = {m: np.empty((n_simulations, K)) for m in est}
+    for i in range(n_simulations):
+        y2 = y + rng.standard_normal(len(y)) * np.nan_to_num(e)
+        t2 = c["total"] + rng.standard_normal(K) * np.nan_to_num(c["total_se"])
+        sim = summary_measures_core(y2, c["p"], starts, t2, c["worse"])
+        for m in est:
+            draws[m][i] = sim[m]
+    where = _positions(kind, offsets, 0, K)
+    for m, d in draws.items():
+        lo = np.nanpercentile(d, 100 * alpha / 2, axis=0)
+        hi = np.nanpercentile(d, 100 * (1 - alpha / 2), axis=0)
+        _write(block, where, m, est[m], lo, hi)
+
+
+def _assemble(df, c, kind, offsets, blocks, block):
+    """The tidy table, rows laid out as :func:`_layout` says."""
+    first_rows = c["first_rows"]
+    n_rows = block.shape[1]
     out = pd.DataFrame(
         block.T, columns=["estimate", s.CI_LOWER, s.CI_UPPER], copy=False
     )
-    for i, c in enumerate(s.CONTEXT_COLUMNS):
-        col = df[c]
+    for i, col_name in enumerate(s.CONTEXT_COLUMNS):
+        col = df[col_name]
         if isinstance(col.dtype, pd.CategoricalDtype):
-            values = pd.Categorical.from_codes(
-                col.cat.codes.to_numpy()[src], dtype=col.dtype
-            )
+            codes = _spread(col.cat.codes.to_numpy()[first_rows], blocks, n_rows)
+            values = pd.Categorical.from_codes(codes, dtype=col.dtype)
         else:
-            values = col.to_numpy()[src]
-        out.insert(i, c, values)
-    out.insert(9, "measure", pd.Categorical.from_codes(mcode, categories=measure_names))
-    out["n_groups"] = n_groups[comp]
-    all_groups = (
-        np.bincount(np.searchsorted(k_sorted[starts], key[~is_total]), minlength=K + 1)[
-            :K
-        ]
-        if K
-        else np.zeros(0, np.int64)
+            values = _spread(col.to_numpy()[first_rows], blocks, n_rows)
+        out.insert(i, col_name, values)
+    measure_names = list(MEASURES)
+    measure_codes = np.empty(n_rows, dtype=np.int8)
+    for k, comps, first in blocks:
+        names = _KINDS[k]
+        rows = measure_codes[first : first + len(comps) * len(names)]
+        rows.reshape(-1, len(names))[:] = [measure_names.index(m) for m in names]
+    out.insert(
+        9, "measure", pd.Categorical.from_codes(measure_codes, categories=measure_names)
     )
-    left_k = all_groups - n_groups
-    left_out = left_k[comp]
-    out["groups_left_out"] = left_out
-    out["ordered"] = ordered[comp]
+    out["n_groups"] = _spread(c["n_groups"], blocks, n_rows)
+    out["groups_left_out"] = _spread(c["left_out"], blocks, n_rows)
+    out["ordered"] = _spread(c["ordered"], blocks, n_rows)
     # notes: "N group(s) left out: small numbers" and, for the SII, how to read it
-    max_left = int(left_k.max()) if K else 0
+    left = np.clip(c["left_out"], 0, None)
     labels = []
-    for k in range(max_left + 1):
+    for k in range(int(left.max()) + 1 if len(left) else 1):
         lead = f"{k} group(s) left out: small numbers" if k else ""
         for r in ("", "values fall as income rises", "values rise with income"):
             labels.append("; ".join(x for x in (lead, r) if x))
-    codes = np.clip(left_out, 0, None) * 3
-    sii_at = np.flatnonzero(kind == 2)
-    if len(sii_at):
-        pos = offsets[sii_at] + _ORDERED.index("slope_index_of_inequality")
-        falls = est["slope_index_of_inequality"][sii_at] < 0
-        codes[pos] += np.where(falls, 1, 2)
+    codes = _spread(left.astype(np.int16) * 3, blocks, n_rows)
+    sii_rows = offsets[kind == 2] + _ORDERED.index("slope_index_of_inequality")
+    codes[sii_rows] += np.where(block[0, sii_rows] < 0, 1, 2).astype(np.int16)
     uniq = list(dict.fromkeys(labels))
-    remap = np.array([uniq.index(lab) for lab in labels])
+    remap = np.array([uniq.index(lab) for lab in labels], dtype=np.int16)
     out["note"] = pd.Categorical.from_codes(remap[codes], categories=uniq)
     return out
 
