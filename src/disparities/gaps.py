@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from disparities import schema as s
-from disparities.reliability import indicator_properties, standard_errors
+from disparities.reliability import MEASURE_TYPES, indicator_codes, standard_errors
 from disparities.uncertainty import z_value
 
 __all__ = ["DEFAULT_REFERENCE", "REFERENCE_OPTIONS", "compute_gaps"]
@@ -133,7 +133,7 @@ def _positions_by_key(key: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return ref[inv]
 
 
-def _reference_positions(df, reference, higher_is_worse):
+def _reference_positions(df, reference, worse_by, codes):
     n = len(df)
     is_total = _label_codes(df, s.DIMENSION, "total")
     if reference == "total":
@@ -142,7 +142,7 @@ def _reference_positions(df, reference, higher_is_worse):
     key = _key_codes(df, [s.GEO_ID, s.INDICATOR, s.PERIOD, s.DIMENSION])
     if reference == "best":
         v = df[s.VALUE].to_numpy(float)
-        oriented = np.where(higher_is_worse, v, -v)
+        oriented = np.where(worse_by[codes], v, -v)
         ok = ~np.isnan(oriented) & ~is_total
         order = np.lexsort((oriented, ~ok, key))
         first = np.ones(n, dtype=bool)
@@ -219,8 +219,14 @@ def _gap_numbers(cols, rows, r, has_ref, z):
     el, el0 = cols["se_log"][rows], take(cols["se_log"])
     sup_g = cols["sup"][rows]
     sup_r = take(cols["sup"]) == 1
-    w = cols["worse"][rows]
-    m = cols["mult"][rows]
+    code = cols["code"][rows]
+    w = cols["worse"][code]
+    m = cols["mult"][code]
+    no_value = np.isnan(y) | np.isnan(y0)
+    hidden = sup_g | sup_r | ~has_ref | no_value
+    # a hidden row's reference value is NaN, so every derived number is NaN
+    value = y
+    y0 = np.where(hidden, np.nan, y0)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         diff = y - y0
         se_d = np.sqrt(e**2 + e0**2)
@@ -229,7 +235,7 @@ def _gap_numbers(cols, rows, r, has_ref, z):
         se_lr = np.sqrt(el**2 + el0**2)
         r_lo = ratio * np.exp(-z * se_lr)
         r_hi = ratio * np.exp(z * se_lr)
-        complement = ~w & (m == 100) & ~cols["score"][rows]
+        complement = ~w & (m == 100) & ~cols["score"][code]
         c, c0 = 100 - y, 100 - y0
         comp_ratio = np.where((c > 0) & (c0 > 0), c / c0, np.nan)
         comp_se = np.sqrt((e / c) ** 2 + (e0 / c0) ** 2)
@@ -248,8 +254,6 @@ def _gap_numbers(cols, rows, r, has_ref, z):
         excess = sign * diff / m * denom
         ex_a, ex_b = sign * d_lo / m * denom, sign * d_hi / m * denom
         ex_lo, ex_hi = np.minimum(ex_a, ex_b), np.maximum(ex_a, ex_b)
-    no_value = np.isnan(y) | np.isnan(y0)
-    hidden = sup_g | sup_r | ~has_ref | no_value
     derived = (
         diff,
         d_lo,
@@ -264,9 +268,6 @@ def _gap_numbers(cols, rows, r, has_ref, z):
         ex_lo,
         ex_hi,
     )
-    if hidden.any():
-        for arr in derived:
-            arr[hidden] = np.nan
     no_ci = ~hidden & (np.isnan(se_d) | np.isnan(d_lo))
     direction[no_ci] = 4
     direction[hidden] = 3
@@ -279,17 +280,18 @@ def _gap_numbers(cols, rows, r, has_ref, z):
     notes[~has_ref] = 4
     notes[~hidden & unreliable] = 5
     notes[no_ci & ~unreliable] = 6
+    reference_value = take(cols["v"])
     numbers = (
-        y,
+        value,
         cols["lo"][rows],
         cols["hi"][rows],
-        y0,
+        reference_value,
         take(cols["lo"]),
         take(cols["hi"]),
         denom,
         *derived,
     )
-    return numbers, direction, significant, notes, sup_g | sup_r, unreliable
+    return numbers, direction, significant, notes, sup_g | sup_r, unreliable, w
 
 
 def compute_gaps(
@@ -349,17 +351,15 @@ def compute_gaps(
     if missing:
         raise ValueError(f"compute_gaps needs columns {missing}")
     df = table.reset_index(drop=True)
-    props = indicator_properties(df)
-    worse = props["higher_is_worse"].to_numpy(bool)
-    mult = props["multiplier"].to_numpy(float)
-    is_score = props["measure_type"].eq("score").to_numpy()
-    se_tab = standard_errors(df, alpha=alpha, properties=props)
+    codes, per_indicator = indicator_codes(df)
+    worse_by = per_indicator["higher_is_worse"].to_numpy()
+    se_tab = standard_errors(df, alpha=alpha)
     se, se_log = se_tab["se"].to_numpy(), se_tab["se_log"].to_numpy()
 
     if reference == "state":
         ref = _state_reference_positions(df)
     else:
-        ref = _reference_positions(df, reference, worse)
+        ref = _reference_positions(df, reference, worse_by, codes)
     is_total = _label_codes(df, s.DIMENSION, "total")
     keep = (ref >= 0) & (ref != np.arange(len(df)))
     if reference != "state" and not include_total:
@@ -375,6 +375,7 @@ def compute_gaps(
     notes = np.empty(n_out, dtype=np.int8)
     suppressed = np.empty(n_out, dtype=bool)
     unreliable = np.empty(n_out, dtype=bool)
+    higher_is_worse = np.empty(n_out, dtype=bool)
     cols = {
         "v": df[s.VALUE].to_numpy(float),
         "lo": df[s.CI_LOWER].to_numpy(float),
@@ -384,9 +385,10 @@ def compute_gaps(
         "unrel": df[s.UNRELIABLE].to_numpy(bool),
         "se": se,
         "se_log": se_log,
-        "worse": worse,
-        "mult": mult,
-        "score": is_score,
+        "code": codes,
+        "worse": worse_by,
+        "mult": per_indicator["multiplier"].to_numpy(),
+        "score": per_indicator["type_code"].to_numpy() == MEASURE_TYPES.index("score"),
     }
     z = z_value(alpha)
     # chunks keep temporaries small and in cache: on millions of rows this is
@@ -400,6 +402,7 @@ def compute_gaps(
             notes[sl],
             suppressed[sl],
             unreliable[sl],
+            higher_is_worse[sl],
         ) = _gap_numbers(cols, rows[sl], r[sl], has_ref[sl], z)
         for i, arr in enumerate(numbers):
             block[i, sl] = arr
@@ -434,7 +437,7 @@ def compute_gaps(
         "reference_geo_id": ref_labels(s.GEO_ID),
         "significant": significant,
         "direction": pd.Categorical.from_codes(direction, categories=_DIRECTIONS),
-        "higher_is_worse": worse[rows],
+        "higher_is_worse": higher_is_worse,
         s.SUPPRESSED: suppressed,
         s.UNRELIABLE: unreliable,
         s.NOTE: pd.Categorical.from_codes(notes, categories=_NOTES),

@@ -26,6 +26,8 @@ from disparities.uncertainty import (
 )
 
 __all__ = [
+    "MEASURE_TYPES",
+    "indicator_codes",
     "indicator_properties",
     "add_intervals",
     "standard_errors",
@@ -36,33 +38,62 @@ __all__ = [
 ]
 
 
-def indicator_properties(table: pd.DataFrame) -> pd.DataFrame:
-    """Return the catalog columns (multiplier, measure_type, direction) per row.
+MEASURE_TYPES = ["proportion", "rate", "survey", "score"]
+_CHUNK = 1 << 18  # rows per block of work: temporaries stay in cache
 
-    Looked up once per indicator and spread by categorical codes, so it costs
-    almost nothing on millions of rows. ``measure_type`` is categorical.
+
+def indicator_codes(table: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
+    """Each row's indicator code, and the catalog columns once per indicator.
+
+    Returns
+    -------
+    codes : numpy.ndarray
+        Per row, a position in ``per_indicator`` (the last position, all
+        unknown, for rows without an indicator).
+    per_indicator : pandas.DataFrame
+        ``multiplier``, ``type_code`` (position in :data:`MEASURE_TYPES`, -1 if
+        unknown) and ``higher_is_worse``, one row per indicator plus the
+        unknown row.
     """
     cat = indicator_catalog().set_index("indicator")
     ind = table[s.INDICATOR]
     if not isinstance(ind.dtype, pd.CategoricalDtype):
         ind = ind.astype(str).astype("category")
     names = [str(c) for c in ind.cat.categories]
-    codes = ind.cat.codes.to_numpy()
     info = cat.reindex(names)
-    types = ["proportion", "rate", "survey", "score"]
-    type_codes = np.array(
-        [types.index(t) if t in types else -1 for t in info["measure_type"].fillna("")],
-        dtype=np.int8,
+    types = info["measure_type"].fillna("")
+    per_indicator = pd.DataFrame(
+        {
+            "multiplier": np.r_[info["multiplier"].to_numpy(float), np.nan],
+            "type_code": np.array(
+                [MEASURE_TYPES.index(t) if t in MEASURE_TYPES else -1 for t in types]
+                + [-1],
+                dtype=np.int8,
+            ),
+            "higher_is_worse": np.r_[
+                info["higher_is_worse"].fillna(True).to_numpy(bool), True
+            ],
+        },
+        index=[*names, ""],
     )
+    codes = ind.cat.codes.to_numpy()
+    return np.where(codes < 0, len(names), codes), per_indicator
+
+
+def indicator_properties(table: pd.DataFrame) -> pd.DataFrame:
+    """Return the catalog columns (multiplier, measure_type, direction) per row.
+
+    Looked up once per indicator and spread by categorical codes, so it costs
+    almost nothing on millions of rows. ``measure_type`` is categorical.
+    """
+    codes, per = indicator_codes(table)
     return pd.DataFrame(
         {
-            "multiplier": info["multiplier"].to_numpy(float)[codes],
+            "multiplier": per["multiplier"].to_numpy()[codes],
             "measure_type": pd.Categorical.from_codes(
-                type_codes[codes], categories=types
+                per["type_code"].to_numpy()[codes], categories=MEASURE_TYPES
             ),
-            "higher_is_worse": info["higher_is_worse"]
-            .fillna(True)
-            .to_numpy(bool)[codes],
+            "higher_is_worse": per["higher_is_worse"].to_numpy()[codes],
         },
         index=table.index,
     )
@@ -140,7 +171,6 @@ def standard_errors(
     table: pd.DataFrame,
     *,
     alpha: float = 0.05,
-    properties: pd.DataFrame | None = None,
     rows: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Return ``se`` (value scale) and ``se_log`` (log scale) for each row.
@@ -156,54 +186,75 @@ def standard_errors(
         A tidy table with values, CIs, counts and margins of error.
     alpha : float
         One minus the confidence level the CIs were made at.
-    properties : pandas.DataFrame, optional
-        :func:`indicator_properties` of ``table``, if already at hand.
     rows : numpy.ndarray of bool, optional
         Only these rows are needed; the others are left NaN (saves time on
         millions of rows).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``se`` and ``se_log``, on the table's index.
     """
-    props = indicator_properties(table) if properties is None else properties
-    mult = props["multiplier"].to_numpy()
-    type_prop = props["measure_type"].eq("proportion").to_numpy()
-    type_rate = props["measure_type"].eq("rate").to_numpy()
-    x = table[s.NUMERATOR].to_numpy(float)
-    n = table[s.DENOMINATOR].to_numpy(float)
-    v = table[s.VALUE].to_numpy(float)
-    lo = table[s.CI_LOWER].to_numpy(float)
-    hi = table[s.CI_UPPER].to_numpy(float)
-    moe = table[s.MOE].to_numpy(float)
+    codes, per = indicator_codes(table)
+    columns = {
+        "code": codes,
+        "mult": per["multiplier"].to_numpy(),
+        "type": per["type_code"].to_numpy(),
+        "x": table[s.NUMERATOR].to_numpy(float),
+        "n": table[s.DENOMINATOR].to_numpy(float),
+        "v": table[s.VALUE].to_numpy(float),
+        "lo": table[s.CI_LOWER].to_numpy(float),
+        "hi": table[s.CI_UPPER].to_numpy(float),
+        "moe": table[s.MOE].to_numpy(float),
+    }
+    n_rows = len(table)
+    se = np.full(n_rows, np.nan)
+    se_log = np.full(n_rows, np.nan)
     z = z_value(alpha)
-    se = np.full(len(x), np.nan)
-    se_log = np.full(len(x), np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
-        counts = ~np.isnan(x) & ~np.isnan(n) & (n > 0)
-        wanted = np.ones(len(x), dtype=bool) if rows is None else rows
-        counts &= wanted
-        # each formula only on the rows it applies to
-        rows = np.flatnonzero(counts & type_prop)
-        if len(rows):
-            xr, nr = x[rows], n[rows]
-            p = xr / nr
-            se[rows] = np.sqrt(p * (1 - p) / nr) * mult[rows]
-            se_log[rows] = np.sqrt((1 - p) / xr)
-        rows = np.flatnonzero(counts & type_rate)
-        if len(rows):
-            xr = x[rows]
-            se[rows] = np.sqrt(xr) / n[rows] * mult[rows]
-            se_log[rows] = 1 / np.sqrt(xr)
-        rest = wanted & ~(counts & (type_prop | type_rate))
-        rows = np.flatnonzero(rest & ~np.isnan(moe))
-        if len(rows):
-            se[rows] = moe_to_se(moe[rows])
-            se_log[rows] = se[rows] / np.abs(v[rows])
-        rows = np.flatnonzero(rest & np.isnan(moe))
-        if len(rows):
-            lo_r, hi_r = lo[rows], hi[rows]
-            se[rows] = (hi_r - lo_r) / (2 * z)
-            se_log[rows] = np.where(
-                lo_r > 0, (np.log(hi_r) - np.log(lo_r)) / (2 * z), se[rows] / v[rows]
-            )
+        for start in range(0, n_rows, _CHUNK):
+            part = slice(start, min(start + _CHUNK, n_rows))
+            wanted = None if rows is None else rows[part]
+            _standard_errors_part(columns, part, wanted, z, se[part], se_log[part])
     return pd.DataFrame({"se": se, "se_log": se_log}, index=table.index)
+
+
+def _standard_errors_part(cols, part, wanted, z, se, se_log):
+    """:func:`standard_errors` for the rows ``part``, written into ``se`` and
+    ``se_log`` (views of the result). Each formula runs on the whole block (cheap,
+    in cache) and is copied where it applies."""
+    x, n, v = cols["x"][part], cols["n"][part], cols["v"][part]
+    code = cols["code"][part]
+    mtype = cols["type"][code]
+    counts = ~np.isnan(x) & ~np.isnan(n) & (n > 0)
+    if wanted is not None:
+        counts &= wanted
+    is_prop = counts & (mtype == 0)
+    is_rate = counts & (mtype == 1)
+    if is_prop.any():
+        p = x / n
+        np.copyto(se, np.sqrt(p * (1 - p) / n) * cols["mult"][code], where=is_prop)
+        np.copyto(se_log, np.sqrt((1 - p) / x), where=is_prop)
+    if is_rate.any():
+        np.copyto(se, np.sqrt(x) / n * cols["mult"][code], where=is_rate)
+        np.copyto(se_log, 1 / np.sqrt(x), where=is_rate)
+    rest = ~(is_prop | is_rate)
+    if wanted is not None:
+        rest &= wanted
+    if not rest.any():
+        return
+    moe = cols["moe"][part]
+    at = np.flatnonzero(rest & ~np.isnan(moe))
+    if len(at):
+        se[at] = moe_to_se(moe[at])
+        se_log[at] = se[at] / np.abs(v[at])
+    at = np.flatnonzero(rest & np.isnan(moe))
+    if len(at):
+        lo_r, hi_r = cols["lo"][part][at], cols["hi"][part][at]
+        se[at] = (hi_r - lo_r) / (2 * z)
+        se_log[at] = np.where(
+            lo_r > 0, (np.log(hi_r) - np.log(lo_r)) / (2 * z), se[at] / v[at]
+        )
 
 
 def flag_reliability(

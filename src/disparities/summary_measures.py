@@ -59,7 +59,7 @@ import numpy as np
 import pandas as pd
 
 from disparities import schema as s
-from disparities.reliability import indicator_properties, standard_errors
+from disparities.reliability import indicator_codes, standard_errors
 from disparities.uncertainty import z_value
 
 __all__ = [
@@ -404,7 +404,7 @@ def _comparisons(df, alpha):
     measures need, one entry per row or per comparison."""
     from disparities.gaps import _key_codes, _label_codes
 
-    props = indicator_properties(df)
+    codes, per_indicator = indicator_codes(df)
     is_total = _label_codes(df, s.DIMENSION, "total")
     is_income = _label_codes(df, s.DIMENSION, "income")
     suppressed = df[s.SUPPRESSED].to_numpy(bool)
@@ -419,7 +419,7 @@ def _comparisons(df, alpha):
     grank = rank_of_cat[df[s.GROUP].cat.codes.to_numpy()]
     tot_mask = is_total & ~suppressed
     needed = keep | tot_mask
-    se = standard_errors(df, alpha=alpha, properties=props, rows=needed)["se"]
+    se = standard_errors(df, alpha=alpha, rows=needed)["se"]
     se = se.to_numpy()
 
     idx = np.flatnonzero(keep)
@@ -454,7 +454,7 @@ def _comparisons(df, alpha):
         "y": values[order],
         "p": df[s.DENOMINATOR].to_numpy(float)[order],
         "se": se[order],
-        "worse": props["higher_is_worse"].to_numpy(bool)[first_rows],
+        "worse": per_indicator["higher_is_worse"].to_numpy()[codes[first_rows]],
         "total": np.where(has_t, values[t_idx], np.nan),
         "total_se": np.where(has_t, se[t_idx], np.nan),
         "n_groups": n_groups,
@@ -463,44 +463,53 @@ def _comparisons(df, alpha):
     }
 
 
-def _positions(kind, offsets, k0, k1):
-    """Per kind present in comparisons k0:k1: (their indices from k0, the rows
-    of their first measures, the kind's measure names). Those comparisons are
-    consecutive in their kind's run, so the rows are a fixed-stride slice."""
-    local = kind[k0:k1]
-    out = []
-    for k, names in enumerate(_KINDS):
-        sel = np.flatnonzero(local == k)
-        if len(sel):
-            first, last = offsets[k0 + sel[0]], offsets[k0 + sel[-1]]
-            rows = slice(first, last + 1, len(names))
-            out.append((None if len(sel) == k1 - k0 else sel, rows, names))
-    return out
+class _ChunkRows:
+    """The result rows of comparisons k0:k1, filled measure by measure in a small
+    buffer per kind (in cache), then copied into the result block in one go.
 
+    The comparisons of one kind in k0:k1 are consecutive in that kind's run of
+    rows (see :func:`_layout`), so each kind's rows are one contiguous range.
+    """
 
-def _write(block, where, measure, est, lo, hi):
-    """Put one measure's estimates and bounds (for comparisons k0:k1) in place."""
-    for sel, rows, names in where:
-        if measure not in names:
-            continue
-        j = names.index(measure)
-        pos = slice(rows.start + j, rows.stop + j, rows.step)
-        if sel is None:
-            block[0, pos], block[1, pos], block[2, pos] = est, lo, hi
-        else:
-            block[0, pos], block[1, pos], block[2, pos] = est[sel], lo[sel], hi[sel]
+    def __init__(self, kind, offsets, k0, k1):
+        local = kind[k0:k1]
+        self.parts = []
+        for k, names in enumerate(_KINDS):
+            sel = np.flatnonzero(local == k)
+            if len(sel):
+                first = offsets[k0 + sel[0]]
+                buffer = np.empty((3, len(sel), len(names)))
+                every = len(sel) == k1 - k0
+                self.parts.append((None if every else sel, first, names, buffer))
+        self.wanted = set().union(*(names for _, _, names, _ in self.parts))
+
+    def put(self, measure, est, lo, hi):
+        """One measure's estimates and bounds, one per comparison k0:k1."""
+        for sel, _, names, buffer in self.parts:
+            if measure in names:
+                j = names.index(measure)
+                if sel is None:
+                    buffer[0, :, j], buffer[1, :, j], buffer[2, :, j] = est, lo, hi
+                else:
+                    buffer[0, :, j] = est[sel]
+                    buffer[1, :, j] = lo[sel]
+                    buffer[2, :, j] = hi[sel]
+
+    def copy_to(self, block):
+        for _, first, _, buffer in self.parts:
+            n = buffer.shape[1] * buffer.shape[2]
+            block[:, first : first + n] = buffer.reshape(3, n)
 
 
 def _delta_method(c, kind, offsets, block, z):
     """Delta-method CIs, in segment-aligned chunks that keep temporaries in cache."""
     starts, n_groups = c["starts"], c["n_groups"]
     K, n = len(starts), len(c["y"])
-    cuts = np.unique(np.searchsorted(starts, np.arange(0, n, 1 << 18)))
+    cuts = np.unique(np.searchsorted(starts, np.arange(0, n, 1 << 15)))
     cuts = np.r_[cuts[cuts < K], K]
     for k0, k1 in zip(cuts[:-1], cuts[1:], strict=True):
         part = slice(starts[k0], starts[k1] if k1 < K else n)
-        where = _positions(kind, offsets, k0, k1)
-        wanted = set().union(*(names for _, _, names in where))
+        rows = _ChunkRows(kind, offsets, k0, k1)
         est, grad, tgrad = summary_measures_core(
             c["y"][part],
             c["p"][part],
@@ -508,12 +517,12 @@ def _delta_method(c, kind, offsets, block, z):
             c["total"][k0:k1],
             c["worse"][k0:k1],
             gradients=True,
-            wanted=wanted,
+            wanted=rows.wanted,
         )
         seg = np.repeat(np.arange(k1 - k0), n_groups[k0:k1])
         e2 = c["se"][part] ** 2
         t2 = c["total_se"][k0:k1] ** 2
-        for m in wanted:
+        for m in rows.wanted:
             value = est[m]
             contrib = grad[m] ** 2 * e2
             contrib[~np.isfinite(contrib)] = 0.0
@@ -524,9 +533,10 @@ def _delta_method(c, kind, offsets, block, z):
             sd = np.sqrt(var)
             if m in _LOG_SCALE:
                 factor = np.exp(z * np.minimum(sd / value, 50.0))  # no overflow
-                _write(block, where, m, value, value / factor, value * factor)
+                rows.put(m, value, value / factor, value * factor)
             else:
-                _write(block, where, m, value, value - z * sd, value + z * sd)
+                rows.put(m, value, value - z * sd, value + z * sd)
+        rows.copy_to(block)
 
 
 def _simulation(c, kind, offsets, block, alpha, n_simulations, seed):
@@ -542,11 +552,12 @@ def _simulation(c, kind, offsets, block, alpha, n_simulations, seed):
         sim = summary_measures_core(y2, c["p"], starts, t2, c["worse"])
         for m in est:
             draws[m][i] = sim[m]
-    where = _positions(kind, offsets, 0, K)
+    rows = _ChunkRows(kind, offsets, 0, K)
     for m, d in draws.items():
         lo = np.nanpercentile(d, 100 * alpha / 2, axis=0)
         hi = np.nanpercentile(d, 100 * (1 - alpha / 2), axis=0)
-        _write(block, where, m, est[m], lo, hi)
+        rows.put(m, est[m], lo, hi)
+    rows.copy_to(block)
 
 
 def _assemble(df, c, kind, offsets, blocks, block):
