@@ -167,3 +167,65 @@ def test_pool_periods_sums_counts():
     assert "2019-2021" not in short["period"].astype(str).tolist()
     assert short.attrs["left_out_years"] == [2013, 2014] or short.attrs["not_pooled"]
     assert np.isfinite(pooled["ci_lower"]).all()
+
+
+def standard_error_rows():
+    base = {"geo_id": "37001", "period": "2021", "dimension": "race_ethnicity"}
+    rows = [
+        # proportion from counts: p = 81/263
+        {
+            "indicator": "low_birthweight",
+            "group": "Black",
+            "numerator": 81.0,
+            "denominator": 263.0,
+        },
+        # rate from counts (Poisson): 24 deaths in 2,000 births, per 1,000
+        {
+            "indicator": "infant_mortality",
+            "group": "Black",
+            "numerator": 24.0,
+            "denominator": 2000.0,
+        },
+        # survey estimate with a 90% margin of error of 3.29 points
+        {"indicator": "child_poverty", "group": "Black", "value": 25.0, "moe": 3.29},
+        # only a published 95% CI (10 to 20)
+        {
+            "indicator": "kindergarten_readiness",
+            "group": "Black",
+            "value": 15.0,
+            "ci_lower": 10.0,
+            "ci_upper": 20.0,
+        },
+    ]
+    return validate_observations(pd.DataFrame([{**base, **r} for r in rows]))
+
+
+def test_standard_errors_hand_worked():
+    from disparities.reliability import standard_errors
+
+    got = standard_errors(standard_error_rows()).round(6)
+    p = 81 / 263
+    z = 1.959964
+    expected = [
+        # binomial SE x 100; Katz log-scale SE sqrt((1 - p) / x)
+        (np.sqrt(p * (1 - p) / 263) * 100, np.sqrt((1 - p) / 81)),  # 2.8468, 0.0924
+        # Poisson: sqrt(x) / n x 1,000; log-scale 1 / sqrt(x)
+        (np.sqrt(24) / 2000 * 1000, 1 / np.sqrt(24)),  # 2.4495, 0.2041
+        # ACS: SE = MOE / 1.645 = 2.0; log-scale SE / value
+        (2.0, 2.0 / 25.0),
+        # from the CI: (20 - 10) / 2z, (ln 20 - ln 10) / 2z
+        (10 / (2 * z), np.log(2) / (2 * z)),  # 2.5511, 0.1768
+    ]
+    assert got.to_numpy() == pytest.approx(np.array(expected), abs=2e-6)
+
+
+def test_standard_errors_only_for_wanted_rows_and_in_blocks(monkeypatch):
+    import disparities.reliability as rel
+
+    t = standard_error_rows()
+    full = rel.standard_errors(t)
+    monkeypatch.setattr(rel, "_CHUNK", 3)  # blocks of 3 rows: 3 + 1
+    wanted = np.array([True, False, True, True])
+    part = rel.standard_errors(t, rows=wanted)
+    assert part[wanted].to_numpy() == pytest.approx(full[wanted].to_numpy())
+    assert part[~wanted].isna().all().all()

@@ -333,7 +333,9 @@ def compute_summary_measures(
         Tidy: ``geo_id, geo_name, geo_level, state, indicator, period,
         period_start, period_end, dimension, measure, estimate, ci_lower,
         ci_upper, n_groups, groups_left_out, ordered, note``; one row per
-        comparison and measure, comparisons in the table's categorical order.
+        comparison and measure: two-group comparisons first, then unordered,
+        then ordered ones, each in the table's order, each comparison's
+        measures on consecutive rows.
 
     Examples
     --------
