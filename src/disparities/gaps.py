@@ -233,26 +233,29 @@ def _gap_numbers(cols, rows, r, has_ref, z):
         d_lo, d_hi = diff - z * se_d, diff + z * se_d
         ratio = np.where((y > 0) & (y0 > 0), y / y0, np.nan)
         se_lr = np.sqrt(el**2 + el0**2)
-        r_lo = ratio * np.exp(-z * se_lr)
-        r_hi = ratio * np.exp(z * se_lr)
+        spread = np.exp(z * se_lr)
+        r_lo, r_hi = ratio / spread, ratio * spread
         complement = ~w & (m == 100) & ~cols["score"][code]
         c, c0 = 100 - y, 100 - y0
         comp_ratio = np.where((c > 0) & (c0 > 0), c / c0, np.nan)
-        comp_se = np.sqrt((e / c) ** 2 + (e0 / c0) ** 2)
-        adv = np.select([w, complement], [ratio, comp_ratio], 1 / ratio)
-        adv_lo = np.select(
-            [w, complement], [r_lo, comp_ratio * np.exp(-z * comp_se)], 1 / r_hi
+        comp_spread = np.exp(z * np.sqrt((e / c) ** 2 + (e0 / c0) ** 2))
+        # the ratio where higher is worse; the complements' ratio for
+        # higher-is-better percentages; else the inverse ratio
+        adv = np.where(w, ratio, np.where(complement, comp_ratio, 1 / ratio))
+        adv_lo = np.where(
+            w, r_lo, np.where(complement, comp_ratio / comp_spread, 1 / r_hi)
         )
-        adv_hi = np.select(
-            [w, complement], [r_hi, comp_ratio * np.exp(z * comp_se)], 1 / r_lo
+        adv_hi = np.where(
+            w, r_hi, np.where(complement, comp_ratio * comp_spread, 1 / r_lo)
         )
         significant = (d_lo > 0) | (d_hi < 0)
         adverse = np.where(w, diff > 0, diff < 0)
-        direction = np.where(~significant, 2, np.where(adverse, 0, 1)).astype(np.int8)
+        direction = (~adverse).astype(np.int8)  # 0 worse, 1 better
+        direction[~significant] = 2
         denom = cols["den"][rows]
-        sign = np.where(w, 1.0, -1.0)
-        excess = sign * diff / m * denom
-        ex_a, ex_b = sign * d_lo / m * denom, sign * d_hi / m * denom
+        per_point = np.where(w, denom, -denom) / m  # children per unit of gap
+        excess = diff * per_point
+        ex_a, ex_b = d_lo * per_point, d_hi * per_point
         ex_lo, ex_hi = np.minimum(ex_a, ex_b), np.maximum(ex_a, ex_b)
     derived = (
         diff,
