@@ -151,3 +151,21 @@ def test_suppressed_groups_left_out_and_counted():
     m = compute_summary_measures(t)
     assert (m["groups_left_out"] == 1).all()
     assert m["note"].str.contains("left out").all()
+
+
+@pytest.mark.parametrize("key_space_limit", [50_000_000, 0])  # dense and sorted paths
+def test_hidden_comparison_not_counted_in_the_next(monkeypatch, key_space_limit):
+    # 2019: every group suppressed, so no comparison; 2020: all three groups
+    # shown. The 2019 rows must not be counted as "left out" of 2020.
+    import disparities.gaps
+
+    monkeypatch.setattr(disparities.gaps, "_KEY_SPACE_LIMIT", key_space_limit)
+    hidden = three_groups(total=False)
+    hidden["period"] = "2019"
+    hidden[["value", "numerator"]] = np.nan
+    hidden["suppressed"] = True
+    t = pd.concat([hidden, three_groups(total=False)], ignore_index=True)
+    m = compute_summary_measures(t)
+    assert set(m["period"].astype(str)) == {"2020"}
+    assert (m["groups_left_out"] == 0).all()
+    assert (m["n_groups"] == 3).all()

@@ -55,6 +55,8 @@ takes percentiles; the tests check the two agree.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -404,7 +406,7 @@ def _spread(per_comparison, blocks, n_rows):
 def _comparisons(df, alpha):
     """Sort the usable group rows by comparison (and income rank); the arrays the
     measures need, one entry per row or per comparison."""
-    from disparities.gaps import _key_codes, _label_codes
+    from disparities.gaps import _KEY_SPACE_LIMIT, _key_codes, _label_codes
 
     codes, per_indicator = indicator_codes(df)
     is_total = _label_codes(df, s.DIMENSION, "total")
@@ -444,10 +446,12 @@ def _comparisons(df, alpha):
     # every non-Total group of each comparison, kept or not (to count those left out)
     comp_keys = k_sorted[starts]
     other = key[~is_total]
-    if K and 0 <= other.min() and other.max() < 50_000_000:
+    if K and 0 <= other.min() and other.max() < _KEY_SPACE_LIMIT:
         all_groups = np.bincount(other, minlength=int(comp_keys.max()) + 1)[comp_keys]
     elif K:
-        all_groups = np.bincount(np.searchsorted(comp_keys, other), minlength=K + 1)[:K]
+        # only rows whose comparison exists (one with every group hidden has none)
+        at = np.minimum(np.searchsorted(comp_keys, other), K - 1)
+        all_groups = np.bincount(at[comp_keys[at] == other], minlength=K)
     else:
         all_groups = np.zeros(0, np.int64)
     return {
@@ -556,8 +560,10 @@ def _simulation(c, kind, offsets, block, alpha, n_simulations, seed):
             draws[m][i] = sim[m]
     rows = _ChunkRows(kind, offsets, 0, K)
     for m, d in draws.items():
-        lo = np.nanpercentile(d, 100 * alpha / 2, axis=0)
-        hi = np.nanpercentile(d, 100 * (1 - alpha / 2), axis=0)
+        with warnings.catch_warnings():  # a measure undefined in every draw: NaN
+            warnings.simplefilter("ignore", RuntimeWarning)
+            lo = np.nanpercentile(d, 100 * alpha / 2, axis=0)
+            hi = np.nanpercentile(d, 100 * (1 - alpha / 2), axis=0)
         rows.put(m, est[m], lo, hi)
     rows.copy_to(block)
 
