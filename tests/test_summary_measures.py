@@ -169,3 +169,20 @@ def test_hidden_comparison_not_counted_in_the_next(monkeypatch, key_space_limit)
     assert set(m["period"].astype(str)) == {"2020"}
     assert (m["groups_left_out"] == 0).all()
     assert (m["n_groups"] == 3).all()
+
+
+def test_delta_intervals_cut_at_the_possible_range():
+    # 10, 11, 12% of 100 children each: the index of disparity is small and very
+    # uncertain, so a plain Wald interval would reach below 0
+    t = three_groups(total=False)
+    t["numerator"] = [10.0, 11.0, 24.0]
+    t["value"] = t["numerator"] / t["denominator"] * 100
+    m = compute_summary_measures(t).set_index("measure")
+    idx = m.loc["index_of_disparity"]
+    half = idx["ci_upper"] - idx["estimate"]
+    assert idx["estimate"] - half < 0  # what the uncut interval would say
+    assert idx["ci_lower"] == 0.0
+    for name in ("between_group_variance", "theil_index", "mean_log_deviation"):
+        assert m.loc[name, "ci_lower"] >= 0.0
+    # PAF of a higher-is-worse outcome: never above 100%
+    assert m.loc["population_attributable_fraction", "ci_upper"] <= 100.0

@@ -48,7 +48,12 @@ Confidence intervals use the delta method: the SE of each measure is
 :math:`\sqrt{\sum_j (\partial M / \partial y_j)^2 SE_j^2}` (plus the Total's
 term for PAR and PAF), with the derivatives in closed form (e.g. for the Theil
 index :math:`\partial T/\partial y_k = (p_k/\mu)(\ln(y_k/\mu) - T)`), treating
-population shares as fixed; ratios get log-scale intervals. ``ci_method="simulation"`` instead
+population shares as fixed; ratios get log-scale intervals. A delta-method
+interval is cut at the measure's possible range, as CDC WONDER cuts rate
+intervals at 0: at 0 below for the range difference, index of disparity,
+variances, Theil index and MLD, and at 100% above for the PAF of a
+higher-is-worse outcome with no negative group value (the PAF is then
+:math:`100(\mu - y_b)/\mu \le 100`). ``ci_method="simulation"`` instead
 draws every group value from a normal distribution with its SE (seeded) and
 takes percentiles; the tests check the two agree.
 """
@@ -306,6 +311,17 @@ _ORDERED = [
     "population_attributable_fraction",
 ]
 _LOG_SCALE = {"range_ratio", "ratio", "relative_index_of_inequality"}
+#: measures that cannot be below 0: their delta-method lower bound is cut at 0
+_NON_NEGATIVE = {
+    "range_difference",
+    "index_of_disparity",
+    "between_group_variance",
+    "between_group_variance_unweighted",
+    "theil_index",
+    "theil_index_unweighted",
+    "mean_log_deviation",
+    "mean_log_deviation_unweighted",
+}
 
 
 def compute_summary_measures(
@@ -526,6 +542,7 @@ def _delta_method(c, kind, offsets, block, z):
             wanted=rows.wanted,
         )
         seg = np.repeat(np.arange(k1 - k0), n_groups[k0:k1])
+        ymin = np.minimum.reduceat(c["y"][part], starts[k0:k1] - starts[k0])
         e2 = c["se"][part] ** 2
         t2 = c["total_se"][k0:k1] ** 2
         for m in rows.wanted:
@@ -540,8 +557,15 @@ def _delta_method(c, kind, offsets, block, z):
             if m in _LOG_SCALE:
                 factor = np.exp(z * np.minimum(sd / value, 50.0))  # no overflow
                 rows.put(m, value, value / factor, value * factor)
-            else:
-                rows.put(m, value, value - z * sd, value + z * sd)
+                continue
+            lo, hi = value - z * sd, value + z * sd
+            if m in _NON_NEGATIVE:
+                lo = np.maximum(lo, 0.0)
+            elif m == "population_attributable_fraction":
+                # at most 100% where higher is worse and no group is below 0
+                capped = c["worse"][k0:k1] & (ymin >= 0)
+                hi = np.where(capped, np.minimum(hi, 100.0), hi)
+            rows.put(m, value, lo, hi)
         rows.copy_to(block)
 
 
