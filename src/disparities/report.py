@@ -446,7 +446,9 @@ def build_county_report(
             pd.DataFrame(
                 {
                     "Indicator": [get_indicator(str(i)).label for i in lm[s.INDICATOR]],
-                    "Groups": lm[s.DIMENSION].astype(str).str.replace("_", " "),
+                    "Groups": lm[s.DIMENSION]
+                    .astype(str)
+                    .replace({"race_ethnicity": "race/ethnicity", "income": "income"}),
                     "Measure": lm["measure"].astype(str).str.replace("_", " "),
                     "Estimate": lm["estimate"].map("{:.2f}".format),
                     "95% CI": [
