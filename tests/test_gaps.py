@@ -158,3 +158,14 @@ def test_demo_gaps_shape(demo_gaps):
         ]
     )
     assert ok.all()
+
+
+def test_blocks_of_any_size_give_the_same_table(demo, monkeypatch):
+    import disparities.gaps
+    import disparities.reliability
+
+    t = demo.sample(frac=0.05, random_state=7)  # shuffled, every kind of row
+    whole = compute_gaps(t, reference="best")
+    monkeypatch.setattr(disparities.gaps, "_CHUNK", 5)
+    monkeypatch.setattr(disparities.reliability, "_CHUNK", 3)
+    pd.testing.assert_frame_equal(compute_gaps(t, reference="best"), whole)

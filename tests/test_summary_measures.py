@@ -186,3 +186,100 @@ def test_delta_intervals_cut_at_the_possible_range():
         assert m.loc[name, "ci_lower"] >= 0.0
     # PAF of a higher-is-worse outcome: never above 100%
     assert m.loc["population_attributable_fraction", "ci_upper"] <= 100.0
+
+
+def few_counties(demo, n=12):
+    """Demo rows of a dozen counties, shuffled: race and income comparisons,
+    with groups hidden by small numbers (so two-group ones too)."""
+    geos = sorted(demo["geo_id"].astype(str).unique())[:n]
+    t = demo[demo["geo_id"].astype(str).isin(geos)]
+    return t.sample(frac=1.0, random_state=3).reset_index(drop=True)
+
+
+def test_blocks_of_any_size_give_the_same_table(demo, monkeypatch):
+    import disparities.summary_measures as sm
+
+    t = few_counties(demo)
+    whole = compute_summary_measures(t)
+    monkeypatch.setattr(sm, "_ROWS_PER_BLOCK", 7)  # hundreds of blocks
+    pd.testing.assert_frame_equal(compute_summary_measures(t), whole)
+
+
+def test_every_comparison_matches_a_one_at_a_time_reference(demo):
+    # the layout (kinds, blocks, buffers) checked against the core applied to
+    # each comparison on its own, with the delta method written out
+    from disparities import schema as sc
+    from disparities.catalog import get_indicator
+    from disparities.reliability import standard_errors
+    from disparities.summary_measures import summary_measures_core
+
+    t = few_counties(demo)
+    got = compute_summary_measures(t)
+    se = standard_errors(t)["se"]
+    kinds = {
+        0: [
+            "difference",
+            "ratio",
+            "population_attributable_risk",
+            "population_attributable_fraction",
+        ],
+    }
+    keys = ["geo_id", "indicator", "period"]
+    checked = set()
+    for (geo, ind, period, dim), rows in t.groupby(keys + ["dimension"], observed=True):
+        if str(dim) == "total":
+            continue
+        shown = rows[~rows["suppressed"] & rows["value"].notna()].copy()
+        shown["rank"] = [sc.income_rank(str(g)) or 0 for g in shown["group"]]
+        shown = shown.sort_values("rank", kind="stable")
+        mine = got[
+            (got["geo_id"].astype(str) == str(geo))
+            & (got["indicator"].astype(str) == str(ind))
+            & (got["period"].astype(str) == str(period))
+            & (got["dimension"].astype(str) == str(dim))
+        ].set_index("measure")
+        if len(shown) < 2:
+            assert mine.empty
+            continue
+        total = t[
+            (t["geo_id"] == geo)
+            & (t["indicator"] == ind)
+            & (t["period"] == period)
+            & (t["dimension"].astype(str) == "total")
+            & ~t["suppressed"]
+        ]
+        tv = total["value"].iloc[0] if len(total) else np.nan
+        tse = se[total.index[0]] if len(total) else np.nan
+        worse = np.array([get_indicator(str(ind)).higher_is_worse])
+        est, grad, tgrad = summary_measures_core(
+            shown["value"].to_numpy(float),
+            shown["denominator"].to_numpy(float),
+            np.array([0]),
+            np.array([tv]),
+            worse,
+            gradients=True,
+        )
+        if len(shown) == 2:
+            assert list(mine.index) == kinds[0]
+        elif str(dim) == "income":
+            assert "slope_index_of_inequality" in mine.index
+        else:
+            assert "theil_index" in mine.index
+        assert (mine["n_groups"] == len(shown)).all()
+        e = se[shown.index].to_numpy()
+        for m in mine.index:
+            if not np.isfinite(est[m][0]):
+                # undefined, e.g. MLD or the index of disparity with a group at 0%
+                assert mine.loc[m, ["estimate", "ci_lower", "ci_upper"]].isna().all()
+                continue
+            assert mine.loc[m, "estimate"] == pytest.approx(est[m][0])
+            terms = (grad[m] * e) ** 2
+            var = terms[np.isfinite(terms)].sum()
+            if m in tgrad and np.isfinite(tgrad[m][0] * tse):
+                var += (tgrad[m][0] * tse) ** 2
+            if m not in ("ratio", "range_ratio", "relative_index_of_inequality"):
+                width = mine.loc[m, "ci_upper"] - mine.loc[m, "estimate"]
+                if mine.loc[m, "ci_upper"] != 100.0:  # not cut at 100%
+                    assert width == pytest.approx(1.959964 * np.sqrt(var), rel=1e-5)
+        checked.add(len(shown) == 2)
+    assert checked == {True, False}  # both two-group and larger comparisons seen

@@ -388,6 +388,8 @@ def compute_summary_measures(
 
 
 _KINDS = (_TWO, _UNORDERED, _ORDERED)
+#: group rows per block of the delta method (temporaries stay in the CPU cache)
+_ROWS_PER_BLOCK = 1 << 15
 
 
 def _layout(kind):
@@ -506,7 +508,12 @@ class _ChunkRows:
         self.wanted = set().union(*(names for _, _, names, _ in self.parts))
 
     def put(self, measure, est, lo, hi):
-        """One measure's estimates and bounds, one per comparison k0:k1."""
+        """One measure's estimates and bounds, one per comparison k0:k1; an
+        undefined measure (infinite, as the index of disparity when the best
+        group's value is 0) becomes NaN with no interval."""
+        undefined = ~np.isfinite(est)
+        if undefined.any():
+            est, lo, hi = (np.where(undefined, np.nan, a) for a in (est, lo, hi))
         for sel, _, names, buffer in self.parts:
             if measure in names:
                 j = names.index(measure)
@@ -527,7 +534,7 @@ def _delta_method(c, kind, offsets, block, z):
     """Delta-method CIs, in segment-aligned chunks that keep temporaries in cache."""
     starts, n_groups = c["starts"], c["n_groups"]
     K, n = len(starts), len(c["y"])
-    cuts = np.unique(np.searchsorted(starts, np.arange(0, n, 1 << 15)))
+    cuts = np.unique(np.searchsorted(starts, np.arange(0, n, _ROWS_PER_BLOCK)))
     cuts = np.r_[cuts[cuts < K], K]
     for k0, k1 in zip(cuts[:-1], cuts[1:], strict=True):
         part = slice(starts[k0], starts[k1] if k1 < K else n)
