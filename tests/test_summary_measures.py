@@ -271,7 +271,10 @@ def test_every_comparison_matches_a_one_at_a_time_reference(demo):
             if not np.isfinite(est[m][0]):
                 # undefined, e.g. MLD or the index of disparity with a group at 0%
                 assert mine.loc[m, ["estimate", "ci_lower", "ci_upper"]].isna().all()
+                assert "cannot be computed" in mine.loc[m, "note"]
+                assert "income" not in mine.loc[m, "note"]  # no reading of a NaN
                 continue
+            assert "cannot be computed" not in mine.loc[m, "note"]
             assert mine.loc[m, "estimate"] == pytest.approx(est[m][0])
             terms = (grad[m] * e) ** 2
             var = terms[np.isfinite(terms)].sum()

@@ -450,7 +450,9 @@ def build_county_report(
                     .astype(str)
                     .replace({"race_ethnicity": "race/ethnicity", "income": "income"}),
                     "Measure": lm["measure"].astype(str).str.replace("_", " "),
-                    "Estimate": lm["estimate"].map("{:.2f}".format),
+                    "Estimate": [
+                        f"{v:.2f}" if np.isfinite(v) else "—" for v in lm["estimate"]
+                    ],
                     "95% CI": [
                         _ci(a, b, 2)
                         for a, b in zip(lm[s.CI_LOWER], lm[s.CI_UPPER], strict=True)

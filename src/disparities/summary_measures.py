@@ -626,16 +626,23 @@ def _assemble(df, c, kind, offsets, blocks, block):
     out["n_groups"] = _spread(c["n_groups"], blocks, n_rows)
     out["groups_left_out"] = _spread(c["left_out"], blocks, n_rows)
     out["ordered"] = _spread(c["ordered"], blocks, n_rows)
-    # notes: "N group(s) left out: small numbers" and, for the SII, how to read it
+    # notes: "N group(s) left out: small numbers"; for the SII, how to read it;
+    # and where a measure cannot be computed, that it cannot
     left = np.clip(c["left_out"], 0, None)
     labels = []
     for k in range(int(left.max()) + 1 if len(left) else 1):
         lead = f"{k} group(s) left out: small numbers" if k else ""
         for r in ("", "values fall as income rises", "values rise with income"):
-            labels.append("; ".join(x for x in (lead, r) if x))
-    codes = _spread(left.astype(np.int16) * 3, blocks, n_rows)
+            for u in (
+                "",
+                "cannot be computed: a group's value is 0, or group sizes are missing",
+            ):
+                labels.append("; ".join(x for x in (lead, r, u) if x))
+    codes = _spread(left.astype(np.int16) * 6, blocks, n_rows)
     sii_rows = offsets[kind == 2] + _ORDERED.index("slope_index_of_inequality")
-    codes[sii_rows] += np.where(block[0, sii_rows] < 0, 1, 2).astype(np.int16)
+    sii = block[0, sii_rows]
+    codes[sii_rows] += np.select([sii < 0, sii >= 0], [2, 4], 0).astype(np.int16)
+    codes += np.isnan(block[0]).astype(np.int16)
     uniq = list(dict.fromkeys(labels))
     remap = np.array([uniq.index(lab) for lab in labels], dtype=np.int16)
     out["note"] = pd.Categorical.from_codes(remap[codes], categories=uniq)
