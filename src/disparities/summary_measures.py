@@ -353,7 +353,10 @@ def compute_summary_measures(
         ci_upper, n_groups, groups_left_out, ordered, note``; one row per
         comparison and measure: two-group comparisons first, then unordered,
         then ordered ones, each in the table's order, each comparison's
-        measures on consecutive rows.
+        measures on consecutive rows. A measure that cannot be computed (the
+        index of disparity when the best group's value is 0, the MLD with a
+        group at 0, weighted measures without group sizes) is NaN with no
+        interval, and its note says so.
 
     Examples
     --------
