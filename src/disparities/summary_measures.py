@@ -311,17 +311,9 @@ _ORDERED = [
     "population_attributable_fraction",
 ]
 _LOG_SCALE = {"range_ratio", "ratio", "relative_index_of_inequality"}
-#: measures that cannot be below 0: their delta-method lower bound is cut at 0
-_NON_NEGATIVE = {
-    "range_difference",
-    "index_of_disparity",
-    "between_group_variance",
-    "between_group_variance_unweighted",
-    "theil_index",
-    "theil_index_unweighted",
-    "mean_log_deviation",
-    "mean_log_deviation_unweighted",
-}
+#: measures that cannot be below 0 (the range difference and the dispersion
+#: measures): their delta-method lower bound is cut at 0
+_NON_NEGATIVE = set(_UNORDERED) - _LOG_SCALE - set(_TWO)
 
 
 def compute_summary_measures(
