@@ -214,7 +214,7 @@ def _gap_numbers(cols, rows, r, has_ref, z):
         out[~has_ref] = np.nan
         return out
 
-    y, y0 = cols["v"][rows], take(cols["v"])
+    y, reference_value = cols["v"][rows], take(cols["v"])
     e, e0 = cols["se"][rows], take(cols["se"])
     el, el0 = cols["se_log"][rows], take(cols["se_log"])
     sup_g = cols["sup"][rows]
@@ -222,11 +222,10 @@ def _gap_numbers(cols, rows, r, has_ref, z):
     code = cols["code"][rows]
     w = cols["worse"][code]
     m = cols["mult"][code]
-    no_value = np.isnan(y) | np.isnan(y0)
+    no_value = np.isnan(y) | np.isnan(reference_value)
     hidden = sup_g | sup_r | ~has_ref | no_value
     # a hidden row's reference value is NaN, so every derived number is NaN
-    value = y
-    y0 = np.where(hidden, np.nan, y0)
+    y0 = np.where(hidden, np.nan, reference_value)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         diff = y - y0
         se_d = np.sqrt(e**2 + e0**2)
@@ -283,9 +282,8 @@ def _gap_numbers(cols, rows, r, has_ref, z):
     notes[~has_ref] = 4
     notes[~hidden & unreliable] = 5
     notes[no_ci & ~unreliable] = 6
-    reference_value = take(cols["v"])
     numbers = (
-        value,
+        y,
         cols["lo"][rows],
         cols["hi"][rows],
         reference_value,

@@ -448,7 +448,7 @@ def build_county_report(
                     "Indicator": [get_indicator(str(i)).label for i in lm[s.INDICATOR]],
                     "Groups": lm[s.DIMENSION]
                     .astype(str)
-                    .replace({"race_ethnicity": "race/ethnicity", "income": "income"}),
+                    .replace({"race_ethnicity": "race/ethnicity"}),
                     "Measure": lm["measure"].astype(str).str.replace("_", " "),
                     "Estimate": [
                         f"{v:.2f}" if np.isfinite(v) else "—" for v in lm["estimate"]

@@ -111,6 +111,15 @@ def _first_in_segment(mask, seg, seg_starts):
     return mask & ((c - before[seg]) == 1)
 
 
+def _difference_and_ratio(a, b, at_a, at_b, seg):
+    """``a - b`` and ``a / b`` per comparison (the ratio NaN unless ``b > 0``),
+    and their derivatives by every group value (``at_a``, ``at_b``: 1 on the rows
+    that give ``a`` and ``b``)."""
+    ratio = np.where(b > 0, a / b, np.nan)
+    g_ratio = ratio[seg] * (at_a / a[seg] - at_b / b[seg])
+    return a - b, ratio, at_a * 1.0 - at_b, g_ratio
+
+
 def summary_measures_core(
     y, p, seg_starts, total, worse, *, gradients=False, wanted=None
 ):
@@ -167,13 +176,10 @@ def summary_measures_core(
         def want(*names):
             return wanted is None or any(n in wanted for n in names)
 
-        est["range_difference"] = ymax - ymin
-        est["range_ratio"] = np.where(ymin > 0, ymax / ymin, np.nan)
+        d, r, g_d, g_r = _difference_and_ratio(ymax, ymin, at_max, at_min, seg)
+        est["range_difference"], est["range_ratio"] = d, r
         if gradients:
-            grad["range_difference"] = at_max * 1.0 - at_min
-            grad["range_ratio"] = est["range_ratio"][seg] * (
-                at_max / ymax[seg] - at_min / ymin[seg]
-            )
+            grad["range_difference"], grad["range_ratio"] = g_d, g_r
         if want(
             "index_of_disparity",
             "between_group_variance",
@@ -236,17 +242,14 @@ def summary_measures_core(
             last_idx = np.r_[seg_starts[1:], n] - 1
             first = y[seg_starts]
             last = y[last_idx]
-            est["difference"] = first - last
-            est["ratio"] = np.where(last > 0, first / last, np.nan)
+            at_first = np.zeros(n)
+            at_first[seg_starts] = 1.0
+            at_last = np.zeros(n)
+            at_last[last_idx] = 1.0
+            d, r, g_d, g_r = _difference_and_ratio(first, last, at_first, at_last, seg)
+            est["difference"], est["ratio"] = d, r
             if gradients:
-                at_first = np.zeros(n)
-                at_first[seg_starts] = 1.0
-                at_last = np.zeros(n)
-                at_last[last_idx] = 1.0
-                grad["difference"] = at_first - at_last
-                grad["ratio"] = est["ratio"][seg] * (
-                    at_first / first[seg] - at_last / last[seg]
-                )
+                grad["difference"], grad["ratio"] = g_d, g_r
         if want(
             "slope_index_of_inequality",
             "relative_index_of_inequality",
