@@ -27,12 +27,17 @@ from dataclasses import asdict, dataclass
 import pandas as pd
 
 __all__ = [
+    "MEASURE_TYPES",
     "Indicator",
     "INDICATORS",
     "indicator_catalog",
     "get_indicator",
     "register_indicator",
 ]
+
+
+#: the kinds of value an indicator can hold (see ``measure_type`` above)
+MEASURE_TYPES = ["proportion", "rate", "survey", "score"]
 
 
 @dataclass(frozen=True)
@@ -329,6 +334,6 @@ def register_indicator(indicator: Indicator) -> None:
         The new entry. ``measure_type`` must be one of ``proportion``, ``rate``,
         ``survey`` or ``score``.
     """
-    if indicator.measure_type not in {"proportion", "rate", "survey", "score"}:
+    if indicator.measure_type not in MEASURE_TYPES:
         raise ValueError(f"unknown measure_type {indicator.measure_type!r}")
     _REGISTRY[indicator.indicator] = indicator

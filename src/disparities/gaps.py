@@ -34,7 +34,8 @@ import numpy as np
 import pandas as pd
 
 from disparities import schema as s
-from disparities.reliability import MEASURE_TYPES, indicator_codes, standard_errors
+from disparities.catalog import MEASURE_TYPES
+from disparities.reliability import indicator_codes, standard_errors
 from disparities.uncertainty import z_value
 
 __all__ = ["DEFAULT_REFERENCE", "REFERENCE_OPTIONS", "compute_gaps"]

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from disparities import schema as s
-from disparities.catalog import indicator_catalog
+from disparities.catalog import MEASURE_TYPES, indicator_catalog
 from disparities.uncertainty import (
     moe_to_se,
     proportion_interval,
@@ -26,7 +26,6 @@ from disparities.uncertainty import (
 )
 
 __all__ = [
-    "MEASURE_TYPES",
     "indicator_codes",
     "indicator_properties",
     "add_intervals",
@@ -38,7 +37,6 @@ __all__ = [
 ]
 
 
-MEASURE_TYPES = ["proportion", "rate", "survey", "score"]
 _CHUNK = 1 << 18  # rows per block of work: temporaries stay in cache
 
 
