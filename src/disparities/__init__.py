@@ -34,6 +34,8 @@ _API = {
     "indicator_catalog": "disparities.catalog",
     "get_indicator": "disparities.catalog",
     "register_indicator": "disparities.catalog",
+    "context_indicator_ids": "disparities.catalog",
+    "outcome_rows": "disparities.select",
     "Indicator": "disparities.catalog",
     # places and groups
     "find_county": "disparities.geography",

@@ -28,6 +28,9 @@ import pandas as pd
 
 __all__ = [
     "MEASURE_TYPES",
+    "ROLES",
+    "CONTEXT_INDICATORS",
+    "context_indicator_ids",
     "Indicator",
     "INDICATORS",
     "indicator_catalog",
@@ -38,6 +41,9 @@ __all__ = [
 
 #: the kinds of value an indicator can hold (see ``measure_type`` above)
 MEASURE_TYPES = ["proportion", "rate", "survey", "score"]
+
+#: what an indicator is for: compared between groups, or describing the place
+ROLES = ["outcome", "context"]
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,10 @@ class Indicator:
     adverse_phrase: str
     topic: str
     source: str
+    #: ``"outcome"`` (compared between groups, ranked as a candidate) or
+    #: ``"context"`` (describes the place: population, age and race make-up,
+    #: rurality; used to estimate group sizes and to match peers, never compared)
+    role: str = "outcome"
 
 
 INDICATORS: list[Indicator] = [
@@ -294,7 +304,97 @@ INDICATORS: list[Indicator] = [
     ),
 ]
 
-_REGISTRY: dict[str, Indicator] = {i.indicator: i for i in INDICATORS}
+#: Context indicators: facts about a place (not outcomes). Loaders that find
+#: them (e.g. the CHR "Additional Measure Data" sheet) add them as ordinary rows;
+#: the engine (gaps, summary measures, trends, candidates) never compares them
+#: (see :func:`disparities.select.outcome_rows`); group sizes and peers use them.
+CONTEXT_INDICATORS: list[Indicator] = [
+    Indicator(
+        "population",
+        "Population",
+        "people",
+        1,
+        "score",
+        False,
+        "all residents",
+        "people",
+        "",
+        "Place",
+        "Census population estimates (via County Health Rankings)",
+        role="context",
+    ),
+    Indicator(
+        "children_under_18",
+        "Children under 18",
+        "children",
+        1,
+        "score",
+        False,
+        "children under 18",
+        "children",
+        "",
+        "Place",
+        "Census population estimates (via County Health Rankings)",
+        role="context",
+    ),
+    Indicator(
+        "pct_under_18",
+        "Residents under 18",
+        "% of residents",
+        100,
+        "score",
+        False,
+        "all residents",
+        "people",
+        "",
+        "Place",
+        "Census population estimates (via County Health Rankings)",
+        role="context",
+    ),
+    Indicator(
+        "population_share",
+        "Share of residents (by race/ethnicity)",
+        "% of residents",
+        100,
+        "score",
+        False,
+        "all residents",
+        "people",
+        "",
+        "Place",
+        "Census population estimates (via County Health Rankings)",
+        role="context",
+    ),
+    Indicator(
+        "pct_rural",
+        "Residents living in rural areas",
+        "% of residents",
+        100,
+        "score",
+        False,
+        "all residents",
+        "people",
+        "",
+        "Place",
+        "Census 2010 (via County Health Rankings)",
+        role="context",
+    ),
+]
+
+_REGISTRY: dict[str, Indicator] = {
+    i.indicator: i for i in INDICATORS + CONTEXT_INDICATORS
+}
+
+
+def context_indicator_ids() -> list[str]:
+    """Ids of the registered indicators whose role is ``"context"``.
+
+    Examples
+    --------
+    >>> "population_share" in context_indicator_ids()
+    True
+    """
+    return [i.indicator for i in _REGISTRY.values() if i.role == "context"]
 
 
 def indicator_catalog() -> pd.DataFrame:
@@ -336,4 +436,6 @@ def register_indicator(indicator: Indicator) -> None:
     """
     if indicator.measure_type not in MEASURE_TYPES:
         raise ValueError(f"unknown measure_type {indicator.measure_type!r}")
+    if indicator.role not in ROLES:
+        raise ValueError(f"unknown role {indicator.role!r}; one of {ROLES}")
     _REGISTRY[indicator.indicator] = indicator

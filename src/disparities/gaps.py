@@ -36,6 +36,7 @@ import pandas as pd
 from disparities import schema as s
 from disparities.catalog import MEASURE_TYPES
 from disparities.reliability import indicator_codes, standard_errors
+from disparities.select import outcome_rows
 from disparities.uncertainty import z_value
 
 __all__ = ["DEFAULT_REFERENCE", "REFERENCE_OPTIONS", "compute_gaps"]
@@ -352,7 +353,7 @@ def compute_gaps(
     ]
     if missing:
         raise ValueError(f"compute_gaps needs columns {missing}")
-    df = table.reset_index(drop=True)
+    df = outcome_rows(table).reset_index(drop=True)
     codes, per_indicator = indicator_codes(df)
     worse_by = per_indicator["higher_is_worse"].to_numpy()
     se_tab = standard_errors(df, alpha=alpha)

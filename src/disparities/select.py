@@ -6,7 +6,26 @@ import pandas as pd
 
 from disparities import schema as s
 
-__all__ = ["latest_period", "parent_geo_id", "rows_for"]
+__all__ = ["latest_period", "outcome_rows", "parent_geo_id", "rows_for"]
+
+
+def outcome_rows(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows of outcome indicators (context rows such as population left out).
+
+    Context indicators (catalog ``role="context"``) describe a place; the
+    engine compares only outcomes. Returns ``table`` itself when it has no
+    context rows.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"indicator": ["population", "low_birthweight"]})
+    >>> outcome_rows(t)["indicator"].tolist()
+    ['low_birthweight']
+    """
+    from disparities.catalog import context_indicator_ids
+
+    is_context = table[s.INDICATOR].astype(str).isin(context_indicator_ids())
+    return table if not is_context.any() else table[~is_context]
 
 
 def parent_geo_id(geo_id: str) -> str:

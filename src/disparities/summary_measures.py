@@ -67,6 +67,7 @@ import pandas as pd
 
 from disparities import schema as s
 from disparities.reliability import indicator_codes, standard_errors
+from disparities.select import outcome_rows
 from disparities.uncertainty import z_value
 
 __all__ = [
@@ -369,7 +370,7 @@ def compute_summary_measures(
     """
     if ci_method not in ("delta", "simulation"):
         raise ValueError("ci_method must be 'delta' or 'simulation'")
-    df = table.reset_index(drop=True)
+    df = outcome_rows(table).reset_index(drop=True)
     c = _comparisons(df, alpha)
     kind = np.where(c["n_groups"] == 2, 0, np.where(c["ordered"], 2, 1))
     kind[c["n_groups"] < 2] = -1
