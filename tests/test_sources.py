@@ -543,3 +543,58 @@ def test_chr_analytic_csv_layout(tmp_path):
     ].iloc[0]
     assert us_black.suppressed  # blank cell kept, flagged
     assert (t.period.astype(str) == "2021").all()
+
+
+# ---- combining loads --------------------------------------------------------------
+
+
+def _obs(value, source, period="2019", group="Black", label="x"):
+    from disparities.schema import validate_observations
+
+    return validate_observations(
+        pd.DataFrame(
+            {
+                "geo_id": ["37063"],
+                "indicator": ["child_poverty"],
+                "period": [period],
+                "dimension": ["race_ethnicity"],
+                "group": [group],
+                "value": [value],
+                "source": [source],
+                "source_label": [label],
+            }
+        )
+    )
+
+
+def test_combine_rules_identical_newest_release_and_separate_sources():
+    from disparities.loaders import combine_loads
+
+    old = _obs(30.0, "County Health Rankings 2021", label="a")
+    old2 = _obs(7.0, "County Health Rankings 2021", period="2018")
+    new = _obs(25.0, "County Health Rankings 2022", label="b")
+    new2 = _obs(7.0, "County Health Rankings 2022", period="2018")
+    only_old = _obs(40.0, "County Health Rankings 2021", period="2017", label="c")
+    other = _obs(31.0, "KIDS COUNT")
+    t, rep = combine_loads([old, old2, only_old, new, new2, other])
+    # 6 in: the 2018 pair is identical (1 merged); 2019 CHR differs (2021 superseded)
+    assert rep.rows_read == 6 and rep.rows_kept == 4
+    assert [d["rows"] for d in rep.dropped] == [1, 1]
+    assert "superseded" in rep.dropped[1]["rule"]
+    assert (
+        "County Health Rankings 2021: child_poverty 2019 x1" in rep.dropped[1]["where"]
+    )
+    chr_ = t[t.source.astype(str) == "County Health Rankings 2021, 2022"]
+    assert sorted(chr_.value) == [7.0, 25.0, 40.0]
+    assert chr_.loc[chr_.period.astype(str) == "2019", "source_label"].item() == (
+        "2022 release: b"
+    )
+    assert chr_.loc[chr_.period.astype(str) == "2017", "source_label"].item() == (
+        "2021 release: c"
+    )
+    # a different source for the same key stays, as its own series
+    assert t.loc[t.source.astype(str) == "KIDS COUNT", "value"].item() == 31.0
+    assert "more than one source" in " ".join(rep.notes)
+    # one release of one source cannot give two values for one key
+    with pytest.raises(DataValidationError, match="different values"):
+        combine_loads([old, _obs(99.0, "County Health Rankings 2021")])

@@ -32,9 +32,13 @@ def _load(args):
         print(report.summary(), file=sys.stderr)
         tables.append(table)
         reports.append(report)
-    from disparities.loaders import combine_tables
+    if len(tables) == 1:
+        return tables[0], reports
+    from disparities.loaders import combine_loads
 
-    return combine_tables(tables), reports
+    table, combined = combine_loads(tables)
+    print(combined.summary(), file=sys.stderr)
+    return table, [*reports, combined]
 
 
 def _add_data_args(p):

@@ -9,6 +9,7 @@ returns ``(table, LoadReport)``; :func:`combine_tables` stacks several loads.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -16,7 +17,14 @@ import pandas as pd
 from disparities import schema as s
 from disparities.schema import DataValidationError
 
-__all__ = ["SOURCES", "detect_source", "load_data", "combine_tables"]
+__all__ = [
+    "SOURCES",
+    "detect_source",
+    "load_data",
+    "combine_tables",
+    "combine_loads",
+    "source_release",
+]
 
 SOURCES = (
     "kids_count",
@@ -93,8 +101,10 @@ def load_data(
 
     Parameters
     ----------
-    path : str or Path
-        The file.
+    path : str, Path or list of them
+        The file, or several files: each is loaded and the tables are combined
+        with :func:`combine_loads` (identical rows merged, the newest release
+        wins, different sources kept as separate series).
     source : str, optional
         Force a format (one of :data:`SOURCES`).
     state : str, optional
@@ -107,8 +117,17 @@ def load_data(
     Returns
     -------
     tuple
-        ``(table, LoadReport)``.
+        ``(table, LoadReport)``; for several files the report is the combined
+        one, each file's report in its ``parts``.
     """
+    if isinstance(path, list | tuple):
+        loads = [
+            load_data(p, source=source, state=state, strict=strict, **options)
+            for p in path
+        ]
+        if len(loads) == 1:
+            return loads[0]
+        return combine_loads([t for t, _ in loads], [r for _, r in loads])
     table, report = _load(path, source=source, state=state, strict=strict, **options)
     if "synthetic" in Path(path).name.lower():
         from disparities.demo import DEMO_SOURCE
@@ -159,34 +178,174 @@ def _load(path, *, source, state, strict, **options):
     raise ValueError(f"unknown source {src!r}; use one of {SOURCES}")
 
 
-def combine_tables(tables) -> pd.DataFrame:
-    """Stack several loaded tables into one, checking keys across them.
+def source_release(source: str) -> tuple[str, int | None]:
+    """Split a source label into the source and its release year.
+
+    Releases of one source (County Health Rankings 2021 and 2022) are one
+    series; the release year only decides which value wins when both publish
+    the same observation.
+
+    Examples
+    --------
+    >>> source_release("County Health Rankings 2022")
+    ('County Health Rankings', 2022)
+    >>> source_release("County Health Rankings analytic data 2021/2022")
+    ('County Health Rankings analytic data', 2022)
+    >>> source_release("NC school report cards")
+    ('NC school report cards', None)
+    """
+    m = _RELEASE.match(str(source))
+    if not m:
+        return str(source), None
+    return m.group(1), max(int(y) for y in re.findall(r"\d{4}", m.group(2)))
+
+
+_RELEASE = re.compile(r"^(.*?\S)\s+((?:19|20)\d\d(?:\s*[/,]\s*(?:19|20)\d\d)*)$")
+_VALUE_COLUMNS = [
+    s.VALUE,
+    s.CI_LOWER,
+    s.CI_UPPER,
+    s.MOE,
+    s.NUMERATOR,
+    s.DENOMINATOR,
+    s.SUPPRESSED,
+]
+
+
+def _where(rows: pd.DataFrame) -> str:
+    """Which sources, indicators and periods a set of dropped rows came from."""
+    counts = rows.groupby([s.SOURCE, s.INDICATOR, s.PERIOD], sort=True).size()
+    return "; ".join(
+        f"{src}: {ind} {per} x{n}" for (src, ind, per), n in counts.items()
+    )
+
+
+def combine_loads(tables, reports=None):
+    """Combine several loaded tables, the way a person would expect.
+
+    Rules, in order (every removed row is counted in the returned report):
+
+    1. **identical rows are merged**: the same observation (geography x
+       indicator x period x dimension x group) with the same numbers from two
+       releases of one source, or the same file loaded twice, is kept once;
+    2. **the newest release wins**: the same observation with different numbers
+       from two releases of one source (County Health Rankings 2021 and 2022)
+       keeps the newer release's row;
+    3. **different sources stay separate**: the same observation from two
+       different sources (CHR and KIDS COUNT) keeps both rows, as two series
+       told apart by the ``source`` column (every comparison stays within a
+       source).
+
+    Rows of several releases of one source get one ``source`` label (e.g.
+    ``"County Health Rankings 2021, 2022"``), so ``source`` identifies a series
+    in the combined table; the release of each row is the start of its
+    ``source_label`` (``"2022 release: Ranked Measure Data: % LBW (Black)"``).
+
+    Parameters
+    ----------
+    tables : iterable of pandas.DataFrame
+        Loaded (validated) tables.
+    reports : iterable of LoadReport, optional
+        Their load reports, kept in the combined report's ``parts``.
+
+    Returns
+    -------
+    tuple
+        ``(table, LoadReport)``; the report's ``dropped`` lists each rule's
+        removed rows and where they came from.
 
     Raises
     ------
     DataValidationError
-        When two sources give different values for the same key.
+        When one release of one source gives two values for the same key.
+    """
+    from disparities.sources.load_report import LoadReport
+
+    tables = list(tables)
+    report = LoadReport("combined tables", "combined")
+    report.parts = list(reports or [])
+    if not tables:
+        raise ValueError("combine_loads needs at least one table")
+    frames = []
+    for i, t in enumerate(tables):
+        f = t.copy()
+        for c in f.columns:
+            if isinstance(f[c].dtype, pd.CategoricalDtype):
+                f[c] = f[c].astype(object)
+        f["_part"] = i
+        frames.append(f)
+    stacked = pd.concat(frames, ignore_index=True)
+    report.rows_read = len(stacked)
+    split = stacked[s.SOURCE].astype(str).map(source_release)
+    stacked["_family"] = split.str[0]
+    stacked["_release"] = split.str[1].astype(float).fillna(-1)
+    # newest release first, then the later file: "keep first" keeps the newest
+    stacked = stacked.sort_values(["_release", "_part"], ascending=False, kind="stable")
+    ident = [*s.KEY_COLUMNS, "_family"]
+    keys = stacked[ident].astype(str)
+    same = pd.concat([keys, stacked[_VALUE_COLUMNS].astype(str)], axis=1)
+    identical = same.duplicated()
+    report.drop(
+        "identical rows merged (kept once)",
+        int(identical.sum()),
+        _where(stacked[identical]),
+    )
+    stacked, keys = stacked[~identical], keys[~identical]
+    older = keys.duplicated()
+    newest = stacked.groupby(ident)["_release"].transform("max")
+    superseded = older & (stacked["_release"] < newest)
+    report.drop(
+        "superseded by a newer release of the same source",
+        int(superseded.sum()),
+        _where(stacked[superseded]),
+    )
+    stacked = stacked[~superseded]
+    _label_releases(stacked)
+    families = stacked.groupby([c for c in s.KEY_COLUMNS], observed=True, dropna=False)[
+        "_family"
+    ].nunique()
+    shared = families[families > 1]
+    if len(shared):
+        report.notes.append(
+            f"{len(shared)} observations are published by more than one source "
+            f"({', '.join(sorted(stacked['_family'].unique()))}): each is kept as "
+            "its own series, marked by its source, and compared only within it."
+        )
+    out = stacked.sort_values("_part", kind="stable").drop(
+        columns=["_part", "_family", "_release"]
+    )
+    table = s.validate_observations(out, file="combined tables")
+    report.rows_kept = len(table)
+    report.check_balance()
+    return table, report
+
+
+def _label_releases(stacked: pd.DataFrame) -> None:
+    """One source label per source with several releases (in place)."""
+    for fam, sub in stacked.groupby("_family"):
+        releases = sorted({int(r) for r in sub["_release"] if r >= 0})
+        if len(releases) < 2:
+            continue
+        idx = sub.index
+        stacked.loc[idx, s.SOURCE_LABEL] = [
+            f"{int(r)} release: {lab}"
+            for r, lab in zip(
+                sub["_release"], sub[s.SOURCE_LABEL].astype(str), strict=True
+            )
+        ]
+        stacked.loc[idx, s.SOURCE] = f"{fam} {', '.join(map(str, releases))}"
+
+
+def combine_tables(tables) -> pd.DataFrame:
+    """Stack several loaded tables into one (see :func:`combine_loads` for the
+    rules: identical rows merged, newest release wins, sources kept apart).
+
+    Raises
+    ------
+    DataValidationError
+        When one release of one source gives two values for the same key.
     """
     tables = list(tables)
     if len(tables) == 1:
         return tables[0]
-    stacked = pd.concat(
-        [
-            t.astype(
-                {
-                    c: "object"
-                    for c in (
-                        s.GEO_ID,
-                        s.GEO_LEVEL,
-                        s.INDICATOR,
-                        s.PERIOD,
-                        s.DIMENSION,
-                        s.GROUP,
-                    )
-                }
-            )
-            for t in tables
-        ],
-        ignore_index=True,
-    )
-    return s.validate_observations(stacked, file="combined tables")
+    return combine_loads(tables)[0]

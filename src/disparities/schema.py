@@ -515,19 +515,22 @@ def validate_observations(
     if bad.any():
         _fail("ci_lower is above ci_upper", df, bad, CI_LOWER, file)
 
-    keys = df[KEY_COLUMNS].astype(str)
+    # one observation per key *and source*: two sources may publish the same
+    # key (kept as separate series); one source may not publish it twice
+    ident = KEY_COLUMNS + [SOURCE]
+    keys = df[ident].astype(object).where(df[ident].notna(), "").astype(str)
     dup = keys.duplicated(keep=False)
     if dup.any():
-        sub = df.loc[dup, KEY_COLUMNS + [VALUE]].copy()
-        sub[KEY_COLUMNS] = sub[KEY_COLUMNS].astype(str)
-        nvals = sub.groupby(KEY_COLUMNS, dropna=False)[VALUE].nunique(dropna=False)
+        sub = df.loc[dup, [VALUE]].copy()
+        sub[ident] = keys[dup]
+        nvals = sub.groupby(ident, dropna=False)[VALUE].nunique(dropna=False)
         conflicting = nvals[nvals > 1]
         if len(conflicting):
             key = conflicting.index[0]
-            m = (keys == pd.Series(key, index=KEY_COLUMNS)).all(axis=1)
+            m = (keys == pd.Series(key, index=ident)).all(axis=1)
             rows = list(df.index[m])
             raise DataValidationError(
-                f"duplicate key {dict(zip(KEY_COLUMNS, key, strict=True))} has different "
+                f"duplicate key {dict(zip(ident, key, strict=True))} has different "
                 f"values in rows {rows}",
                 file=file,
                 row=rows[1],

@@ -50,6 +50,11 @@ class LoadReport:
     warnings: list = field(default_factory=list)
     notes: list = field(default_factory=list)
     strict: bool = False
+    #: observations a combine step removed, one dict per rule: ``rule``, ``rows``
+    #: and ``where`` (which sources, indicators and periods)
+    dropped: list = field(default_factory=list)
+    #: the reports of the files a combined load was built from
+    parts: list = field(default_factory=list)
 
     def reject(self, row, column, reason: str, count: int = 1) -> None:
         """Record a rejected row; raise instead when ``strict``."""
@@ -78,6 +83,16 @@ class LoadReport:
         self.rows_suppressed += count
         self.suppression_markers[str(marker)] += count
 
+    def drop(self, rule: str, count: int, where: str) -> None:
+        """Record observations removed by a combine rule (never silently)."""
+        if count:
+            self.dropped.append({"rule": rule, "rows": int(count), "where": where})
+
+    @property
+    def rows_dropped(self) -> int:
+        """Observations removed by combine rules (merged or superseded)."""
+        return sum(d["rows"] for d in self.dropped)
+
     def rejected_frame(self) -> pd.DataFrame:
         """The rejected rows as a table."""
         return pd.DataFrame(self.rejected, columns=["row", "column", "reason", "rows"])
@@ -85,10 +100,10 @@ class LoadReport:
     def check_balance(self) -> None:
         """Every row read is kept or rejected (a row may become several observations,
         so kept counts source rows, not observations)."""
-        if self.rows_kept + self.rows_rejected != self.rows_read:
+        if self.rows_kept + self.rows_rejected + self.rows_dropped != self.rows_read:
             raise AssertionError(
                 f"{self.file}: {self.rows_read} rows read but {self.rows_kept} kept + "
-                f"{self.rows_rejected} rejected"
+                f"{self.rows_rejected} rejected + {self.rows_dropped} dropped"
             )
 
     def summary(self) -> str:
@@ -119,6 +134,8 @@ class LoadReport:
                 f"; and {len(self.rejected) - 5} more" if len(self.rejected) > 5 else ""
             )
             text += f" ({shown}{more})"
+        for d in self.dropped:
+            text += f"; {d['rule']}: {d['rows']} ({d['where']})"
         text += "."
         if self.warnings:
             text += f" {len(self.warnings)} warning(s): " + " | ".join(
@@ -126,4 +143,6 @@ class LoadReport:
             )
         for n in self.notes:
             text += f" {n}"
+        for part in self.parts:
+            text += "\n  " + part.summary()
         return text
