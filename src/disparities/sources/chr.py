@@ -76,6 +76,34 @@ _RACE_RE = re.compile(
 )
 REQUIRED_SHEETS = ["Ranked Measure Data", "Additional Measure Data"]
 
+#: Context rows from the "Additional Measure Data" demographics columns:
+#: (measure group in header row 1, indicator, dimension, canonical group).
+#: The value is the group's first column; a "# ..." column is the count.
+CHR_CONTEXT = [
+    ("population", "population", "total", s.TOTAL),
+    ("% below 18 years of age", "pct_under_18", "total", s.TOTAL),
+    ("% non-hispanic black", "population_share", "race_ethnicity", "Black"),
+    (
+        "% american indian & alaska native",
+        "population_share",
+        "race_ethnicity",
+        "American Indian or Alaska Native",
+    ),
+    ("% asian", "population_share", "race_ethnicity", "Asian"),
+    (
+        "% native hawaiian/other pacific islander",
+        "population_share",
+        "race_ethnicity",
+        "Native Hawaiian or Pacific Islander",
+    ),
+    ("% hispanic", "population_share", "race_ethnicity", "Hispanic or Latino"),
+    ("% non-hispanic white", "population_share", "race_ethnicity", "White"),
+    ("% rural", "pct_rural", "total", s.TOTAL),
+]
+#: Measures whose race values CHR takes from the ACS 5-year estimates while the
+#: overall value is a single-year SAIPE estimate (CHR documentation).
+ACS_FIVE_YEAR_BY_RACE = {"child_poverty", "median_household_income"}
+
 
 def looks_like_chr(sheet_names) -> bool:
     """True when a workbook has the CHR data sheets."""
@@ -107,6 +135,144 @@ def _years(path, sheet_names) -> dict:
                 name = re.sub(r"[*+]", "", m).strip().lower()
                 years.setdefault(name, str(yr).strip())
     return years
+
+
+def _acs_span(period: str) -> str | None:
+    """The ACS 5-year span ending in a single-year period ("2019" -> "2015-2019")."""
+    p = str(period).strip()
+    return f"{int(p) - 4}-{p}" if p.isdigit() else None
+
+
+def _join_notes(a: pd.Series, b: pd.Series) -> pd.Series:
+    """Join two note columns with "; ", skipping empty parts."""
+    both = a.ne("") & b.ne("")
+    return a.where(b.eq(""), b.where(a.eq(""), a + "; " + b)).where(~both, a + "; " + b)
+
+
+def _context_frames(body, cols, geo_id, geo_name, years, sheet, report) -> list:
+    """Context rows (population, % under 18, race shares, % rural, children)
+    from the demographics columns of "Additional Measure Data"."""
+    frames, pop, under18, absent = [], None, None, []
+    for group, indicator, dim, canon in CHR_CONTEXT:
+        idx = [i for i, (g, _) in enumerate(cols) if g == group]
+        if not idx:
+            absent.append(group)
+            continue
+        period = years.get(group)
+        if period is None:
+            report.warn(f"no years for {group!r} in the Sources & Years sheets")
+            continue
+        val_i = next((i for i in idx if not cols[i][1].startswith("#")), None)
+        cnt_i = next((i for i in idx if cols[i][1].startswith("#")), None)
+        if val_i is None:
+            continue
+        vals = pd.to_numeric(body.iloc[:, val_i], errors="coerce").to_numpy(float)
+        count = (
+            pd.to_numeric(body.iloc[:, cnt_i], errors="coerce").to_numpy(float)
+            if cnt_i is not None
+            else np.nan
+        )
+        if indicator == "population":
+            pop = (vals, period)
+        if indicator == "pct_under_18":
+            under18 = (vals, period)
+        same_year_pop = pop is not None and pop[1] == period
+        frames.append(
+            _context_frame(
+                body,
+                geo_id,
+                geo_name,
+                indicator,
+                period,
+                dim,
+                canon,
+                vals,
+                numerator=count,
+                denominator=(
+                    pop[0]
+                    if indicator == "population_share" and same_year_pop
+                    else np.nan
+                ),
+                label=f"{sheet}: {cols[val_i][1]}",
+                note="",
+            )
+        )
+    if absent:
+        report.notes.append(
+            f"No demographics column(s) {absent}: that context (population, "
+            "age, race make-up, rurality) is not loaded."
+        )
+    if pop is not None and under18 is not None and pop[1] == under18[1]:
+        children = np.round(pop[0] * under18[0] / 100)
+        frames.append(
+            _context_frame(
+                body,
+                geo_id,
+                geo_name,
+                "children_under_18",
+                pop[1],
+                "total",
+                s.TOTAL,
+                children,
+                numerator=np.nan,
+                denominator=np.nan,
+                label=f"{sheet}: Population x % Less Than 18 Years of Age",
+                note="derived: population x % under 18 (both from CHR), rounded",
+            )
+        )
+    return frames
+
+
+def _context_frame(
+    body,
+    geo_id,
+    geo_name,
+    indicator,
+    period,
+    dim,
+    group,
+    vals,
+    *,
+    numerator,
+    denominator,
+    label,
+    note,
+) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            s.GEO_ID: geo_id,
+            s.GEO_NAME: geo_name,
+            s.INDICATOR: indicator,
+            s.PERIOD: period,
+            s.DIMENSION: dim,
+            s.GROUP: group,
+            s.VALUE: vals,
+            s.CI_LOWER: np.nan,
+            s.CI_UPPER: np.nan,
+            s.NUMERATOR: numerator,
+            s.DENOMINATOR: denominator,
+            s.UNRELIABLE: False,
+            s.SOURCE_LABEL: label,
+            "_note": note,
+            "row": body.index,
+        }
+    )
+
+
+def _context_not_events(table: pd.DataFrame, notes: pd.Series) -> pd.DataFrame:
+    """Context rows are population estimates, not counts of events: the
+    small-numbers reliability flag does not apply to them (notes restored)."""
+    from disparities.catalog import context_indicator_ids
+
+    ctx = table[s.INDICATOR].astype(str).isin(context_indicator_ids()).to_numpy()
+    if not ctx.any():
+        return table
+    out = table.copy()
+    out[s.UNRELIABLE] = out[s.UNRELIABLE].to_numpy(bool) & ~ctx
+    note = out[s.NOTE].astype(str).to_numpy()
+    note[ctx] = notes.astype(str).to_numpy()[ctx]
+    out[s.NOTE] = pd.Series(note, index=out.index).astype("category")
+    return out
 
 
 def load_chr_workbook(path, *, year: int | None = None, strict: bool = False):
@@ -208,6 +374,7 @@ def load_chr_workbook(path, *, year: int | None = None, strict: bool = False):
                 and "95% ci" not in lab.lower()
                 and not lab.lower().endswith("unreliable")
             ]
+            acs_span = _acs_span(period) if indicator in ACS_FIVE_YEAR_BY_RACE else None
             for i, lab in value_cols:
                 m = _RACE_RE.match(lab)
                 if m and m.group("rest").strip():
@@ -245,12 +412,19 @@ def load_chr_workbook(path, *, year: int | None = None, strict: bool = False):
                     if hi_i
                     else np.nan
                 )
+                row_period, row_note = period, ""
+                if acs_span is not None:
+                    row_period, row_note = (
+                        (acs_span, f"by race: ACS 5-year estimate {acs_span} (per CHR)")
+                        if dim == "race_ethnicity"
+                        else (period, f"overall: SAIPE single-year estimate {period}")
+                    )
                 frame = pd.DataFrame(
                     {
                         s.GEO_ID: geo_id,
                         s.GEO_NAME: geo_name,
                         s.INDICATOR: indicator,
-                        s.PERIOD: period,
+                        s.PERIOD: row_period,
                         s.DIMENSION: dim,
                         s.GROUP: group_label,
                         s.VALUE: vals.to_numpy(float),
@@ -272,10 +446,15 @@ def load_chr_workbook(path, *, year: int | None = None, strict: bool = False):
                             else False
                         ),
                         s.SOURCE_LABEL: f"{sheet}: {lab}",
+                        "_note": row_note,
                         "row": body.index,
                     }
                 )
                 records.append(frame)
+        if sheet == "Additional Measure Data":
+            records.extend(
+                _context_frames(body, cols, geo_id, geo_name, years, sheet, report)
+            )
     if not records:
         raise DataValidationError("no child-relevant measures found", file=path)
     t = pd.concat(records, ignore_index=True)
@@ -288,16 +467,18 @@ def load_chr_workbook(path, *, year: int | None = None, strict: bool = False):
             t.loc[m, [s.VALUE, s.CI_LOWER, s.CI_UPPER]] *= 100
     blank = t[s.VALUE].isna()
     t[s.SUPPRESSED] = blank
-    t[s.NOTE] = np.where(
-        blank,
-        "not reported by the source (blank cell: too few events or not available)",
-        "",
+    t[s.NOTE] = _join_notes(
+        t.pop("_note").fillna(""),
+        pd.Series(
+            np.where(
+                blank,
+                "not reported by the source (blank cell: too few events or not "
+                "available)",
+                np.where(t[s.UNRELIABLE], "flagged 'Unreliable' by the source", ""),
+            ),
+            index=t.index,
+        ),
     )
-    t.loc[t[s.UNRELIABLE] & ~blank, s.NOTE] = "flagged unreliable by the source"
-    pov_race = (t[s.INDICATOR] == "child_poverty") & (
-        t[s.DIMENSION] == "race_ethnicity"
-    )
-    t.loc[pov_race & ~blank, s.NOTE] = "by race: ACS 5-year estimate (per CHR)"
     t[s.SOURCE] = source
     report.suppressed("(blank)", int(blank.sum()))
     report.notes.append(
@@ -308,5 +489,6 @@ def load_chr_workbook(path, *, year: int | None = None, strict: bool = False):
     report.rows_kept = len(read_rows) - len(bad_rows)
     t.index = t.pop("row").to_numpy()
     table = finish_table(t.reset_index(drop=True), report)
+    table = _context_not_events(table, t[s.NOTE].reset_index(drop=True))
     report.check_balance()
     return table, report
