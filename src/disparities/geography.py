@@ -303,3 +303,60 @@ def county_geometries(state: str):
     gdf = gpd.GeoDataFrame(table, geometry=geoms, crs="EPSG:4326")
     gdf.attrs["state_fips"] = fips
     return gdf
+
+
+_STATE_WORDS = re.compile(
+    r"^(?:the\s+)?(?:(?:commonwealth|state)\s+of\s+(?:the\s+)?)?(?P<name>.+?)"
+    r"(?:\s+state)?(?:\s*\(state\))?$",
+    re.I,
+)
+
+
+def state_from_place_name(name) -> tuple[str, str, str] | None:
+    """Return ``(fips, abbreviation, name)`` when a place name is a state, else None.
+
+    Accepts the spellings sources use for a state row: any case, "Commonwealth
+    of ...", "State of ...", a trailing "State" or "(state)", the postal
+    abbreviation. "Washington" alone is the state; a county-like name
+    ("Durham County") is not a state.
+
+    Examples
+    --------
+    >>> state_from_place_name("Commonwealth Of Virginia")
+    ('51', 'VA', 'Virginia')
+    >>> state_from_place_name("STATE OF NORTH CAROLINA")[1]
+    'NC'
+    >>> state_from_place_name("Albemarle County") is None
+    True
+    """
+    text = re.sub(r"\s+", " ", str(name).strip())
+    if not text:
+        return None
+    candidates = [text]
+    m = _STATE_WORDS.match(text)
+    if m:
+        candidates.append(m.group("name").strip())
+    for cand in candidates:
+        for fips, abbr, full in _STATES:
+            if cand.lower() == full.lower() or (
+                len(cand) == 2 and cand.upper() == abbr
+            ):
+                return fips, abbr, full
+    return None
+
+
+def state_place_ids(names) -> pd.Series:
+    """State FIPS for each name that is a state row (any spelling), else NaN.
+
+    Examples
+    --------
+    >>> state_place_ids(["Commonwealth Of Virginia", "Albemarle County"]).tolist()
+    ['51', nan]
+    """
+    names = pd.Series(names)
+    uniq = {n: state_from_place_name(n) for n in pd.unique(names.astype(str))}
+    return (
+        names.astype(str)
+        .map(lambda n: uniq[n][0] if uniq[n] is not None else np.nan)
+        .astype(object)
+    )

@@ -8,7 +8,12 @@ import numpy as np
 import pandas as pd
 
 from disparities import schema as s
-from disparities.geography import UnknownPlaceError, match_county_names, resolve_state
+from disparities.geography import (
+    match_county_names,
+    resolve_state,
+    state_from_place_name,
+    state_place_ids,
+)
 from disparities.harmonize import UnknownGroupError, harmonize_group
 from disparities.schema import DataValidationError
 from disparities.sources.load_report import LoadReport
@@ -20,6 +25,7 @@ __all__ = [
     "finish_table",
     "guess_indicator",
     "district_id",
+    "place_ids",
 ]
 
 _INDICATOR_WORDS = [
@@ -118,10 +124,10 @@ def resolve_places(
     out.loc[nation, ["geo_id", "geo_level"]] = ["US", "nation"]
     state_like = ~nation & (lev.isin(["state", "city", "territory"]) | lev.eq(""))
     for name in loc[state_like].unique():
-        try:
-            fips, _, full = resolve_state(name)
-        except UnknownPlaceError:
+        found = state_from_place_name(name)
+        if found is None:
             continue
+        fips, _, full = found
         m = state_like & loc.eq(name)
         out.loc[m, ["geo_id", "geo_name", "geo_level"]] = [fips, full, "state"]
     st = state
@@ -176,6 +182,23 @@ def resolve_places(
     return out
 
 
+def place_ids(names: pd.Series, state: str) -> pd.Series:
+    """Geography ids for place names in one state: county FIPS for county names,
+    the state FIPS for the state row whatever its spelling ("Commonwealth Of
+    Virginia", "STATE OF NORTH CAROLINA"); missing when neither.
+
+    A name that is both a county of ``state`` and a state ("Washington" in NC)
+    is the county.
+    """
+    names = pd.Series(names).astype(str)
+    ids = pd.Series(
+        match_county_names(names, state).to_numpy(), index=names.index, dtype=object
+    )
+    states = state_place_ids(names)
+    states.index = names.index
+    return ids.where(ids.notna(), states)
+
+
 def harmonize_groups(
     labels: pd.Series, report: LoadReport, *, column: str, overrides: dict | None = None
 ) -> pd.DataFrame:
@@ -200,7 +223,21 @@ def harmonize_groups(
             )
             continue
         out.loc[grp.index, ["dimension", "group"]] = [dim, g]
+        if g == "White" and _key_is_bare_white(lab):
+            report.notes.append(
+                f"{len(grp)} rows labelled {lab!r} were read as White, not "
+                "Hispanic. If this source counts White alone including Hispanic "
+                "people (ACS tables with suffix A such as B17001A, or vital "
+                "statistics by race only), map the label to 'White alone (incl. "
+                "Hispanic)' with group overrides: it is then never used as the "
+                "non-Hispanic White reference."
+            )
     return out
+
+
+def _key_is_bare_white(label) -> bool:
+    """True for a label that just says "White" (its Hispanic rule unstated)."""
+    return str(label).strip().lower() in {"white", "white students"}
 
 
 def finish_table(
@@ -215,4 +252,25 @@ def finish_table(
 
     table = s.validate_observations(records, file=report.file)
     prepared = prepare_observations(table, suppress_below=suppress_below)
-    return prepared.drop(columns="rse")
+    return _note_white_alone(prepared.drop(columns="rse"))
+
+
+#: The note every "White alone (incl. Hispanic)" row carries.
+WHITE_ALONE_NOTE = (
+    "White alone: includes Hispanic White people, so it is not the "
+    "non-Hispanic White group"
+)
+
+
+def _note_white_alone(table: pd.DataFrame) -> pd.DataFrame:
+    """Say on each "White alone (incl. Hispanic)" row what the group includes."""
+    m = table[s.GROUP].astype(str).eq("White alone (incl. Hispanic)").to_numpy()
+    if not m.any():
+        return table
+    out = table.copy()
+    note = out[s.NOTE].astype(str).to_numpy().copy()
+    note[m] = [
+        WHITE_ALONE_NOTE if not n else f"{WHITE_ALONE_NOTE}; {n}" for n in note[m]
+    ]
+    out[s.NOTE] = pd.Series(note, index=out.index).astype("category")
+    return out

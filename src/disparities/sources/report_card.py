@@ -66,6 +66,25 @@ def nc_district_county(code: str) -> str | None:
     return f"37{2 * k - 1:03d}"
 
 
+def _masked_words(over: int, under: int) -> str:
+    """ "over 95%" / "2 schools over 95%, 1 under 5%" for a masking note.
+
+    Examples
+    --------
+    >>> _masked_words(1, 0), _masked_words(2, 1)
+    ('over 95%', '2 school values over 95%, 1 under 5%')
+    """
+    over, under = int(over), int(under)
+    if over + under == 1:
+        return "over 95%" if over else "under 5%"
+    parts = []
+    if over:
+        parts.append(f"{over} school values over 95%")
+    if under:
+        parts.append(f"{under} under 5%" if over else f"{under} school values under 5%")
+    return ", ".join(parts)
+
+
 def load_report_card(
     path,
     *,
@@ -161,6 +180,8 @@ def load_report_card(
             "num_lo": lo_pct / 100 * d,
             "num_hi": hi_pct / 100 * d,
             "masked": mask.isin(["1", "2"]).to_numpy(),
+            "masked_hi": mask.eq("1").to_numpy(),
+            "masked_lo": mask.eq("2").to_numpy(),
             "year": w["year"].str.strip().to_numpy(),
         }
     )
@@ -183,6 +204,8 @@ def load_report_card(
                 num_lo=("num_lo", "sum"),
                 num_hi=("num_hi", "sum"),
                 masked=("masked", "sum"),
+                masked_hi=("masked_hi", "sum"),
+                masked_lo=("masked_lo", "sum"),
             )
             .reset_index()
         )
@@ -203,8 +226,15 @@ def load_report_card(
     span = (a["num_hi"] - a["num_lo"]) / a["den"] * 100
     note = np.where(
         a["masked"] > 0,
-        a["masked"].astype(int).astype(str) + " masked school value(s): true "
-        "rate between "
+        "masked by the source ("
+        + pd.Series(
+            [
+                _masked_words(h, lo)
+                for h, lo in zip(a["masked_hi"], a["masked_lo"], strict=True)
+            ],
+            index=a.index,
+        )
+        + "): true rate between "
         + (a["num_lo"] / a["den"] * 100).round(1).astype(str)
         + "% and "
         + (a["num_hi"] / a["den"] * 100).round(1).astype(str)
@@ -224,7 +254,12 @@ def load_report_card(
             s.CI_LOWER: lo * 100,
             s.CI_UPPER: hi * 100,
             s.UNRELIABLE: span > 1.0,
-            s.NOTE: note,
+            s.NOTE: np.where(
+                span > 1.0,
+                pd.Series(note, index=a.index)
+                + "; unreliable: the masked range is wider than 1 point",
+                note,
+            ),
             s.SOURCE: f"{st_abbr} school report cards",
             s.SOURCE_LABEL: cgr_type,
         }

@@ -17,9 +17,8 @@ import numpy as np
 import pandas as pd
 
 from disparities import schema as s
-from disparities.geography import match_county_names
 from disparities.schema import DataValidationError
-from disparities.sources.common import finish_table, harmonize_groups
+from disparities.sources.common import finish_table, harmonize_groups, place_ids
 from disparities.sources.load_report import LoadReport
 from disparities.sources.parsing import parse_cells, read_csv_strings
 
@@ -125,7 +124,7 @@ def load_tidy(
                 file=path,
                 column=s.GEO_NAME,
             )
-        out[s.GEO_ID] = match_county_names(df[s.GEO_NAME], state).to_numpy()
+        out[s.GEO_ID] = place_ids(df[s.GEO_NAME], state).to_numpy()
         bad = out[s.GEO_ID].isna()
         for name, grp in df.loc[bad, s.GEO_NAME].groupby(df.loc[bad, s.GEO_NAME]):
             report.reject(
