@@ -598,3 +598,57 @@ def test_combine_rules_identical_newest_release_and_separate_sources():
     # one release of one source cannot give two values for one key
     with pytest.raises(DataValidationError, match="different values"):
         combine_loads([old, _obs(99.0, "County Health Rankings 2021")])
+
+
+# ---- column-mapping files ---------------------------------------------------------
+
+
+def test_column_map_file_reads_and_names_mistakes(tmp_path):
+    from disparities.sources.column_map import read_column_map
+
+    p = tmp_path / "m.toml"
+    p.write_text(
+        '[columns]\ngeo_id = "FIPS"\nvalue = "Rate"\n'
+        '[constants]\nindicator = "child_poverty"\nperiod_years = 5\nstate = "VA"\n'
+        '[groups]\nwhite = "White alone (incl. Hispanic)"\n'
+    )
+    opts = read_column_map(p)
+    assert opts == {
+        "mapping": {"geo_id": "FIPS", "value": "Rate"},
+        "indicator": "child_poverty",
+        "period_years": 5,
+        "state": "VA",
+        "group_overrides": {
+            "white": ("race_ethnicity", "White alone (incl. Hispanic)")
+        },
+    }
+    p.write_text('[columns]\nrate = "Rate"\n')
+    with pytest.raises(DataValidationError, match="rate"):
+        read_column_map(p)
+    p.write_text('[groups]\nwhite = "Whites"\n')
+    with pytest.raises(DataValidationError, match="canonical group"):
+        read_column_map(p)
+
+
+def test_tidy_period_spans_and_constants(tmp_path):
+    p = tmp_path / "x.csv"
+    p.write_text("FIPS,yr,race,rate\n51540,2021,Black,52.0\n51540,2021,all,20.0\n")
+    t, _ = load_data(
+        p,
+        source="tidy",
+        mapping={"geo_id": "FIPS", "period": "yr", "group": "race", "value": "rate"},
+        indicator="child_poverty",
+        period_years=5,
+    )
+    assert set(t.period.astype(str)) == {"2017-2021"}
+    assert set(t.period_start) == {2017} and set(t.period_end) == {2021}
+    q = tmp_path / "y.csv"
+    q.write_text("FIPS,race,rate\n51540,Black,52.0\n")
+    t, _ = load_data(
+        q,
+        source="tidy",
+        mapping={"geo_id": "FIPS", "group": "race", "value": "rate"},
+        indicator="child_poverty",
+        constants={"period": "2019"},
+    )
+    assert t.period.astype(str).tolist() == ["2019"]

@@ -24,10 +24,16 @@ def _load(args):
 
     if not args.data:
         return load_demo(), []
+    options, source, state = {}, args.source, args.state
+    if getattr(args, "map", None):
+        from disparities.sources.column_map import read_column_map
+
+        options = read_column_map(args.map)
+        source, state = source or "tidy", options.pop("state", state)
     tables, reports = [], []
     for path in args.data:
         table, report = load_data(
-            path, source=args.source, state=args.state, strict=args.strict
+            path, source=source, state=state, strict=args.strict, **options
         )
         print(report.summary(), file=sys.stderr)
         tables.append(table)
@@ -53,6 +59,13 @@ def _add_data_args(p):
         default=None,
         help="force the file format (kids_count, chr, chr_analytic, acs, acs_api, "
         "saipe, report_card, tidy); default: detected",
+    )
+    p.add_argument(
+        "--map",
+        default=None,
+        metavar="MAPPING",
+        help="column-mapping file (.toml or .json) for a tidy file with its own "
+        "column names; see README 'Bring your own data'",
     )
     p.add_argument("--state", default="NC", help="state (abbreviation or name)")
     p.add_argument(

@@ -26,6 +26,7 @@ __all__ = [
     "guess_indicator",
     "district_id",
     "place_ids",
+    "span_periods",
 ]
 
 _INDICATOR_WORDS = [
@@ -197,6 +198,23 @@ def place_ids(names: pd.Series, state: str) -> pd.Series:
     states = state_place_ids(names)
     states.index = names.index
     return ids.where(ids.notna(), states)
+
+
+def span_periods(periods: pd.Series, years: int) -> pd.Series:
+    """Turn end years into spans of ``years`` years ("2021", 5 -> "2017-2021");
+    labels that are already spans, or ``years`` 1, are left as they are.
+
+    Examples
+    --------
+    >>> span_periods(pd.Series(["2021", "2015-2019"]), 5).tolist()
+    ['2017-2021', '2015-2019']
+    """
+    if years <= 1:
+        return periods
+    single = periods.astype(str).str.fullmatch(r"\d{4}")
+    end = pd.to_numeric(periods.where(single), errors="coerce")
+    spans = (end - years + 1).astype("Int64").astype(str) + "-" + periods.astype(str)
+    return periods.where(~single, spans)
 
 
 def harmonize_groups(

@@ -18,7 +18,12 @@ import pandas as pd
 
 from disparities import schema as s
 from disparities.schema import DataValidationError
-from disparities.sources.common import finish_table, harmonize_groups, place_ids
+from disparities.sources.common import (
+    finish_table,
+    harmonize_groups,
+    place_ids,
+    span_periods,
+)
 from disparities.sources.load_report import LoadReport
 from disparities.sources.parsing import parse_cells, read_csv_strings
 
@@ -44,6 +49,8 @@ def load_tidy(
     sheet=0,
     source_name: str | None = None,
     group_overrides: dict | None = None,
+    constants: dict | None = None,
+    period_years: int = 1,
     strict: bool = False,
 ):
     """Load a tidy CSV or Excel sheet into the observation table.
@@ -65,6 +72,11 @@ def load_tidy(
     group_overrides : dict, optional
         Source-specific group labels, e.g. ``{"white": ("race_ethnicity",
         "White alone (incl. Hispanic)")}`` for a file built from ACS B17001A.
+    constants : dict, optional
+        Columns with one value for the whole file, e.g. ``{"period": "2019"}``.
+    period_years : int
+        When each period is the last year of a multi-year estimate (5 for ACS
+        5-year), the periods become spans ("2021" -> "2017-2021").
     strict : bool
         Raise on the first bad row.
 
@@ -103,6 +115,8 @@ def load_tidy(
     df = raw.drop(columns=clash).rename(columns={v: k for k, v in mapping.items()})
     if indicator is not None:
         df[s.INDICATOR] = indicator
+    for col, value in (constants or {}).items():
+        df[col] = value
     need = [s.INDICATOR, s.PERIOD, s.GROUP]
     missing = [c for c in need if c not in df.columns]
     if s.GEO_ID not in df.columns and s.GEO_NAME not in df.columns:
@@ -135,7 +149,7 @@ def load_tidy(
             )
     out[s.GEO_NAME] = df.get(s.GEO_NAME, "")
     out[s.INDICATOR] = df[s.INDICATOR].astype(str).str.strip()
-    out[s.PERIOD] = df[s.PERIOD].astype(str).str.strip()
+    out[s.PERIOD] = span_periods(df[s.PERIOD].astype(str).str.strip(), period_years)
     groups = harmonize_groups(
         df[s.GROUP], report, column=s.GROUP, overrides=group_overrides
     )
