@@ -36,6 +36,7 @@ _API = {
     "register_indicator": "disparities.catalog",
     "context_indicator_ids": "disparities.catalog",
     "outcome_rows": "disparities.select",
+    "rows_for": "disparities.select",
     "Indicator": "disparities.catalog",
     # places and groups
     "find_county": "disparities.geography",
@@ -50,6 +51,9 @@ _API = {
     "load_data": "disparities.loaders",
     "detect_source": "disparities.loaders",
     "combine_tables": "disparities.loaders",
+    "combine_loads": "disparities.loaders",
+    "describe_coverage": "disparities.coverage",
+    "read_column_map": "disparities.sources.column_map",
     "load_kids_count": "disparities.sources.kids_count",
     "load_chr_workbook": "disparities.sources.chr",
     "load_chr_analytic": "disparities.sources.chr_analytic",

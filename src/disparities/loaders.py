@@ -121,6 +121,12 @@ def load_data(
         one, each file's report in its ``parts``.
     """
     if isinstance(path, list | tuple):
+        if not path:
+            from disparities.sources.load_report import LoadReport
+
+            report = LoadReport("no files", "none")
+            report.notes.append("No files were given: the table is empty.")
+            return s.empty_observations(), report
         loads = [
             load_data(p, source=source, state=state, strict=strict, **options)
             for p in path
@@ -226,8 +232,9 @@ def combine_loads(tables, reports=None):
     Rules, in order (every removed row is counted in the returned report):
 
     1. **identical rows are merged**: the same observation (geography x
-       indicator x period x dimension x group) with the same numbers from two
-       releases of one source, or the same file loaded twice, is kept once;
+       indicator x period x dimension x group) with the same numbers (value,
+       interval, counts, suppression) is kept once, from the newest release
+       or, between sources, the file given last;
     2. **the newest release wins**: the same observation with different numbers
        from two releases of one source (County Health Rankings 2021 and 2022)
        keeps the newer release's row;
@@ -282,16 +289,16 @@ def combine_loads(tables, reports=None):
     # newest release first, then the later file: "keep first" keeps the newest
     stacked = stacked.sort_values(["_release", "_part"], ascending=False, kind="stable")
     ident = [*s.KEY_COLUMNS, "_family"]
-    keys = stacked[ident].astype(str)
-    same = pd.concat([keys, stacked[_VALUE_COLUMNS].astype(str)], axis=1)
+    # identical numbers for one observation: kept once, whatever the source
+    same = stacked[[*s.KEY_COLUMNS, *_VALUE_COLUMNS]].astype(str)
     identical = same.duplicated()
     report.drop(
         "identical rows merged (kept once)",
         int(identical.sum()),
         _where(stacked[identical]),
     )
-    stacked, keys = stacked[~identical], keys[~identical]
-    older = keys.duplicated()
+    stacked = stacked[~identical]
+    older = stacked[ident].astype(str).duplicated()
     newest = stacked.groupby(ident)["_release"].transform("max")
     superseded = older & (stacked["_release"] < newest)
     report.drop(
