@@ -233,32 +233,25 @@ def test_mapping_file_end_to_end_through_the_cli(capsys):
 def test_white_alone_kept_distinct_and_never_the_reference():
     need(VA_POV)
     from disparities.gaps import compute_gaps
+    from disparities.sources.column_map import read_column_map
 
-    mapping = {
-        "geo_id": "GEOID",
-        "period": "year",
-        "group": "race",
-        "numerator": "pov_count",
-        "denominator": "pop_count",
-    }
-    t, _ = load_data(
-        VA_POV,
-        source="tidy",
-        mapping=mapping,
-        indicator="child_poverty",
-        period_years=5,
-        group_overrides={"white": ("race_ethnicity", "White alone (incl. Hispanic)")},
-    )
+    opts = read_column_map(MAP_EXAMPLE.with_name("va_child_poverty.map.toml"))
+    t, _ = load_data(VA_POV, source="tidy", **opts)
     wa = rows(t, group="White alone (incl. Hispanic)")
     assert len(wa) > 0 and not rows(t, group="White").size
     assert wa.note.astype(str).str.contains("includes Hispanic").all()
-    # ACS 5-year: "2021" is 2017-2021
-    assert "2017-2021" in set(t.period.astype(str))
+    # ACS 5-year: "2021" is 2017-2021; Charlottesville 2021 Black 983/1,889 = 52.04%
+    # and white alone 604/4,332 = 13.94% (PROVENANCE.md)
+    c = rows(t, geo="51540", period="2017-2021")
+    assert rows(c, group="Black").value.item() == pytest.approx(52.04, abs=0.005)
+    assert rows(c, group="White alone (incl. Hispanic)").value.item() == pytest.approx(
+        13.94, abs=0.005
+    )
     g = compute_gaps(t)
     assert "White alone (incl. Hispanic)" not in set(g.reference_group.astype(str))
     # without the override, a bare "white" label is read as White but reported
     _, rep = load_data(
-        VA_POV, source="tidy", mapping=mapping, indicator="child_poverty"
+        VA_POV, source="tidy", mapping=opts["mapping"], indicator="child_poverty"
     )
     assert any("'white'" in n and "White alone" in n for n in rep.notes)
 
