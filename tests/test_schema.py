@@ -113,3 +113,12 @@ def test_empty_observations_has_schema():
     e = s.empty_observations()
     assert list(e.columns) == s.OBSERVATION_COLUMNS and len(e) == 0
     assert e["numerator"].dtype == np.float64
+
+
+def test_same_key_from_two_sources_is_two_series_not_an_error():
+    a, b = row(source="CHR"), row(numerator=20.0, value=20.0, source="KIDS COUNT")
+    t = validate_observations(pd.DataFrame([a, b]))
+    assert sorted(t["value"]) == [10.0, 20.0]
+    assert set(t["source"].astype(str)) == {"CHR", "KIDS COUNT"}
+    with pytest.raises(DataValidationError, match="different values"):
+        validate_observations(pd.DataFrame([a, {**b, "source": "CHR"}]))

@@ -99,7 +99,10 @@ NOTE = "note"
 SOURCE = "source"
 SOURCE_LABEL = "source_label"
 
-#: Columns that identify one observation.
+#: Columns that identify one observation of one source. Two sources may publish
+#: the same key (CHR and KIDS COUNT child poverty): a table keeps both rows, told
+#: apart by ``SOURCE``, so comparisons and series must also group by ``SOURCE``
+#: (see :func:`disparities.loaders.combine_loads`).
 KEY_COLUMNS = [GEO_ID, INDICATOR, PERIOD, DIMENSION, GROUP]
 
 #: Columns that say where, what and when (shared by every result table).
@@ -360,8 +363,9 @@ def validate_observations(
     ------
     DataValidationError
         For a missing column, unknown indicator/dimension/group, bad geography
-        id, numerator above denominator, a negative count, or duplicate keys
-        with different values; the message names the row and column.
+        id, numerator above denominator, a negative count, or a key given twice
+        by one source (the same key from two sources is allowed: two series);
+        the message names the row and column.
 
     Examples
     --------
