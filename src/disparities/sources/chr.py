@@ -275,6 +275,143 @@ def _context_not_events(table: pd.DataFrame, notes: pd.Series) -> pd.DataFrame:
     return out
 
 
+def _measure_frames(body, cols, geo_id, geo_name, years, sheet, report) -> list:
+    """Rows of the child-relevant measures (:data:`CHR_MEASURES`) of one sheet:
+    the overall value with its CI, count and ``Unreliable`` flag, and each race
+    column with its CI; each measure's period from the Sources & Years sheets."""
+    col_index = {(g, lab.lower()): i for i, (g, lab) in enumerate(cols)}
+    frames = []
+    for sh, group, indicator, ymeasure in CHR_MEASURES:
+        if sh != sheet:
+            continue
+        idx = [i for i, (g, _) in enumerate(cols) if g == group]
+        if not idx:
+            report.notes.append(f"measure group {group!r} is not in this workbook.")
+            continue
+        period = years.get(ymeasure)
+        if period is None:
+            report.warn(
+                f"no years for {group!r} in the Sources & Years sheets",
+                column=group,
+            )
+            continue
+        period = period.split("&")[0].strip()
+        labels = [(i, cols[i][1]) for i in idx]
+        unreliable_i = col_index.get((group, "unreliable"))
+        count_i = next((i for i, lab in labels if lab.startswith("#")), None)
+        value_cols = [
+            (i, lab)
+            for i, lab in labels
+            if not lab.startswith("#")
+            and lab.lower()
+            not in {"unreliable", "z-score", "95% ci - low", "95% ci - high"}
+            and "95% ci" not in lab.lower()
+            and not lab.lower().endswith("unreliable")
+        ]
+        acs_span = _acs_span(period) if indicator in ACS_FIVE_YEAR_BY_RACE else None
+        for i, lab in value_cols:
+            m = _RACE_RE.match(lab)
+            if m and m.group("rest").strip():
+                continue
+            if m:
+                group_label, dim = _RACE[m.group("race").lower()], "race_ethnicity"
+                lo_i = col_index.get((group, f"{lab.lower()} 95% ci - low"))
+                hi_i = col_index.get((group, f"{lab.lower()} 95% ci - high"))
+                unrel = None
+                num = None
+            else:
+                if (i, lab) != value_cols[0]:
+                    continue  # only the first unstratified column is the measure
+                group_label, dim = "Total", "total"
+                pos = [j for j, _ in labels]
+                nxt = pos[pos.index(i) + 1 : pos.index(i) + 3]
+                ci = [j for j in nxt if "95% ci" in cols[j][1].lower()]
+                lo_i, hi_i = (ci + [None, None])[:2]
+                unrel = unreliable_i
+                num = count_i
+            vals = pd.to_numeric(body.iloc[:, i], errors="coerce")
+            text = body.iloc[:, i]
+            bad = vals.isna() & text.notna() & (text.astype(str).str.strip() != "")
+            for r in body.index[bad.to_numpy()]:
+                report.warn(f"not a number: {text.loc[r]!r}", row=int(r), column=lab)
+            lo = pd.to_numeric(body.iloc[:, lo_i], errors="coerce") if lo_i else np.nan
+            hi = pd.to_numeric(body.iloc[:, hi_i], errors="coerce") if hi_i else np.nan
+            row_period, row_note = period, ""
+            if acs_span is not None:
+                row_period, row_note = (
+                    (acs_span, f"by race: ACS 5-year estimate {acs_span} (per CHR)")
+                    if dim == "race_ethnicity"
+                    else (period, f"overall: SAIPE single-year estimate {period}")
+                )
+            frame = pd.DataFrame(
+                {
+                    s.GEO_ID: geo_id,
+                    s.GEO_NAME: geo_name,
+                    s.INDICATOR: indicator,
+                    s.PERIOD: row_period,
+                    s.DIMENSION: dim,
+                    s.GROUP: group_label,
+                    s.VALUE: vals.to_numpy(float),
+                    s.CI_LOWER: lo,
+                    s.CI_UPPER: hi,
+                    s.NUMERATOR: (
+                        pd.to_numeric(body.iloc[:, num], errors="coerce")
+                        if num is not None
+                        else np.nan
+                    ),
+                    s.UNRELIABLE: (
+                        body.iloc[:, unrel]
+                        .astype(str)
+                        .str.strip()
+                        .str.lower()
+                        .eq("x")
+                        .to_numpy()
+                        if unrel is not None
+                        else False
+                    ),
+                    s.SOURCE_LABEL: f"{sheet}: {lab}",
+                    "_note": row_note,
+                    "row": body.index,
+                }
+            )
+            frames.append(frame)
+    return frames
+
+
+def _sheet_places(path, body, cols, report, bad_rows):
+    """Keep rows with a 5-digit FIPS (others rejected once); their ids and names."""
+    try:
+        fips_col = [i for i, (_, lab) in enumerate(cols) if lab == "FIPS"][0]
+        county_col = [i for i, (_, lab) in enumerate(cols) if lab == "County"][0]
+    except IndexError:
+        raise DataValidationError(
+            "no FIPS or County column in the second header row", file=path, row=2
+        ) from None
+    fips = (
+        body.iloc[:, fips_col]
+        .astype(str)
+        .str.strip()
+        .str.replace(r"\.0$", "", regex=True)
+        .str.zfill(5)
+    )
+    ok = fips.str.fullmatch(r"\d{5}")
+    for r in body.index[~ok.to_numpy()]:
+        if r not in bad_rows and body.loc[r].notna().any():
+            bad_rows.add(r)
+            report.reject(
+                int(r),
+                "FIPS",
+                f"not a 5-digit FIPS code: {body.loc[r].iloc[fips_col]!r}",
+            )
+    body = body[ok.to_numpy()]
+    fips = fips[ok]
+    geo_id = np.where(fips.str.endswith("000"), fips.str[:2], fips)
+    names = body.iloc[:, county_col].fillna("").astype(str)
+    state_name = body.iloc[:, 1].fillna("").astype(str)
+    geo_name = np.where(names == "", state_name, names + " County")
+    return body, geo_id, geo_name
+
+
 def load_chr_workbook(path, *, year: int | None = None, strict: bool = False):
     """Load every child-relevant, race-stratified measure of a CHR state workbook.
 
@@ -316,141 +453,11 @@ def load_chr_workbook(path, *, year: int | None = None, strict: bool = False):
     records, read_rows, bad_rows = [], set(), set()
     for sheet in REQUIRED_SHEETS:
         body, cols = _read_sheet(path, sheet)
-        col_index = {(g, lab.lower()): i for i, (g, lab) in enumerate(cols)}
-        try:
-            fips_col = [i for i, (_, lab) in enumerate(cols) if lab == "FIPS"][0]
-            county_col = [i for i, (_, lab) in enumerate(cols) if lab == "County"][0]
-        except IndexError:
-            raise DataValidationError(
-                "no FIPS or County column in the second header row", file=path, row=2
-            ) from None
-        fips = (
-            body.iloc[:, fips_col]
-            .astype(str)
-            .str.strip()
-            .str.replace(r"\.0$", "", regex=True)
-            .str.zfill(5)
-        )
-        ok = fips.str.fullmatch(r"\d{5}")
-        for r in body.index[~ok.to_numpy()]:
-            if r not in bad_rows and body.loc[r].notna().any():
-                bad_rows.add(r)
-                report.reject(
-                    int(r),
-                    "FIPS",
-                    f"not a 5-digit FIPS code: {body.loc[r].iloc[fips_col]!r}",
-                )
         read_rows.update(body.index[body.notna().any(axis=1).to_numpy()])
-        body = body[ok.to_numpy()]
-        fips = fips[ok]
-        geo_id = np.where(fips.str.endswith("000"), fips.str[:2], fips)
-        names = body.iloc[:, county_col].fillna("").astype(str)
-        state_name = body.iloc[:, 1].fillna("").astype(str)
-        geo_name = np.where(names == "", state_name, names + " County")
-        for sh, group, indicator, ymeasure in CHR_MEASURES:
-            if sh != sheet:
-                continue
-            idx = [i for i, (g, _) in enumerate(cols) if g == group]
-            if not idx:
-                report.notes.append(f"measure group {group!r} is not in this workbook.")
-                continue
-            period = years.get(ymeasure)
-            if period is None:
-                report.warn(
-                    f"no years for {group!r} in the Sources & Years sheets",
-                    column=group,
-                )
-                continue
-            period = period.split("&")[0].strip()
-            labels = [(i, cols[i][1]) for i in idx]
-            unreliable_i = col_index.get((group, "unreliable"))
-            count_i = next((i for i, lab in labels if lab.startswith("#")), None)
-            value_cols = [
-                (i, lab)
-                for i, lab in labels
-                if not lab.startswith("#")
-                and lab.lower()
-                not in {"unreliable", "z-score", "95% ci - low", "95% ci - high"}
-                and "95% ci" not in lab.lower()
-                and not lab.lower().endswith("unreliable")
-            ]
-            acs_span = _acs_span(period) if indicator in ACS_FIVE_YEAR_BY_RACE else None
-            for i, lab in value_cols:
-                m = _RACE_RE.match(lab)
-                if m and m.group("rest").strip():
-                    continue
-                if m:
-                    group_label, dim = _RACE[m.group("race").lower()], "race_ethnicity"
-                    lo_i = col_index.get((group, f"{lab.lower()} 95% ci - low"))
-                    hi_i = col_index.get((group, f"{lab.lower()} 95% ci - high"))
-                    unrel = None
-                    num = None
-                else:
-                    if (i, lab) != value_cols[0]:
-                        continue  # only the first unstratified column is the measure
-                    group_label, dim = "Total", "total"
-                    pos = [j for j, _ in labels]
-                    nxt = pos[pos.index(i) + 1 : pos.index(i) + 3]
-                    ci = [j for j in nxt if "95% ci" in cols[j][1].lower()]
-                    lo_i, hi_i = (ci + [None, None])[:2]
-                    unrel = unreliable_i
-                    num = count_i
-                vals = pd.to_numeric(body.iloc[:, i], errors="coerce")
-                text = body.iloc[:, i]
-                bad = vals.isna() & text.notna() & (text.astype(str).str.strip() != "")
-                for r in body.index[bad.to_numpy()]:
-                    report.warn(
-                        f"not a number: {text.loc[r]!r}", row=int(r), column=lab
-                    )
-                lo = (
-                    pd.to_numeric(body.iloc[:, lo_i], errors="coerce")
-                    if lo_i
-                    else np.nan
-                )
-                hi = (
-                    pd.to_numeric(body.iloc[:, hi_i], errors="coerce")
-                    if hi_i
-                    else np.nan
-                )
-                row_period, row_note = period, ""
-                if acs_span is not None:
-                    row_period, row_note = (
-                        (acs_span, f"by race: ACS 5-year estimate {acs_span} (per CHR)")
-                        if dim == "race_ethnicity"
-                        else (period, f"overall: SAIPE single-year estimate {period}")
-                    )
-                frame = pd.DataFrame(
-                    {
-                        s.GEO_ID: geo_id,
-                        s.GEO_NAME: geo_name,
-                        s.INDICATOR: indicator,
-                        s.PERIOD: row_period,
-                        s.DIMENSION: dim,
-                        s.GROUP: group_label,
-                        s.VALUE: vals.to_numpy(float),
-                        s.CI_LOWER: lo,
-                        s.CI_UPPER: hi,
-                        s.NUMERATOR: (
-                            pd.to_numeric(body.iloc[:, num], errors="coerce")
-                            if num is not None
-                            else np.nan
-                        ),
-                        s.UNRELIABLE: (
-                            body.iloc[:, unrel]
-                            .astype(str)
-                            .str.strip()
-                            .str.lower()
-                            .eq("x")
-                            .to_numpy()
-                            if unrel is not None
-                            else False
-                        ),
-                        s.SOURCE_LABEL: f"{sheet}: {lab}",
-                        "_note": row_note,
-                        "row": body.index,
-                    }
-                )
-                records.append(frame)
+        body, geo_id, geo_name = _sheet_places(path, body, cols, report, bad_rows)
+        records.extend(
+            _measure_frames(body, cols, geo_id, geo_name, years, sheet, report)
+        )
         if sheet == "Additional Measure Data":
             records.extend(
                 _context_frames(body, cols, geo_id, geo_name, years, sheet, report)
