@@ -62,6 +62,7 @@ __all__ = [
     "SOURCE",
     "SOURCE_LABEL",
     "KEY_COLUMNS",
+    "IDENTITY_COLUMNS",
     "CONTEXT_COLUMNS",
     "OBSERVATION_COLUMNS",
     "DIMENSIONS",
@@ -104,6 +105,10 @@ SOURCE_LABEL = "source_label"
 #: apart by ``SOURCE``, so comparisons and series must also group by ``SOURCE``
 #: (see :func:`disparities.loaders.combine_loads`).
 KEY_COLUMNS = [GEO_ID, INDICATOR, PERIOD, DIMENSION, GROUP]
+
+#: One observation of one source: the key plus ``SOURCE``. Group by these (and
+#: not by ``KEY_COLUMNS`` alone) wherever two sources may meet in one table.
+IDENTITY_COLUMNS = [*KEY_COLUMNS, SOURCE]
 
 #: Columns that say where, what and when (shared by every result table).
 CONTEXT_COLUMNS = [
@@ -521,7 +526,7 @@ def validate_observations(
 
     # one observation per key *and source*: two sources may publish the same
     # key (kept as separate series); one source may not publish it twice
-    ident = KEY_COLUMNS + [SOURCE]
+    ident = IDENTITY_COLUMNS
     keys = df[ident].astype(object).where(df[ident].notna(), "").astype(str)
     dup = keys.duplicated(keep=False)
     if dup.any():
