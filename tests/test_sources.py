@@ -652,3 +652,19 @@ def test_tidy_period_spans_and_constants(tmp_path):
         constants={"period": "2019"},
     )
     assert t.period.astype(str).tolist() == ["2019"]
+
+
+@given(
+    st.integers(min_value=0, max_value=49),
+    st.sampled_from(
+        ["{}", "State of {}", "Commonwealth of {}", "{} State", "the State of {}"]
+    ),
+    st.sampled_from([str.upper, str.lower, str.title, lambda x: x]),
+)
+def test_state_names_found_in_any_spelling(i, pattern, case):
+    from disparities.geography import state_from_place_name, state_table
+
+    states = state_table()
+    fips, name = states["state_fips"].iloc[i], states["state_name"].iloc[i]
+    found = state_from_place_name(case(pattern.format(name)))
+    assert found is not None and found[0] == fips
