@@ -256,10 +256,11 @@ def _add_context(cand, trends, gaps, geo_id, parent) -> None:
     state = gaps[gaps[s.GEO_ID].astype(str) == parent]
     st = state.set_index(keys + [s.PERIOD])["adverse_ratio"]
     st = st[~st.index.duplicated()]
-    cand["state_adverse_ratio"] = [
-        st.get(tuple(k), np.nan)
-        for k in cand[keys + [s.PERIOD]].astype(str).itertuples(index=False)
-    ]
+    sd = state.set_index(keys + [s.PERIOD])["difference"]
+    sd = sd[~sd.index.duplicated()]
+    at = list(cand[keys + [s.PERIOD]].astype(str).itertuples(index=False))
+    cand["state_adverse_ratio"] = [st.get(tuple(k), np.nan) for k in at]
+    cand["state_difference"] = [sd.get(tuple(k), np.nan) for k in at]
 
 
 def _score(cand, w) -> None:
@@ -340,6 +341,8 @@ _COLUMNS = [
     s.GROUP,
     "reference_group",
     s.PERIOD,
+    s.PERIOD_START,
+    s.PERIOD_END,
     s.VALUE,
     "reference_value",
     "difference",
@@ -355,6 +358,7 @@ _COLUMNS = [
     "group_size_basis",
     "trend",
     "state_adverse_ratio",
+    "state_difference",
     "size_component",
     "children_affected_component",
     "trend_component",
@@ -388,6 +392,10 @@ def affected_phrase(r) -> str:
     if basis == NOT_APPLICABLE:
         return ""
     who = _subject(r)
+    if r.get(s.PERIOD_START) is not None and r.get(s.PERIOD_START) != r.get(
+        s.PERIOD_END
+    ):
+        who += f" (over {format_period(r[s.PERIOD])})"
     point, low = r.get("excess_cases", np.nan), r.get("conservative_excess", np.nan)
     if pd.isna(point):
         return (
@@ -425,7 +433,9 @@ def _explain(r) -> str:
     if r["trend"] in ("widening", "narrowing") and r["clear_gap"]:
         parts.append(f"the gap is {r['trend']}")
     sr = r["state_adverse_ratio"]
-    if r["clear_gap"] and np.isfinite(sr) and np.isfinite(r["adverse_ratio"]):
+    if _is_score(r):
+        parts += _versus_state_difference(r)
+    elif r["clear_gap"] and np.isfinite(sr) and np.isfinite(r["adverse_ratio"]):
         if r["adverse_ratio"] > sr * 1.1:
             parts.append(f"bigger than the state's gap ({sr:.1f} times)")
         elif r["adverse_ratio"] < sr / 1.1:
@@ -446,6 +456,28 @@ def _explain(r) -> str:
             "gap cannot be tested and ranks below every tested gap"
         )
     return "; ".join(parts) + "."
+
+
+def _is_score(r) -> bool:
+    from disparities.catalog import get_indicator
+
+    return get_indicator(str(r[s.INDICATOR])).measure_type == "score"
+
+
+def _versus_state_difference(r) -> list:
+    """Averages and incomes: the county's difference beside the state's."""
+    from disparities.narrative import format_value
+
+    d, sd = r["difference"], r.get("state_difference", np.nan)
+    if not (r["clear_gap"] and np.isfinite(d) and np.isfinite(sd)):
+        return []
+    ind = str(r[s.INDICATOR])
+    state = format_value(abs(sd), ind)
+    if abs(d) > abs(sd) * 1.1:
+        return [f"a bigger difference than the state's ({state})"]
+    if abs(d) < abs(sd) / 1.1:
+        return [f"a smaller difference than the state's ({state})"]
+    return []
 
 
 def _subject(r) -> str:
