@@ -105,6 +105,8 @@ def _score_sentence(r: dict, info, who, ref, where_txt, period, caveat) -> str:
     else:
         more = "higher" if float(diff) > 0 else "lower"
         amount = f" ({_score_difference(abs(float(diff)), info)} {more})"
+    if v0.startswith("grade level "):
+        v0 = v0[len("grade level ") :]  # "grade level 2.6 vs 3.4"
     return (
         f"{label[0].upper() + label[1:]}, {who}{where_txt}: {v} vs {v0} for {ref}"
         f"{amount}, {period}{caveat}."
