@@ -29,6 +29,7 @@ _CONTEXT_COLUMNS = {
     "Population": ("population", "total", "Total"),
     "% Less Than 18 Years of Age": ("pct_under_18", "total", "Total"),
     "% rural": ("pct_rural", "total", "Total"),
+    "% Rural": ("pct_rural", "total", "Total"),
     "% Black": ("population_share", "race_ethnicity", "Black"),
     "% American Indian & Alaska Native": (
         "population_share",
@@ -104,3 +105,116 @@ def load_chr_with_context(year: int) -> pd.DataFrame:
                     )
                 )
     return table
+
+
+@pytest.fixture(scope="module", params=[2022, 2021])
+def chr_table(request):
+    return load_chr_with_context(request.param)
+
+
+@pytest.fixture(scope="module")
+def chr_rankings(chr_table):
+    from disparities.focus import rank_focus_candidates
+    from disparities.gaps import compute_gaps
+
+    gaps = compute_gaps(chr_table)
+    counties = sorted(g for g in set(chr_table[s.GEO_ID].astype(str)) if len(g) == 5)
+    return {g: rank_focus_candidates(chr_table, g, gaps=gaps) for g in counties}
+
+
+_ZERO_AFFECTED = (
+    r"\bat least 0\b|(?<![\d,.])0 (?:[A-Z][a-z]+ )*(?:children|babies|teen girls)"
+)
+
+
+def test_every_county_ranks_evidence_first(chr_rankings):
+    assert len(chr_rankings) == 100
+    for geo, c in chr_rankings.items():
+        if c.empty:
+            assert c.attrs["coverage_note"], geo
+            continue
+        tiers = c["rank_tier"].to_numpy()
+        # no untestable or unclear comparison above a clear gap
+        assert (np.diff(tiers) >= 0).all(), geo
+        clear = c["evidence"] == "clear gap"
+        if clear.any() and (~clear).any():
+            assert c.loc[clear, "rank"].max() < c.loc[~clear, "rank"].min(), geo
+
+
+def test_no_zero_children_affected_where_counts_are_unknown(chr_rankings):
+    checked = 0
+    for geo, c in chr_rankings.items():
+        if c.empty:
+            continue
+        assert not c["explanation"].str.contains(_ZERO_AFFECTED).any(), geo
+        unknown = c["children_affected_basis"] == "unknown"
+        assert c.loc[unknown, "excess_cases"].isna().all(), geo
+        assert c.loc[unknown, "explanation"].str.contains("is unknown").all(), geo
+        est = c["children_affected_basis"].str.startswith("estimated")
+        shown = est & (c["excess_cases"] >= 0.5)
+        assert c.loc[shown, "explanation"].str.contains("an estimated").all(), geo
+        # CHR publishes no group counts: nothing here is "counted"
+        assert not (c["children_affected_basis"] == "counted").any(), geo
+        checked += est.sum()
+    assert checked > 500  # the workbook's population data make estimates possible
+
+
+def test_scores_and_incomes_read_as_values(chr_rankings):
+    c = pd.concat([x for x in chr_rankings.values() if len(x)])
+    scores = c[
+        c["indicator"].isin(
+            [
+                "reading_grade_performance",
+                "math_grade_performance",
+                "median_household_income",
+            ]
+        )
+    ]
+    assert len(scores) > 50
+    assert not scores["explanation"].str.contains("times as likely").any()
+    income = scores[scores["indicator"] == "median_household_income"]
+    both = r"\$[\d,]+ vs \$[\d,]+|\(\$[\d,]+\) and .+ \(\$[\d,]+\)"
+    assert income["explanation"].str.contains(both).all()
+    reading = scores[scores["indicator"] == "reading_grade_performance"]
+    levels = r"grade level \d\.\d vs \d\.\d|\(grade level \d\.\d\) and"
+    assert reading["explanation"].str.contains(levels).all()
+    spans = c[c["period_start"] != c["period_end"]]
+    assert spans["explanation"].str.contains("\u2013").all()
+
+
+def test_tyrrell_does_not_headline_an_untestable_ratio(chr_rankings):
+    c = chr_rankings[TYRRELL]
+    top = c.iloc[0]
+    assert top["interval_basis"] != "none" or top["evidence"] == "clear gap"
+    assert top["evidence"] != "cannot be tested"
+    assert np.isfinite(top["adverse_ratio_ci_lower"])
+
+
+def test_durham_peers_use_the_workbook_features(chr_table):
+    from disparities.peers import find_peer_counties
+
+    peers = find_peer_counties(chr_table, DURHAM)
+    assert len(peers.attrs["features"]) >= 3
+    assert {"population", "pct_under_18", "pct_rural"} <= set(peers.attrs["features"])
+    assert (peers["distance"] > 0.1).all()
+    assert DURHAM not in set(peers[s.GEO_ID])
+    assert peers["similarity"].str.len().gt(5).all()
+
+
+def test_real_bright_spots_are_supported(chr_table, chr_rankings):
+    from disparities.gaps import compute_gaps
+    from disparities.peers import find_bright_spots, find_peer_counties
+
+    for geo in (DURHAM, TYRRELL):
+        top = chr_rankings[geo].iloc[0]
+        peers = find_peer_counties(chr_table, geo)
+        ids = [geo, *peers[s.GEO_ID]]
+        gaps = compute_gaps(chr_table[chr_table[s.GEO_ID].astype(str).isin(ids)])
+        b = find_bright_spots(
+            gaps, peers, geo, top["indicator"], top["group"], table=chr_table
+        )
+        smaller = b[b["smaller_gap"]]
+        assert (smaller["z_difference"] > 1.959).all()
+        same = b[b["comparison"] == "about the same"]
+        assert (same["z_difference"].abs() <= 1.96).all()
+        assert b["sentence"].str.len().gt(10).all()
