@@ -125,6 +125,9 @@ def coverage_note(table: pd.DataFrame, geo_id: str) -> str:
     here = rows[rows[s.GEO_ID].astype(str) == geo_id]
     if here.empty:
         return f"The data hold no rows for {geo_id}."
+    names = here[s.GEO_NAME].astype(str) if s.GEO_NAME in here else pd.Series([])
+    names = names[names.str.strip().ne("") & names.ne("nan")]
+    place = f"{names.iloc[0]} ({geo_id})" if len(names) else geo_id
     grouped = here[here[s.DIMENSION].astype(str) != "total"]
     if grouped.empty:
         labels = []
@@ -134,12 +137,12 @@ def coverage_note(table: pd.DataFrame, geo_id: str) -> str:
             except KeyError:
                 labels.append(ind)
         return (
-            f"The data hold totals for {geo_id} ({', '.join(labels)}) but no "
+            f"The data hold totals for {place} ({', '.join(labels)}) but no "
             "values by group, so there are no gaps to rank."
         )
     if grouped[s.VALUE].notna().sum() == 0:
         return (
-            f"Every value by group for {geo_id} is suppressed or missing, so there "
+            f"Every value by group for {place} is suppressed or missing, so there "
             "are no gaps to rank."
         )
     return ""
