@@ -135,3 +135,16 @@ def test_no_zero_children_in_any_demo_explanation(demo):
     assert np.isfinite(c["excess_cases"]).all()  # the demo counts everyone
     assert (c["children_affected_basis"] == "counted").all()
     assert c["rank_tier"].is_monotonic_increasing
+
+
+def test_children_affected_cells_never_show_zero_for_unknown():
+    c = rank_focus_candidates(county_and_state(with_context=True), "37001")
+    keys = c["indicator"].astype(str) + "/" + c["group"].astype(str)
+    cells = dict(zip(keys, c["children_affected"], strict=True))
+    # counted: 50 excess, CI lower bound (0.05 - 1.96 x SE) x 1,000 > 0
+    assert cells["low_birthweight/Black"].startswith("at least ")
+    assert cells["low_birthweight/Asian"] == "none"
+    assert cells["child_poverty/Black"].startswith("about 432 (estimated; ")
+    bare = rank_focus_candidates(county_and_state(), "37001")
+    pov = bare[bare["indicator"] == "child_poverty"].iloc[0]
+    assert pov["children_affected"] == "unknown"

@@ -62,6 +62,7 @@ __all__ = [
     "conservative_ratio",
     "coverage_note",
     "affected_phrase",
+    "affected_cell",
 ]
 
 DEFAULT_WEIGHTS = {
@@ -232,6 +233,7 @@ def rank_focus_candidates(
     _score(cand, w)
     cand = _rank_on_evidence(cand)
     cand["explanation"] = [_explain(r) for _, r in cand.iterrows()]
+    cand["children_affected"] = [affected_cell(r) for _, r in cand.iterrows()]
     out = cand[_COLUMNS].reset_index(drop=True)
     out.attrs["weights"] = w
     # plain records: pandas compares attrs when frames are concatenated
@@ -357,6 +359,7 @@ _COLUMNS = [
     "excess_cases",
     "conservative_excess",
     "children_affected_basis",
+    "children_affected",
     "group_size",
     "group_size_basis",
     "trend",
@@ -426,6 +429,25 @@ def affected_phrase(r) -> str:
         f"an estimated {_count(point)} {who} affected beyond the reference group's "
         f"rate ({sure}; {basis}, not counted)"
     )
+
+
+def affected_cell(r) -> str:
+    """Children affected for a table cell: ``'at least 1,234'``,
+    ``'about 350 (estimated; at least 316)'``, ``'none'``, ``'unknown'`` or
+    ``'not applicable'``; never "0" for an unknown number."""
+    from disparities.group_sizes import NOT_APPLICABLE
+    from disparities.narrative import format_count
+
+    basis = str(r.get("children_affected_basis", "counted"))
+    if basis == NOT_APPLICABLE:
+        return "not applicable"
+    point, low = r.get("excess_cases", np.nan), r.get("conservative_excess", np.nan)
+    if pd.isna(point) or point < 0.5:
+        return format_count(np.nan if pd.isna(point) else float(point))
+    sure = f"at least {format_count(low)}" if pd.notna(low) and low >= 1 else None
+    if basis == "counted":
+        return sure or f"about {format_count(point)} (could be none)"
+    return f"about {format_count(point)} (estimated; {sure or 'could be none'})"
 
 
 def _explain(r) -> str:
