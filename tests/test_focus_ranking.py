@@ -148,3 +148,30 @@ def test_children_affected_cells_never_show_zero_for_unknown():
     bare = rank_focus_candidates(county_and_state(), "37001")
     pov = bare[bare["indicator"] == "child_poverty"].iloc[0]
     assert pov["children_affected"] == "unknown"
+
+
+def test_a_score_given_only_as_a_difference_still_ranks_on_its_ci():
+    # if the engine stops computing ratios for incomes, the difference's CI
+    # decides: $39,108 vs $62,036 with CIs +-4,000 and +-2,000 -> clear
+    from disparities.gaps import compute_gaps
+
+    rows = []
+    for geo in ("37001", "37"):
+        rows += [
+            row(
+                geo, "median_household_income", "Black", 39108.0, lo=35108.0, hi=43108.0
+            ),
+            row(
+                geo, "median_household_income", "White", 62036.0, lo=60036.0, hi=64036.0
+            ),
+        ]
+    t = prepare_observations(table(rows), suppress_below=None)
+    gaps = compute_gaps(t)
+    ratio_cols = [c for c in gaps.columns if c.startswith(("ratio", "adverse_ratio"))]
+    gaps[ratio_cols] = np.nan
+    c = rank_focus_candidates(t, "37001", gaps=gaps)
+    assert len(c) == 1
+    top = c.iloc[0]
+    assert top["evidence"] == "clear gap"
+    assert top["children_affected"] == "not applicable"
+    assert "$39,108 vs $62,036" in top["explanation"]

@@ -218,7 +218,10 @@ def rank_focus_candidates(
     last = here.groupby(s.INDICATOR, observed=True)[s.PERIOD_END].transform("max")
     latest = here[here[s.PERIOD_END] == last]
     latest = add_size_estimates(latest, table, alpha=alpha)
-    hidden = latest[s.SUPPRESSED] | latest["adverse_ratio"].isna()
+    # a score or income may carry only a difference (no ratio): keep it
+    hidden = latest[s.SUPPRESSED] | (
+        latest["adverse_ratio"].isna() & latest["difference"].isna()
+    )
     left_out = latest[hidden]
     cand = latest[~hidden].copy()
     if cand.empty:
@@ -270,8 +273,19 @@ def _add_context(cand, trends, gaps, geo_id, parent) -> None:
 
 def _score(cand, w) -> None:
     """Conservative ratio and excess, the four components and the score."""
-    no_ci = (
-        cand["adverse_ratio_ci_lower"].isna() | cand["adverse_ratio_ci_upper"].isna()
+    ratio_ci = (
+        cand["adverse_ratio_ci_lower"].notna() & cand["adverse_ratio_ci_upper"].notna()
+    )
+    diff_ci = (
+        cand["difference_ci_lower"].notna() & cand["difference_ci_upper"].notna()
+    )
+    # without a ratio (a score given as a difference only) the difference's CI
+    # tests the gap
+    only_diff = cand["adverse_ratio"].isna() & diff_ci
+    no_ci = ~ratio_ci & ~only_diff
+    worse = cand["higher_is_worse"].astype(bool)
+    adverse_lo = np.where(
+        worse, cand["difference_ci_lower"], -cand["difference_ci_upper"]
     )
     cand["uncertainty_unknown"] = no_ci.to_numpy()
     cand["conservative_ratio"] = np.where(
@@ -296,7 +310,9 @@ def _score(cand, w) -> None:
         vs_state = np.log(cand["adverse_ratio"] / cand["state_adverse_ratio"])
     vs_state = vs_state.where(np.isfinite(vs_state), 0.0)
     # trend and the state comparison only count for a gap the data support
-    clear = ((cand["conservative_ratio"] > 1) & ~no_ci).to_numpy()
+    clear = (
+        ((cand["conservative_ratio"] > 1) & ratio_ci) | (only_diff & (adverse_lo > 0))
+    ).to_numpy()
     trend = trend.where(clear, 0.0)
     vs_state = vs_state.where(clear, 0.0)
     cand["clear_gap"] = clear
