@@ -217,7 +217,8 @@ def rank_focus_candidates(
         trends = compute_gap_trends(here, alpha=alpha)
     last = here.groupby(s.INDICATOR, observed=True)[s.PERIOD_END].transform("max")
     latest = here[here[s.PERIOD_END] == last]
-    latest = add_size_estimates(latest, table, alpha=alpha)
+    mine = table[s.GEO_ID].astype(str).isin([geo_id, parent])
+    latest = add_size_estimates(latest, table[mine], alpha=alpha)
     # a score or income may carry only a difference (no ratio): keep it
     hidden = latest[s.SUPPRESSED] | (
         latest["adverse_ratio"].isna() & latest["difference"].isna()
