@@ -277,9 +277,7 @@ def _score(cand, w) -> None:
     ratio_ci = (
         cand["adverse_ratio_ci_lower"].notna() & cand["adverse_ratio_ci_upper"].notna()
     )
-    diff_ci = (
-        cand["difference_ci_lower"].notna() & cand["difference_ci_upper"].notna()
-    )
+    diff_ci = cand["difference_ci_lower"].notna() & cand["difference_ci_upper"].notna()
     # without a ratio (a score given as a difference only) the difference's CI
     # tests the gap
     only_diff = cand["adverse_ratio"].isna() & diff_ci

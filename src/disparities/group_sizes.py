@@ -182,7 +182,9 @@ def estimate_group_sizes(table: pd.DataFrame) -> pd.DataFrame:
         keys[s.GROUP].to_numpy() == "Total", 1.0, with_share["share"].to_numpy(float)
     )
     grp_share[keys[s.DIMENSION].to_numpy() == "income"] = np.nan
-    mult = np.array([_multiplier(i) for i in keys[s.INDICATOR]], dtype=float)
+    inds = keys[s.INDICATOR]
+    uniq = inds.unique()
+    mult = inds.map({i: _multiplier(i) for i in uniq}).to_numpy(float)
 
     # the source's own total count for the same place, indicator and period
     tot_keys = [s.GEO_ID, s.INDICATOR, s.PERIOD]
@@ -204,12 +206,11 @@ def estimate_group_sizes(table: pd.DataFrame) -> pd.DataFrame:
 
     # the county's children, scaled to the indicator's population
     kids = keys[s.GEO_ID].map(children).to_numpy(float)
-    factor = np.array(
-        [_population_factor(i) for i in keys[s.INDICATOR]], dtype=float
-    ).reshape(-1, 2)
-    per_year = factor[:, 1].astype(bool)
+    factors = {i: _population_factor(i) for i in uniq}
+    frac = inds.map({i: f[0] for i, f in factors.items()}).to_numpy(float)
+    per_year = inds.map({i: f[1] for i, f in factors.items()}).to_numpy(float) > 0
     years = np.where(per_year, _years(out_rows), 1.0)
-    est = kids * factor[:, 0] * grp_share * years
+    est = kids * frac * grp_share * years
     from_shares = ~counted & ~from_total & np.isfinite(est)
     size[from_shares] = est[from_shares]
     basis[from_shares] = SIZE_BASES[2]
