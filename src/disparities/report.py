@@ -390,9 +390,7 @@ def build_county_report(
             ],
             "Times as likely": show["adverse_ratio"].map("{:.1f}".format),
             "At least (95% CI)": show["conservative_ratio"].map("{:.1f}".format),
-            "Children affected (at least)": show["conservative_excess"].map(
-                "{:,.0f}".format
-            ),
+            "Children affected": show["children_affected"],
             "Trend": show["trend"],
             "State's gap": show["state_adverse_ratio"].map(
                 lambda v: "not available" if not np.isfinite(v) else f"{v:.1f}"
