@@ -218,3 +218,25 @@ def test_real_bright_spots_are_supported(chr_table, chr_rankings):
         same = b[b["comparison"] == "about the same"]
         assert (same["z_difference"].abs() <= 1.96).all()
         assert b["sentence"].str.len().gt(10).all()
+
+
+def test_without_population_rows_untestable_gaps_sink():
+    """The loader's rows alone (no context): CHR child poverty by race has no CI
+    and nothing to derive one from, so it ranks below every tested gap."""
+    import disparities as dp
+    from disparities.focus import rank_focus_candidates
+
+    path = CHR[2022]
+    if not path.exists():
+        pytest.skip(f"{path.name} not in ../shared/data")
+    from disparities.catalog import context_indicator_ids
+
+    table, _ = dp.load_data(path)
+    table = table[~table[s.INDICATOR].astype(str).isin(context_indicator_ids())]
+    for geo in (DURHAM, TYRRELL):
+        c = rank_focus_candidates(table, geo)
+        tiers = c["rank_tier"].to_numpy()
+        assert (np.diff(tiers) >= 0).all()
+        assert c.iloc[0]["evidence"] != "cannot be tested"
+        untested = c[c["evidence"] == "cannot be tested"]
+        assert untested["children_affected"].isin(["unknown", "not applicable"]).all()

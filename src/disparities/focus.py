@@ -10,7 +10,9 @@ built from components that are all shown:
 ``children_affected``
     Excess cases at the conservative end of their CI: children who would not
     have the adverse outcome if their group had the reference group's rate.
-    Scored as ln(1 + excess).
+    Scored as ln(1 + excess); an unknown number (no counts, nothing to
+    estimate them from) and averages, scores and incomes (where no one is
+    "affected") score 0 here but read "unknown" / "not applicable".
 ``trend``
     +1 widening, 0 no significant change or too few periods, -1 narrowing.
 ``versus_state``
@@ -18,7 +20,7 @@ built from components that are all shown:
     when the county's gap is bigger than the state's.
 
 Trend and versus-state count only for a *clear* gap (its conservative ratio is
-above 1), so a gap the data cannot tell from none never outranks one they can.
+above 1).
 
 Each component is divided by its largest absolute value among the county's
 candidates (so 1 = the largest), weighted (defaults: size 0.4, children
