@@ -220,3 +220,34 @@ def test_incomes_get_no_children_affected():
     assert out["children_affected_basis"] == NOT_APPLICABLE
     assert math.isnan(out["excess_cases"])
     assert out["interval_basis"] == "published"
+
+
+def test_sizes_from_the_same_groups_counts_in_other_data():
+    t = table(
+        context()
+        + [
+            # a vital-statistics file counted 1,000 Black births in 2019
+            row(
+                "37001",
+                "low_birthweight",
+                "Black",
+                None,
+                period="2019",
+                num=90,
+                den=1000,
+            ),
+            # CHR gives infant deaths per 1,000 births for 2014-2020, no counts:
+            # 1,000 births a year x 7 years = 7,000 births (not 400/18 x 7 = 156
+            # from population shares)
+            row("37001", "infant_mortality", "Black", 9.0, period="2014-2020"),
+            # child poverty counts children, not births: nothing to borrow
+            row("37001", "child_poverty", "Black", 30.0),
+        ]
+    )
+    sizes = estimate_group_sizes(t).set_index("indicator")
+    imr = sizes.loc["infant_mortality"]
+    assert imr["group_size"] == pytest.approx(7000)
+    assert imr["group_size_basis"] == "estimated from the group's counts in other data"
+    assert sizes.loc["child_poverty", "group_size_basis"] == (
+        "estimated from population shares"
+    )

@@ -12,6 +12,11 @@ In order of preference, the size of the population behind a group's value is
 
 ``counted``
     the source's own denominator for that row;
+``estimated from the group's counts in other data``
+    the denominator of another row for the same place and group whose
+    indicator counts the same population (births, children...), from another
+    indicator, period or source: e.g. births by race from a vital-statistics
+    file for a CHR infant-mortality rate (per year, times the years);
 ``estimated from the total count and population shares``
     the source's denominator (or numerator / value) for the county's Total row,
     times the group's share of residents;
@@ -68,6 +73,7 @@ __all__ = [
 
 SIZE_BASES = [
     "counted",
+    "estimated from the group's counts in other data",
     "estimated from the total count and population shares",
     "estimated from population shares",
     "unknown",
@@ -175,6 +181,16 @@ def estimate_group_sizes(table: pd.DataFrame) -> pd.DataFrame:
     counted = np.isfinite(den) & (den > 0)
     size[counted] = den[counted]
     basis[counted] = SIZE_BASES[0]
+    inds = keys[s.INDICATOR]
+    uniq = inds.unique()
+    factors = {i: _population_factor(i) for i in uniq}
+    per_year = inds.map({i: f[1] for i, f in factors.items()}).to_numpy(float) > 0
+    years = np.where(per_year, _years(out_rows), 1.0)
+    other = _from_other_counts(keys, out_rows, counted, den / years) * years
+    from_other = ~counted & np.isfinite(other)
+    size[from_other] = other[from_other]
+    basis[from_other] = SIZE_BASES[1]
+    have = counted | from_other
 
     children, share = _context(table)
     with_share = keys.merge(share, on=[s.GEO_ID, s.GROUP], how="left")
@@ -182,8 +198,6 @@ def estimate_group_sizes(table: pd.DataFrame) -> pd.DataFrame:
         keys[s.GROUP].to_numpy() == "Total", 1.0, with_share["share"].to_numpy(float)
     )
     grp_share[keys[s.DIMENSION].to_numpy() == "income"] = np.nan
-    inds = keys[s.INDICATOR]
-    uniq = inds.unique()
     mult = inds.map({i: _multiplier(i) for i in uniq}).to_numpy(float)
 
     # the source's own total count for the same place, indicator and period
@@ -200,23 +214,51 @@ def estimate_group_sizes(table: pd.DataFrame) -> pd.DataFrame:
     tot = keys.loc[is_total, tot_keys].assign(total_size=total_den[is_total])
     tot = tot.dropna().drop_duplicates(tot_keys, keep="last")
     tsize = keys.merge(tot, on=tot_keys, how="left")["total_size"].to_numpy(float)
-    from_total = ~counted & np.isfinite(tsize * grp_share)
+    from_total = ~have & np.isfinite(tsize * grp_share)
     size[from_total] = (tsize * grp_share)[from_total]
-    basis[from_total] = SIZE_BASES[1]
+    basis[from_total] = SIZE_BASES[2]
 
     # the county's children, scaled to the indicator's population
     kids = keys[s.GEO_ID].map(children).to_numpy(float)
-    factors = {i: _population_factor(i) for i in uniq}
     frac = inds.map({i: f[0] for i, f in factors.items()}).to_numpy(float)
-    per_year = inds.map({i: f[1] for i, f in factors.items()}).to_numpy(float) > 0
-    years = np.where(per_year, _years(out_rows), 1.0)
     est = kids * frac * grp_share * years
-    from_shares = ~counted & ~from_total & np.isfinite(est)
+    from_shares = ~have & ~from_total & np.isfinite(est)
     size[from_shares] = est[from_shares]
-    basis[from_shares] = SIZE_BASES[2]
+    basis[from_shares] = SIZE_BASES[3]
     keys["group_size"] = size
     keys["group_size_basis"] = basis
     return keys
+
+
+def _population_of(indicator: str) -> str:
+    try:
+        return get_indicator(indicator).population
+    except KeyError:
+        return ""
+
+
+def _from_other_counts(keys, rows, counted, per_year_size) -> np.ndarray:
+    """Per-year size of the same group's population counted in another row.
+
+    The latest counted row for the same place, dimension, group and catalog
+    population (births, children under 18...) is used.
+    """
+    pop = keys[s.INDICATOR].map(
+        {i: _population_of(i) for i in keys[s.INDICATOR].unique()}
+    )
+    cols = [s.GEO_ID, s.DIMENSION, s.GROUP, "population"]
+    donors = keys.assign(
+        population=pop.to_numpy(),
+        per_year_size=per_year_size,
+        end=rows[s.PERIOD_END].to_numpy(),
+    )[counted & (pop.to_numpy() != "")]
+    if donors.empty:
+        return np.full(len(keys), np.nan)
+    donors = donors.sort_values("end").drop_duplicates(cols, keep="last")
+    found = keys.assign(population=pop.to_numpy()).merge(
+        donors[[*cols, "per_year_size"]], on=cols, how="left"
+    )
+    return found["per_year_size"].to_numpy(float)
 
 
 def _multiplier(indicator: str) -> float:
