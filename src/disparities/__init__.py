@@ -82,6 +82,11 @@ _API = {
     "compute_gap_trends": "disparities.trends",
     # choosing a focus
     "rank_focus_candidates": "disparities.focus",
+    "coverage_note": "disparities.focus",
+    "estimate_group_sizes": "disparities.group_sizes",
+    "add_size_estimates": "disparities.group_sizes",
+    "county_features": "disparities.peers",
+    "PeerFeaturesError": "disparities.peers",
     "find_peer_counties": "disparities.peers",
     "find_bright_spots": "disparities.peers",
     "better_than_state": "disparities.peers",

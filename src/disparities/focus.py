@@ -10,7 +10,9 @@ built from components that are all shown:
 ``children_affected``
     Excess cases at the conservative end of their CI: children who would not
     have the adverse outcome if their group had the reference group's rate.
-    Scored as ln(1 + excess).
+    Scored as ln(1 + excess); an unknown number (no counts, nothing to
+    estimate them from) and averages, scores and incomes (where no one is
+    "affected") score 0 here but read "unknown" / "not applicable".
 ``trend``
     +1 widening, 0 no significant change or too few periods, -1 narrowing.
 ``versus_state``
@@ -18,14 +20,33 @@ built from components that are all shown:
     when the county's gap is bigger than the state's.
 
 Trend and versus-state count only for a *clear* gap (its conservative ratio is
-above 1), so a gap the data cannot tell from none never outranks one they can.
+above 1).
 
 Each component is divided by its largest absolute value among the county's
 candidates (so 1 = the largest), weighted (defaults: size 0.4, children
 affected 0.3, trend 0.15, versus state 0.15), summed, and multiplied by 0.5 when
 the estimate is unreliable or its source publishes no confidence interval (then
-the point estimate stands in for the conservative end). Suppressed comparisons are left out and listed in
-``attrs["left_out"]`` (a list of records).
+the point estimate stands in for the conservative end), and by 0.75 when its
+interval was derived from estimated group sizes.
+
+Evidence comes before score. Candidates are ranked in three tiers, by score
+within each (``rank_tier`` and ``evidence``):
+
+1. ``clear gap``: the CI (published or derived) shows the group is worse off;
+2. ``no clear difference``: tested, but the CI includes no gap (or favours the
+   group);
+3. ``cannot be tested``: no CI is published and none can be derived.
+
+So a clear gap never ranks below an unclear or untestable one, whatever the
+sizes of their point estimates.
+
+Where the source gives no CI, one is derived from the (estimated) group sizes,
+and where it gives no counts, children affected are estimated from population
+shares, both labelled (``interval_basis``, ``children_affected_basis``; see
+:mod:`disparities.group_sizes`). Unknown stays NaN (never 0). Suppressed
+comparisons are left out and listed in ``attrs["left_out"]`` (a list of
+records); a place with no comparisons gets an empty ranking and
+``attrs["coverage_note"]`` (see :func:`coverage_note`).
 """
 
 from __future__ import annotations
@@ -36,7 +57,15 @@ import pandas as pd
 from disparities import schema as s
 from disparities.narrative import format_period, gap_sentence
 
-__all__ = ["DEFAULT_WEIGHTS", "rank_focus_candidates", "conservative_ratio"]
+__all__ = [
+    "DEFAULT_WEIGHTS",
+    "EVIDENCE_TIERS",
+    "rank_focus_candidates",
+    "conservative_ratio",
+    "coverage_note",
+    "affected_phrase",
+    "affected_cell",
+]
 
 DEFAULT_WEIGHTS = {
     "size": 0.4,
@@ -45,6 +74,9 @@ DEFAULT_WEIGHTS = {
     "versus_state": 0.15,
 }
 UNRELIABLE_FACTOR = 0.5
+DERIVED_FACTOR = 0.75
+#: ``rank_tier`` -> ``evidence`` label
+EVIDENCE_TIERS = {1: "clear gap", 2: "no clear difference", 3: "cannot be tested"}
 
 
 def conservative_ratio(ratio_lower, ratio_upper) -> np.ndarray:
@@ -66,6 +98,70 @@ def _scale(x):
     return np.nan_to_num(x / m) if m > 0 else np.zeros_like(x)
 
 
+def _weights(weights: dict | None) -> dict:
+    w = dict(DEFAULT_WEIGHTS)
+    if weights:
+        unknown = set(weights) - set(w)
+        if unknown:
+            raise ValueError(f"unknown weight(s) {sorted(unknown)}; use {sorted(w)}")
+        w.update(weights)
+    return w
+
+
+def coverage_note(table: pd.DataFrame, geo_id: str) -> str:
+    """Why a place has no candidates, in words ("" when it has some).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"geo_id": ["37"], "indicator": ["child_poverty"],
+    ...     "dimension": ["total"], "group": ["Total"], "value": [20.0]})
+    >>> coverage_note(t, "37063")
+    'The data hold no rows for 37063.'
+    >>> coverage_note(t, "37")
+    'The data hold totals for 37 (children in poverty) but no values by group, so there are no gaps to rank.'
+    """
+    from disparities.catalog import get_indicator
+    from disparities.select import outcome_rows
+
+    geo_id = str(geo_id)
+    rows = outcome_rows(table)
+    here = rows[rows[s.GEO_ID].astype(str) == geo_id]
+    if here.empty:
+        return f"The data hold no rows for {geo_id}."
+    names = here[s.GEO_NAME].astype(str) if s.GEO_NAME in here else pd.Series([])
+    names = names[names.str.strip().ne("") & names.ne("nan")]
+    place = f"{names.iloc[0]} ({geo_id})" if len(names) else geo_id
+    grouped = here[here[s.DIMENSION].astype(str) != "total"]
+    if grouped.empty:
+        labels = []
+        for ind in sorted(set(here[s.INDICATOR].astype(str))):
+            try:
+                labels.append(get_indicator(ind).label.lower())
+            except KeyError:
+                labels.append(ind)
+        return (
+            f"The data hold totals for {place} ({', '.join(labels)}) but no "
+            "values by group, so there are no gaps to rank."
+        )
+    if grouped[s.VALUE].notna().sum() == 0:
+        return (
+            f"Every value by group for {place} is suppressed or missing, so there "
+            "are no gaps to rank."
+        )
+    return ""
+
+
+def _empty_ranking(table, geo_id, w) -> pd.DataFrame:
+    out = pd.DataFrame({c: pd.Series(dtype=object) for c in _COLUMNS})
+    out.attrs["weights"] = w
+    out.attrs["left_out"] = []
+    note = coverage_note(table, geo_id)
+    out.attrs["coverage_note"] = note or (
+        f"No comparison between groups can be made for {geo_id}."
+    )
+    return out
+
+
 def rank_focus_candidates(
     table: pd.DataFrame,
     geo_id: str,
@@ -80,7 +176,8 @@ def rank_focus_candidates(
     Parameters
     ----------
     table : pandas.DataFrame
-        Prepared tidy table holding the county and its state.
+        Prepared tidy table holding the county and its state (and their
+        context rows, used to estimate group sizes).
     geo_id : str
         County (or state) FIPS.
     gaps, trends : pandas.DataFrame, optional
@@ -95,36 +192,72 @@ def rank_focus_candidates(
     Returns
     -------
     pandas.DataFrame
-        One row per candidate, best first: ``rank, indicator, dimension, group,
-        reference_group, period, value, reference_value, adverse_ratio`` (+ CI),
-        ``conservative_ratio, excess_cases, conservative_excess, trend,
-        state_adverse_ratio``, the four scored components, ``reliability_factor,
-        score, needs_pooling, explanation``.
+        One row per candidate, best first (see the module notes for the tiers):
+        ``rank, evidence, indicator, dimension, group, reference_group, period,
+        value, reference_value, adverse_ratio`` (+ CI), ``interval_basis,
+        conservative_ratio, excess_cases, conservative_excess,
+        children_affected_basis, trend, state_adverse_ratio``, the four scored
+        components, ``reliability_factor, score, needs_pooling, explanation``.
+        When the place has no gaps (totals only, or absent) the frame is empty
+        and ``attrs["coverage_note"]`` says why.
     """
     from disparities.gaps import compute_gaps
+    from disparities.group_sizes import add_size_estimates
     from disparities.select import parent_geo_id
     from disparities.trends import compute_gap_trends
 
     geo_id = str(geo_id)
-    w = dict(DEFAULT_WEIGHTS)
-    if weights:
-        unknown = set(weights) - set(w)
-        if unknown:
-            raise ValueError(f"unknown weight(s) {sorted(unknown)}; use {sorted(w)}")
-        w.update(weights)
+    w = _weights(weights)
     parent = parent_geo_id(geo_id)
     if gaps is None:
         sub = table[table[s.GEO_ID].astype(str).isin([geo_id, parent])]
         gaps = compute_gaps(sub, alpha=alpha)
     here = gaps[gaps[s.GEO_ID].astype(str) == geo_id]
     if here.empty:
-        raise KeyError(f"no gaps for {geo_id}")
+        return _empty_ranking(table, geo_id, w)
     if trends is None:
         trends = compute_gap_trends(here, alpha=alpha)
     last = here.groupby(s.INDICATOR, observed=True)[s.PERIOD_END].transform("max")
-    latest = here[here[s.PERIOD_END] == last].copy()
-    left_out = latest[latest[s.SUPPRESSED] | latest["adverse_ratio"].isna()]
-    cand = latest[~latest.index.isin(left_out.index)].copy()
+    latest = here[here[s.PERIOD_END] == last]
+    mine = table[s.GEO_ID].astype(str).isin([geo_id, parent])
+    latest = add_size_estimates(latest, table[mine], alpha=alpha)
+    # a score or income may carry only a difference (no ratio): keep it
+    hidden = latest[s.SUPPRESSED] | (
+        latest["adverse_ratio"].isna() & latest["difference"].isna()
+    )
+    left_out = latest[hidden]
+    cand = latest[~hidden].copy()
+    if cand.empty:
+        out = _empty_ranking(table, geo_id, w)
+        out.attrs["left_out"] = _records(left_out)
+        out.attrs["coverage_note"] = (
+            f"Every comparison between groups for {geo_id} is suppressed or "
+            "missing, so there are no gaps to rank."
+        )
+        return out
+    _add_context(cand, trends, gaps, geo_id, parent)
+    _score(cand, w)
+    cand = _rank_on_evidence(cand)
+    cand["explanation"] = [_explain(r) for _, r in cand.iterrows()]
+    cand["children_affected"] = [affected_cell(r) for _, r in cand.iterrows()]
+    out = cand[_COLUMNS].reset_index(drop=True)
+    out.attrs["weights"] = w
+    # plain records: pandas compares attrs when frames are concatenated
+    out.attrs["left_out"] = _records(left_out)
+    out.attrs["coverage_note"] = ""
+    return out
+
+
+def _records(rows: pd.DataFrame) -> list:
+    return (
+        rows[[s.INDICATOR, s.DIMENSION, s.GROUP, s.PERIOD, s.NOTE]]
+        .astype(str)
+        .to_dict("records")
+    )
+
+
+def _add_context(cand, trends, gaps, geo_id, parent) -> None:
+    """The trend verdict and the state's gap for each candidate (in place)."""
     keys = [s.INDICATOR, s.DIMENSION, s.GROUP]
     tr = trends[trends[s.GEO_ID].astype(str) == geo_id].set_index(keys)["verdict"]
     cand["trend"] = [
@@ -134,12 +267,26 @@ def rank_focus_candidates(
     state = gaps[gaps[s.GEO_ID].astype(str) == parent]
     st = state.set_index(keys + [s.PERIOD])["adverse_ratio"]
     st = st[~st.index.duplicated()]
-    cand["state_adverse_ratio"] = [
-        st.get(tuple(k), np.nan)
-        for k in cand[keys + [s.PERIOD]].astype(str).itertuples(index=False)
-    ]
-    no_ci = (
-        cand["adverse_ratio_ci_lower"].isna() | cand["adverse_ratio_ci_upper"].isna()
+    sd = state.set_index(keys + [s.PERIOD])["difference"]
+    sd = sd[~sd.index.duplicated()]
+    at = list(cand[keys + [s.PERIOD]].astype(str).itertuples(index=False))
+    cand["state_adverse_ratio"] = [st.get(tuple(k), np.nan) for k in at]
+    cand["state_difference"] = [sd.get(tuple(k), np.nan) for k in at]
+
+
+def _score(cand, w) -> None:
+    """Conservative ratio and excess, the four components and the score."""
+    ratio_ci = (
+        cand["adverse_ratio_ci_lower"].notna() & cand["adverse_ratio_ci_upper"].notna()
+    )
+    diff_ci = cand["difference_ci_lower"].notna() & cand["difference_ci_upper"].notna()
+    # without a ratio (a score given as a difference only) the difference's CI
+    # tests the gap
+    only_diff = cand["adverse_ratio"].isna() & diff_ci
+    no_ci = ~ratio_ci & ~only_diff
+    worse = cand["higher_is_worse"].astype(bool)
+    adverse_lo = np.where(
+        worse, cand["difference_ci_lower"], -cand["difference_ci_upper"]
     )
     cand["uncertainty_unknown"] = no_ci.to_numpy()
     cand["conservative_ratio"] = np.where(
@@ -150,18 +297,23 @@ def rank_focus_candidates(
         ),
     )
     excess_low = cand["excess_cases_ci_lower"].where(~no_ci, cand["excess_cases"])
-    cons_excess = np.where(
-        cand["conservative_ratio"] > 1, excess_low.clip(lower=0), 0.0
+    known = excess_low.notna().to_numpy()
+    # unknown stays unknown (NaN); a gap the data cannot show affects "none"
+    cand["conservative_excess"] = np.where(
+        known,
+        np.where(cand["conservative_ratio"] > 1, excess_low.clip(lower=0), 0.0),
+        np.nan,
     )
-    cand["conservative_excess"] = np.nan_to_num(cons_excess)
     size = np.log(cand["conservative_ratio"].clip(lower=1))
-    affected = np.log1p(cand["conservative_excess"])
+    affected = np.log1p(cand["conservative_excess"].fillna(0))
     trend = cand["trend"].map({"widening": 1.0, "narrowing": -1.0}).fillna(0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         vs_state = np.log(cand["adverse_ratio"] / cand["state_adverse_ratio"])
     vs_state = vs_state.where(np.isfinite(vs_state), 0.0)
     # trend and the state comparison only count for a gap the data support
-    clear = (cand["conservative_ratio"] > 1).to_numpy()
+    clear = (
+        ((cand["conservative_ratio"] > 1) & ratio_ci) | (only_diff & (adverse_lo > 0))
+    ).to_numpy()
     trend = trend.where(clear, 0.0)
     vs_state = vs_state.where(clear, 0.0)
     cand["clear_gap"] = clear
@@ -169,8 +321,11 @@ def rank_focus_candidates(
     cand["children_affected_component"] = _scale(affected)
     cand["trend_component"] = trend.to_numpy()
     cand["versus_state_component"] = _scale(vs_state)
+    derived = (cand["interval_basis"] == "derived from group sizes").to_numpy()
     cand["reliability_factor"] = np.where(
-        cand[s.UNRELIABLE] | cand["uncertainty_unknown"], UNRELIABLE_FACTOR, 1.0
+        cand[s.UNRELIABLE] | cand["uncertainty_unknown"],
+        UNRELIABLE_FACTOR,
+        np.where(derived, DERIVED_FACTOR, 1.0),
     )
     raw = (
         w["size"] * cand["size_component"]
@@ -184,64 +339,145 @@ def rank_focus_candidates(
         cand[s.UNRELIABLE]
         | ((cand["adverse_ratio"] >= 1.5) & (cand["conservative_ratio"] <= 1))
     )
-    cand = cand.sort_values(["score", "adverse_ratio"], ascending=False)
-    cand["rank"] = np.arange(1, len(cand) + 1)
-    cand["explanation"] = [_explain(r) for _, r in cand.iterrows()]
-    cols = [
-        "rank",
-        s.GEO_ID,
-        s.GEO_NAME,
-        s.INDICATOR,
-        s.DIMENSION,
-        s.GROUP,
-        "reference_group",
-        s.PERIOD,
-        s.VALUE,
-        "reference_value",
-        "adverse_ratio",
-        "adverse_ratio_ci_lower",
-        "adverse_ratio_ci_upper",
-        "conservative_ratio",
-        "excess_cases",
-        "conservative_excess",
-        "trend",
-        "state_adverse_ratio",
-        "size_component",
-        "children_affected_component",
-        "trend_component",
-        "versus_state_component",
-        "reliability_factor",
-        "score",
-        "needs_pooling",
-        "uncertainty_unknown",
-        "clear_gap",
-        s.UNRELIABLE,
-        "direction",
-        "explanation",
-        s.SOURCE,
-    ]
-    out = cand[cols].reset_index(drop=True)
-    out.attrs["weights"] = w
-    # plain records: pandas compares attrs when frames are concatenated
-    out.attrs["left_out"] = (
-        left_out[[s.INDICATOR, s.DIMENSION, s.GROUP, s.PERIOD, s.NOTE]]
-        .astype(str)
-        .to_dict("records")
+
+
+def _rank_on_evidence(cand: pd.DataFrame) -> pd.DataFrame:
+    """Tiers first (clear gap, then tested but unclear, then untestable), then score."""
+    tier = np.where(cand["clear_gap"], 1, np.where(cand["uncertainty_unknown"], 3, 2))
+    cand["rank_tier"] = tier
+    cand["evidence"] = pd.Series(tier, index=cand.index).map(EVIDENCE_TIERS)
+    cand = cand.sort_values(
+        ["rank_tier", "score", "adverse_ratio"], ascending=[True, False, False]
     )
-    return out
+    cand["rank"] = np.arange(1, len(cand) + 1)
+    return cand
+
+
+_COLUMNS = [
+    "rank",
+    "evidence",
+    s.GEO_ID,
+    s.GEO_NAME,
+    s.INDICATOR,
+    s.DIMENSION,
+    s.GROUP,
+    "reference_group",
+    s.PERIOD,
+    s.PERIOD_START,
+    s.PERIOD_END,
+    s.VALUE,
+    "reference_value",
+    "difference",
+    "adverse_ratio",
+    "adverse_ratio_ci_lower",
+    "adverse_ratio_ci_upper",
+    "interval_basis",
+    "conservative_ratio",
+    "excess_cases",
+    "conservative_excess",
+    "children_affected_basis",
+    "children_affected",
+    "group_size",
+    "group_size_basis",
+    "trend",
+    "state_adverse_ratio",
+    "state_difference",
+    "size_component",
+    "children_affected_component",
+    "trend_component",
+    "versus_state_component",
+    "reliability_factor",
+    "score",
+    "rank_tier",
+    "needs_pooling",
+    "uncertainty_unknown",
+    "clear_gap",
+    s.UNRELIABLE,
+    "direction",
+    "explanation",
+    s.SOURCE,
+]
+
+
+def _count(x: float) -> str:
+    return f"{x:,.0f}"
+
+
+def affected_phrase(r) -> str:
+    """Children affected, in words: counted, estimated, none or unknown.
+
+    ``""`` for averages, scores and incomes (no one is "affected" by a
+    difference in an average).
+    """
+    from disparities.group_sizes import NOT_APPLICABLE
+
+    basis = str(r.get("children_affected_basis", "counted"))
+    if basis == NOT_APPLICABLE:
+        return ""
+    who = _subject(r)
+    if r.get(s.PERIOD_START) is not None and r.get(s.PERIOD_START) != r.get(
+        s.PERIOD_END
+    ):
+        who += f" (over {format_period(r[s.PERIOD])})"
+    point, low = r.get("excess_cases", np.nan), r.get("conservative_excess", np.nan)
+    if pd.isna(point):
+        return (
+            f"how many {who} are affected is unknown (the source gives no counts "
+            "and the data hold no population figures to estimate them)"
+        )
+    if point < 0.5:
+        return f"{who} affected beyond the reference group's rate: none"
+    if basis == "counted":
+        if pd.notna(low) and low >= 1:
+            return (
+                f"at least {_count(low)} {who} affected beyond the reference "
+                "group's rate"
+            )
+        return (
+            f"about {_count(point)} {who} affected beyond the reference group's "
+            "rate, though the data cannot rule out none"
+        )
+    sure = (
+        f"at least {_count(low)}"
+        if pd.notna(low) and low >= 1
+        else "the data cannot rule out none"
+    )
+    return (
+        f"an estimated {_count(point)} {who} affected beyond the reference group's "
+        f"rate ({sure}; {basis}, not counted)"
+    )
+
+
+def affected_cell(r) -> str:
+    """Children affected for a table cell: ``'at least 1,234'``,
+    ``'about 350 (estimated; at least 316)'``, ``'none'``, ``'unknown'`` or
+    ``'not applicable'``; never "0" for an unknown number."""
+    from disparities.group_sizes import NOT_APPLICABLE
+    from disparities.narrative import format_count
+
+    basis = str(r.get("children_affected_basis", "counted"))
+    if basis == NOT_APPLICABLE:
+        return "not applicable"
+    point, low = r.get("excess_cases", np.nan), r.get("conservative_excess", np.nan)
+    if pd.isna(point) or point < 0.5:
+        return format_count(np.nan if pd.isna(point) else float(point))
+    sure = f"at least {format_count(low)}" if pd.notna(low) and low >= 1 else None
+    if basis == "counted":
+        return sure or f"about {format_count(point)} (could be none)"
+    return f"about {format_count(point)} (estimated; {sure or 'could be none'})"
 
 
 def _explain(r) -> str:
     parts = [gap_sentence(r).rstrip(".")]
-    if r["conservative_excess"] >= 1:
-        parts.append(
-            f"at least {r['conservative_excess']:,.0f} {_subject(r)} affected beyond "
-            "the reference group's rate"
-        )
+    affected = affected_phrase(r)
+    if affected:
+        parts.append(affected)
     if r["trend"] in ("widening", "narrowing") and r["clear_gap"]:
         parts.append(f"the gap is {r['trend']}")
     sr = r["state_adverse_ratio"]
-    if r["clear_gap"] and np.isfinite(sr) and np.isfinite(r["adverse_ratio"]):
+    if _is_score(r):
+        parts += _versus_state_difference(r)
+    elif r["clear_gap"] and np.isfinite(sr) and np.isfinite(r["adverse_ratio"]):
         if r["adverse_ratio"] > sr * 1.1:
             parts.append(f"bigger than the state's gap ({sr:.1f} times)")
         elif r["adverse_ratio"] < sr / 1.1:
@@ -251,12 +487,39 @@ def _explain(r) -> str:
             f"small numbers in {format_period(r[s.PERIOD])}: pool 3 or more years "
             "before relying on it"
         )
+    if r["interval_basis"] == "derived from group sizes":
+        parts.append(
+            "the source publishes no confidence interval: an approximate one was "
+            "derived from the estimated number of people in each group"
+        )
     if r["uncertainty_unknown"]:
         parts.append(
-            "the source publishes no confidence interval, so this gap cannot "
-            "be tested and counts half"
+            "no confidence interval is published and none can be derived, so this "
+            "gap cannot be tested and ranks below every tested gap"
         )
     return "; ".join(parts) + "."
+
+
+def _is_score(r) -> bool:
+    from disparities.catalog import get_indicator
+
+    return get_indicator(str(r[s.INDICATOR])).measure_type == "score"
+
+
+def _versus_state_difference(r) -> list:
+    """Averages and incomes: the county's difference beside the state's."""
+    from disparities.narrative import format_value
+
+    d, sd = r["difference"], r.get("state_difference", np.nan)
+    if not (r["clear_gap"] and np.isfinite(d) and np.isfinite(sd)):
+        return []
+    ind = str(r[s.INDICATOR])
+    state = format_value(abs(sd), ind)
+    if abs(d) > abs(sd) * 1.1:
+        return [f"a bigger difference than the state's ({state})"]
+    if abs(d) < abs(sd) / 1.1:
+        return [f"a smaller difference than the state's ({state})"]
+    return []
 
 
 def _subject(r) -> str:

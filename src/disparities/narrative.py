@@ -16,6 +16,7 @@ from disparities.catalog import get_indicator
 __all__ = [
     "format_value",
     "format_period",
+    "format_count",
     "group_noun",
     "gap_sentence",
     "source_footnote",
@@ -50,9 +51,66 @@ def format_value(value: float, indicator: str) -> str:
         return f"{value:.1f}%"
     if info.unit == "dollars":
         return f"${value:,.0f}"
+    if "grade level" in info.unit:
+        return f"grade level {value:.1f}"
     if info.measure_type == "score":
-        return f"{value:+.2f} {info.unit}"
+        return f"{value:.2f} {info.unit}"
     return f"{value:.1f} {info.unit}"
+
+
+def format_count(value: float) -> str:
+    """A count of people for a sentence: ``'1,234'``, ``'none'`` or ``'unknown'``.
+
+    Unknown is never shown as 0, and a negative excess reads "none".
+
+    Examples
+    --------
+    >>> format_count(1234.4), format_count(-3.0), format_count(float("nan"))
+    ('1,234', 'none', 'unknown')
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "unknown"
+    if float(value) < 0.5:
+        return "none"
+    return f"{float(value):,.0f}"
+
+
+def _short_label(label: str) -> str:
+    """``'Average reading score (grade levels)'`` -> ``'average reading score'``."""
+    return label.split(" (")[0].lower()
+
+
+def _score_difference(d: float, info) -> str:
+    if info.unit == "dollars":
+        return f"${d:,.0f}"
+    if "grade level" in info.unit:
+        return f"{d:.1f} grade level" + ("" if round(d, 1) == 1 else "s")
+    return f"{d:.2f} {info.unit}"
+
+
+def _score_sentence(r: dict, info, who, ref, where_txt, period, caveat) -> str:
+    """Averages, scores and incomes: both values and their difference in words."""
+    ind = str(r["indicator"])
+    label = _short_label(info.label)
+    v = format_value(r.get("value", math.nan), ind)
+    v0 = format_value(r.get("reference_value", math.nan), ind)
+    if r.get("direction") == "no clear difference":
+        return (
+            f"No clear difference in {label} between {who} ({v}) and {ref} ({v0})"
+            f"{where_txt}, {period}{caveat}."
+        )
+    diff = r.get("difference", math.nan)
+    if diff is None or (isinstance(diff, float) and math.isnan(diff)):
+        amount = ""
+    else:
+        more = "higher" if float(diff) > 0 else "lower"
+        amount = f" ({_score_difference(abs(float(diff)), info)} {more})"
+    if v0.startswith("grade level "):
+        v0 = v0[len("grade level ") :]  # "grade level 2.6 vs 3.4"
+    return (
+        f"{label[0].upper() + label[1:]}, {who}{where_txt}: {v} vs {v0} for {ref}"
+        f"{amount}, {period}{caveat}."
+    )
 
 
 _FPL_PHRASES = {
@@ -97,6 +155,15 @@ def gap_sentence(row: pd.Series | dict, *, place: str | None = None) -> str:
     ...     "difference": 19.5}
     >>> gap_sentence(row)
     'Black children in Durham County were 2.9 times as likely as White children to live in poverty, 2016–2020.'
+
+    Averages, scores and incomes get both values and their difference, never
+    "times as likely":
+
+    >>> gap_sentence({"indicator": "median_household_income", "group": "Black",
+    ...     "reference_group": "White", "value": 39108.0, "reference_value": 62036.0,
+    ...     "difference": -22928.0, "direction": "worse", "period": "2015-2019",
+    ...     "geo_name": "North Carolina"})
+    'Median household income, Black households in North Carolina: $39,108 vs $62,036 for White households ($22,928 lower), 2015–2019.'
     """
     r = dict(row)
     ind = str(r["indicator"])
@@ -117,19 +184,12 @@ def gap_sentence(row: pd.Series | dict, *, place: str | None = None) -> str:
         return f"{who.capitalize()}{where_txt}: not shown, small numbers, {period}."
     if direction == "no confidence interval published":
         caveat += " (no confidence interval published)"
+    if info.measure_type == "score":
+        return _score_sentence(r, info, who, ref, where_txt, period, caveat)
     if direction == "no clear difference":
         return (
             f"No clear difference between {who} and {ref}{where_txt} in "
-            f"{info.label.lower()}, {period}{caveat}."
-        )
-    if info.measure_type == "score":
-        d = abs(float(r["difference"]))
-        more = "higher" if float(r["difference"]) > 0 else "lower"
-        unit = info.unit if info.unit != "dollars" else ""
-        amount = f"${d:,.0f}" if info.unit == "dollars" else f"{d:.2f} {unit}".strip()
-        return (
-            f"{info.label} for {who}{where_txt} was {amount} {more} than for {ref}, "
-            f"{period}{caveat}."
+            f"{_short_label(info.label)}, {period}{caveat}."
         )
     ar = float(r["adverse_ratio"])
     if ar >= 1:

@@ -310,6 +310,7 @@ def build_county_report(
                 geo_id,
                 str(c0[s.INDICATOR]),
                 str(c0[s.GROUP]),
+                table=table,
             )
             bright_html += (
                 f"<h3>Counties like {html.escape(place)}: the gap for the "
@@ -319,12 +320,12 @@ def build_county_report(
             )
         bright_html += (
             "<p class='small'>Peers: the counties most like this one in "
-            "number of children, children per square km, child poverty and "
-            "racial/ethnic composition. "
+            + html.escape(", ".join(peers.attrs.get("labels", [])))
+            + ". "
             + html.escape(
-                ", ".join(
-                    f"{n} (distance {d:.2f})"
-                    for n, d in zip(peers["geo_name"], peers["distance"], strict=True)
+                "; ".join(
+                    f"{n} ({w})"
+                    for n, w in zip(peers["geo_name"], peers["similarity"], strict=True)
                 )
             )
             + ".</p>"
@@ -390,9 +391,7 @@ def build_county_report(
             ],
             "Times as likely": show["adverse_ratio"].map("{:.1f}".format),
             "At least (95% CI)": show["conservative_ratio"].map("{:.1f}".format),
-            "Children affected (at least)": show["conservative_excess"].map(
-                "{:,.0f}".format
-            ),
+            "Children affected": show["children_affected"],
             "Trend": show["trend"],
             "State's gap": show["state_adverse_ratio"].map(
                 lambda v: "not available" if not np.isfinite(v) else f"{v:.1f}"

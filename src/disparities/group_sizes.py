@@ -1,0 +1,496 @@
+"""How many children are in each group, and how uncertain a gap is without a CI.
+
+Many public files publish a rate for each group but no counts (County Health
+Rankings gives "% of children in poverty" for Black children, not how many
+Black children there are). Two things a reader needs still depend on counts:
+how many children a gap affects, and how sure we can be that a gap is real.
+This module derives both where it honestly can, and says how.
+
+Group sizes
+-----------
+In order of preference, the size of the population behind a group's value is
+
+``counted``
+    the source's own denominator for that row;
+``estimated from the group's counts in other data``
+    the denominator of another row for the same place and group whose
+    indicator counts the same population (births, children...), from another
+    indicator, period or source: e.g. births by race from a vital-statistics
+    file for a CHR infant-mortality rate (per year, times the years);
+``estimated from the total count and population shares``
+    the source's denominator (or numerator / value) for the county's Total row,
+    times the group's share of residents;
+``estimated from population shares``
+    the county's children (context indicator ``children_under_18``, else
+    ``population x pct_under_18``) times the group's share of residents
+    (``population_share``), scaled to the indicator's population (births
+    about 1/18 of children a year, girls aged 15-19 about 5/18 x 0.488 of
+    children, one school grade about 1/18 of children) and, for events counted
+    over several years (rates, births), multiplied by the number of years;
+``unknown``
+    when none of these is available (e.g. income groups, which have no shares).
+
+Estimated sizes assume each group has the county's age structure and sex
+ratio; that is rarely exact (Hispanic residents are younger on average), so
+they are approximate, never "counted".
+
+Derived intervals
+-----------------
+Where a value has no published CI, an approximate standard error is derived
+from the (estimated) size :math:`n`:
+
+* rate (events per population, vital statistics): Poisson,
+  :math:`SE = y / \\sqrt{d}` with :math:`d = y n / m` expected events (NCHS,
+  *Health, United States*, technical notes on random variation);
+* proportion counted in full: binomial, :math:`SE = m \\sqrt{p(1-p)/n}`;
+* survey percentage (ACS): binomial with a 5% sampling rate,
+  :math:`SE = m \\sqrt{19\\, p(1-p)/n}`, the Census Bureau's PUMS
+  standard-error formula :math:`\\sqrt{((1-f)/f)\\, p(1-p)/B}` with
+  :math:`f = 0.05` and design factor 1 (PUMS Accuracy of the Data). The full
+  5-year sample is larger than 5%, so this errs on the wide side;
+* averages, scores and incomes: no interval (their spread is not known).
+
+The gap's CI then follows the formulas of :mod:`disparities.gaps` (difference:
+:math:`\\sqrt{SE_g^2 + SE_r^2}`; ratio on the log scale with
+:math:`SE_{\\ln y} = SE / y`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from disparities import schema as s
+from disparities.catalog import get_indicator
+
+__all__ = [
+    "SIZE_BASES",
+    "estimate_group_sizes",
+    "derived_standard_error",
+    "add_size_estimates",
+    "NOT_APPLICABLE",
+]
+
+SIZE_BASES = [
+    "counted",
+    "estimated from the group's counts in other data",
+    "estimated from the total count and population shares",
+    "estimated from population shares",
+    "unknown",
+]
+
+#: an indicator's population as a multiple of the county's children (per year
+#: for events counted over a period), and whether it is counted per year
+_POPULATION_OF_CHILDREN = {
+    "children under 18": (1.0, False),
+    "children under 19": (19 / 18, False),
+    "live births": (1 / 18, True),
+    # 5 single years of age out of 18, 48.8% of them girls (US sex ratio at birth
+    # 105 boys to 100 girls)
+    "females aged 15-19": (5 / 18 * 0.488, False),
+    "children aged 3-4": (2 / 18, False),
+    "3rd graders": (1 / 18, False),
+    "3rd graders tested": (1 / 18, False),
+    "kindergartners assessed": (1 / 18, False),
+}
+#: children-affected basis of averages, scores and incomes
+NOT_APPLICABLE = "not applicable (an average, score or income)"
+#: ACS 5-year PUMS sampling rate used for survey percentages (see module notes)
+SURVEY_SAMPLING_RATE = 0.05
+
+
+def _years(table: pd.DataFrame) -> np.ndarray:
+    return (
+        table[s.PERIOD_END].to_numpy(float) - table[s.PERIOD_START].to_numpy(float) + 1
+    )
+
+
+def _context(table: pd.DataFrame) -> tuple[pd.Series, pd.DataFrame]:
+    """Children per county and each race group's share of residents (0-1).
+
+    The latest period of each context indicator is used.
+    """
+
+    def latest(ind):
+        sub = table[(table[s.INDICATOR].astype(str) == ind) & table[s.VALUE].notna()]
+        if sub.empty:
+            return sub
+        last = sub.groupby(s.GEO_ID, observed=True)[s.PERIOD_END].transform("max")
+        return sub[sub[s.PERIOD_END] == last]
+
+    def totals(ind):
+        sub = latest(ind)
+        sub = sub[sub[s.DIMENSION].astype(str) == "total"]
+        out = sub.groupby(sub[s.GEO_ID].astype(str))[s.VALUE].first()
+        return out
+
+    kids = totals("children_under_18")
+    pop, pct = totals("population"), totals("pct_under_18")
+    from_pct = (pop * pct / 100).dropna()
+    children = pd.concat([kids, from_pct[~from_pct.index.isin(kids.index)]])
+    shares = latest("population_share")
+    shares = shares[shares[s.DIMENSION].astype(str) == "race_ethnicity"]
+    share = pd.DataFrame(
+        {
+            s.GEO_ID: shares[s.GEO_ID].astype(str).to_numpy(),
+            s.GROUP: shares[s.GROUP].astype(str).to_numpy(),
+            "share": shares[s.VALUE].to_numpy(float) / 100,
+        }
+    ).drop_duplicates([s.GEO_ID, s.GROUP], keep="last")
+    return children, share
+
+
+def estimate_group_sizes(table: pd.DataFrame) -> pd.DataFrame:
+    """The population behind each outcome row: counted, estimated or unknown.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A tidy table; context rows (``population``, ``pct_under_18`` or
+        ``children_under_18``, ``population_share`` by race/ethnicity) make
+        estimates possible where the outcome rows have no counts.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The outcome rows' keys (``geo_id, indicator, period, dimension,
+        group``) with ``group_size`` (NaN when unknown) and
+        ``group_size_basis`` (one of :data:`SIZE_BASES`).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"geo_id": "37001", "indicator": ["population",
+    ...     "pct_under_18", "population_share", "child_poverty"],
+    ...     "period": "2020", "period_start": 2020, "period_end": 2020,
+    ...     "dimension": ["total", "total", "race_ethnicity", "race_ethnicity"],
+    ...     "group": ["Total", "Total", "Black", "Black"],
+    ...     "numerator": float("nan"), "denominator": float("nan"),
+    ...     "value": [10000.0, 20.0, 30.0, 25.0]})
+    >>> estimate_group_sizes(t)[["group_size", "group_size_basis"]].values.tolist()
+    [[600.0, 'estimated from population shares']]
+    """
+    from disparities.select import outcome_rows
+
+    out_rows = outcome_rows(table)
+    keys = out_rows[s.KEY_COLUMNS].astype(str).reset_index(drop=True)
+    n = len(out_rows)
+    size = np.full(n, np.nan)
+    basis = np.full(n, "unknown", dtype=object)
+
+    den = out_rows[s.DENOMINATOR].to_numpy(float)
+    counted = np.isfinite(den) & (den > 0)
+    size[counted] = den[counted]
+    basis[counted] = SIZE_BASES[0]
+    inds = keys[s.INDICATOR]
+    uniq = inds.unique()
+    factors = {i: _population_factor(i) for i in uniq}
+    per_year = inds.map({i: f[1] for i, f in factors.items()}).to_numpy(float) > 0
+    years = np.where(per_year, _years(out_rows), 1.0)
+    other = _from_other_counts(keys, out_rows, counted, den / years) * years
+    from_other = ~counted & np.isfinite(other)
+    size[from_other] = other[from_other]
+    basis[from_other] = SIZE_BASES[1]
+    have = counted | from_other
+
+    children, share = _context(table)
+    with_share = keys.merge(share, on=[s.GEO_ID, s.GROUP], how="left")
+    grp_share = np.where(
+        keys[s.GROUP].to_numpy() == "Total", 1.0, with_share["share"].to_numpy(float)
+    )
+    grp_share[keys[s.DIMENSION].to_numpy() == "income"] = np.nan
+    mult = inds.map({i: _multiplier(i) for i in uniq}).to_numpy(float)
+
+    # the source's own total count for the same place, indicator and period
+    tot_keys = [s.GEO_ID, s.INDICATOR, s.PERIOD]
+    is_total = keys[s.DIMENSION].to_numpy() == "total"
+    num = out_rows[s.NUMERATOR].to_numpy(float)
+    val = out_rows[s.VALUE].to_numpy(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        total_den = np.where(
+            np.isfinite(den) & (den > 0),
+            den,
+            num * mult / np.where(val > 0, val, np.nan),
+        )
+    tot = keys.loc[is_total, tot_keys].assign(total_size=total_den[is_total])
+    tot = tot.dropna().drop_duplicates(tot_keys, keep="last")
+    tsize = keys.merge(tot, on=tot_keys, how="left")["total_size"].to_numpy(float)
+    from_total = ~have & np.isfinite(tsize * grp_share)
+    size[from_total] = (tsize * grp_share)[from_total]
+    basis[from_total] = SIZE_BASES[2]
+
+    # the county's children, scaled to the indicator's population
+    kids = keys[s.GEO_ID].map(children).to_numpy(float)
+    frac = inds.map({i: f[0] for i, f in factors.items()}).to_numpy(float)
+    est = kids * frac * grp_share * years
+    from_shares = ~have & ~from_total & np.isfinite(est)
+    size[from_shares] = est[from_shares]
+    basis[from_shares] = SIZE_BASES[3]
+    keys["group_size"] = size
+    keys["group_size_basis"] = basis
+    return keys
+
+
+def _population_of(indicator: str) -> str:
+    try:
+        return get_indicator(indicator).population
+    except KeyError:
+        return ""
+
+
+def _from_other_counts(keys, rows, counted, per_year_size) -> np.ndarray:
+    """Per-year size of the same group's population counted in another row.
+
+    The latest counted row for the same place, dimension, group and catalog
+    population (births, children under 18...) is used.
+    """
+    pop = keys[s.INDICATOR].map(
+        {i: _population_of(i) for i in keys[s.INDICATOR].unique()}
+    )
+    cols = [s.GEO_ID, s.DIMENSION, s.GROUP, "population"]
+    donors = keys.assign(
+        population=pop.to_numpy(),
+        per_year_size=per_year_size,
+        end=rows[s.PERIOD_END].to_numpy(),
+    )[counted & (pop.to_numpy() != "")]
+    if donors.empty:
+        return np.full(len(keys), np.nan)
+    donors = donors.sort_values("end").drop_duplicates(cols, keep="last")
+    found = keys.assign(population=pop.to_numpy()).merge(
+        donors[[*cols, "per_year_size"]], on=cols, how="left"
+    )
+    return found["per_year_size"].to_numpy(float)
+
+
+def _multiplier(indicator: str) -> float:
+    try:
+        return float(get_indicator(indicator).multiplier)
+    except KeyError:
+        return np.nan
+
+
+def _population_factor(indicator: str) -> tuple[float, float]:
+    """(multiple of the children, counted per year?) for an indicator."""
+    try:
+        info = get_indicator(indicator)
+    except KeyError:
+        return (np.nan, 0.0)
+    if info.measure_type == "score":
+        return (np.nan, 0.0)
+    frac, per_year = _POPULATION_OF_CHILDREN.get(info.population, (np.nan, False))
+    # rates are events per population per year: a pooled period counts every year
+    per_year = per_year or info.measure_type == "rate"
+    return (frac, float(per_year))
+
+
+def derived_standard_error(value, size, indicator: str) -> np.ndarray:
+    """Approximate standard error of a value from its population size.
+
+    See the module notes for the formula used by each measure type. NaN for
+    averages, scores and incomes, and where the size is unknown.
+
+    Examples
+    --------
+    A survey percentage of 20% among 400 children: :math:`100\\sqrt{19 \\times
+    0.2 \\times 0.8 / 400} = 8.72` percentage points.
+
+    >>> round(float(derived_standard_error(20.0, 400, "child_poverty")), 2)
+    8.72
+
+    10 infant deaths per 1,000 births among 2,500 births (25 deaths):
+    :math:`10/\\sqrt{25} = 2`.
+
+    >>> float(derived_standard_error(10.0, 2500, "infant_mortality"))
+    2.0
+    """
+    info = get_indicator(indicator)
+    y = np.asarray(value, dtype=float)
+    n = np.asarray(size, dtype=float)
+    m = float(info.multiplier)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if info.measure_type == "rate":
+            events = y * n / m
+            return np.where(events > 0, y / np.sqrt(events), np.nan)
+        if info.measure_type in ("proportion", "survey") and m == 100:
+            p = y / m
+            inflate = 1.0
+            if info.measure_type == "survey":
+                inflate = (1 - SURVEY_SAMPLING_RATE) / SURVEY_SAMPLING_RATE
+            se = m * np.sqrt(inflate * p * (1 - p) / n)
+            return np.where((n > 0) & (p > 0) & (p < 1), se, np.nan)
+    return np.full(np.broadcast(y, n).shape, np.nan)
+
+
+def _published_se(value, lo, hi, z):
+    """(SE, SE on the log scale) from a published CI (NaN where none)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        se = (hi - lo) / (2 * z)
+        se_log = np.where(
+            (lo > 0) & (hi > 0), (np.log(hi) - np.log(lo)) / (2 * z), np.nan
+        )
+    return se, se_log
+
+
+def add_size_estimates(
+    gaps: pd.DataFrame, table: pd.DataFrame, *, alpha: float = 0.05
+) -> pd.DataFrame:
+    """Fill in what a source left out of gap rows, from (estimated) group sizes.
+
+    Parameters
+    ----------
+    gaps : pandas.DataFrame
+        :func:`~disparities.gaps.compute_gaps` rows.
+    table : pandas.DataFrame
+        The tidy table they came from, with its context rows (see
+        :func:`estimate_group_sizes`).
+    alpha : float
+        One minus the confidence level.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``gaps`` with ``group_size``, ``group_size_basis``,
+        ``reference_size``, ``children_affected_basis`` (how ``excess_cases``
+        was found: one of :data:`SIZE_BASES` or :data:`NOT_APPLICABLE`) and
+        ``interval_basis`` (``"published"``, ``"derived from group sizes"`` or
+        ``"none"``). Where the gap had no CI and both sizes are known, the
+        difference, ratio, adverse-ratio and excess-case CIs, ``significant``
+        and ``direction`` are filled from derived standard errors (see the
+        module notes); where it had no excess cases and the group's size is
+        known, ``excess_cases`` is computed from it. Unknown stays NaN.
+    """
+    from disparities.uncertainty import z_value
+
+    out = gaps.copy()
+    if out.empty:
+        for c in ("group_size", "reference_size"):
+            out[c] = pd.Series(dtype=float)
+        for c in ("group_size_basis", "children_affected_basis", "interval_basis"):
+            out[c] = pd.Series(dtype=object)
+        return out
+    z = z_value(alpha)
+    sizes = estimate_group_sizes(table)
+    k = sizes.drop_duplicates(s.KEY_COLUMNS, keep="last").set_index(s.KEY_COLUMNS)
+    own = pd.MultiIndex.from_frame(out[s.KEY_COLUMNS].astype(str))
+    ref_keys = out[s.KEY_COLUMNS].astype(str).copy()
+    ref_keys[s.GEO_ID] = (
+        out["reference_geo_id"]
+        .astype(str)
+        .where(out["reference_geo_id"].astype(str) != "", out[s.GEO_ID].astype(str))
+    )
+    ref_keys[s.GROUP] = out["reference_group"].astype(str)
+    ref = pd.MultiIndex.from_frame(ref_keys)
+    n_g = k["group_size"].reindex(own).to_numpy(float)
+    n_r = k["group_size"].reindex(ref).to_numpy(float)
+    out["group_size"] = n_g
+    out["group_size_basis"] = (
+        k["group_size_basis"].reindex(own).fillna("unknown").to_numpy()
+    )
+    out["reference_size"] = n_r
+
+    inds = out[s.INDICATOR].astype(str).to_numpy()
+    y = out[s.VALUE].to_numpy(float)
+    y0 = out["reference_value"].to_numpy(float)
+    se_g, sl_g = _published_se(
+        y, out[s.CI_LOWER].to_numpy(float), out[s.CI_UPPER].to_numpy(float), z
+    )
+    se_r, sl_r = _published_se(
+        y0,
+        out["reference_ci_lower"].to_numpy(float),
+        out["reference_ci_upper"].to_numpy(float),
+        z,
+    )
+    mult = np.array([_multiplier(i) for i in inds])
+    score = np.array([get_indicator(i).measure_type == "score" for i in inds])
+    for ind in np.unique(inds):
+        m = inds == ind
+        d_g = derived_standard_error(y[m], n_g[m], ind)
+        d_r = derived_standard_error(y0[m], n_r[m], ind)
+        need_g, need_r = np.isnan(se_g[m]), np.isnan(se_r[m])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            se_g[m] = np.where(need_g, d_g, se_g[m])
+            sl_g[m] = np.where(need_g, d_g / y[m], sl_g[m])
+            se_r[m] = np.where(need_r, d_r, se_r[m])
+            sl_r[m] = np.where(need_r, d_r / y0[m], sl_r[m])
+
+    published = (
+        out["adverse_ratio_ci_lower"].notna() & out["adverse_ratio_ci_upper"].notna()
+    )
+    shown = ~out[s.SUPPRESSED].to_numpy(bool) & np.isfinite(y) & np.isfinite(y0)
+    derive = (
+        ~published.to_numpy()
+        & shown
+        & np.isfinite(se_g)
+        & np.isfinite(se_r)
+        & np.isfinite(sl_g)
+        & np.isfinite(sl_r)
+    )
+    worse = out["higher_is_worse"].to_numpy(bool)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        diff = y - y0
+        se_d = np.sqrt(se_g**2 + se_r**2)
+        d_lo, d_hi = diff - z * se_d, diff + z * se_d
+        ratio = np.where((y > 0) & (y0 > 0), y / y0, np.nan)
+        spread = np.exp(z * np.sqrt(sl_g**2 + sl_r**2))
+        complement = ~worse & (mult == 100) & ~score
+        c, c0 = 100 - y, 100 - y0
+        comp = c / c0
+        comp_spread = np.exp(z * np.sqrt((se_g / c) ** 2 + (se_r / c0) ** 2))
+        adv_lo = np.where(
+            worse,
+            ratio / spread,
+            np.where(complement, comp / comp_spread, 1 / (ratio * spread)),
+        )
+        adv_hi = np.where(
+            worse,
+            ratio * spread,
+            np.where(complement, comp * comp_spread, spread / ratio),
+        )
+    fill = {
+        "difference_ci_lower": d_lo,
+        "difference_ci_upper": d_hi,
+        "ratio_ci_lower": ratio / spread,
+        "ratio_ci_upper": ratio * spread,
+        "adverse_ratio_ci_lower": adv_lo,
+        "adverse_ratio_ci_upper": adv_hi,
+    }
+    for col, arr in fill.items():
+        out[col] = np.where(derive, arr, out[col].to_numpy(float))
+    significant = (d_lo > 0) | (d_hi < 0)
+    adverse = np.where(worse, diff > 0, diff < 0)
+    new_dir = np.where(
+        ~significant, "no clear difference", np.where(adverse, "worse", "better")
+    )
+    direction = out["direction"].astype(str).to_numpy().astype(object)
+    direction[derive] = new_dir[derive]
+    out["direction"] = direction
+    out["significant"] = np.where(
+        derive, significant, out["significant"].to_numpy(bool)
+    )
+    out["interval_basis"] = np.where(
+        published.to_numpy(),
+        "published",
+        np.where(derive, "derived from group sizes", "none"),
+    )
+
+    # excess cases from the group's size where the source gave none
+    had = out["excess_cases"].notna().to_numpy()
+    per_point = np.where(worse, n_g, -n_g) / mult
+    lo_d = out["difference_ci_lower"].to_numpy(float)
+    hi_d = out["difference_ci_upper"].to_numpy(float)
+    ex = diff * per_point
+    ex_a, ex_b = lo_d * per_point, hi_d * per_point
+    new = ~had & shown & ~score & np.isfinite(ex)
+    out["excess_cases"] = np.where(new, ex, out["excess_cases"].to_numpy(float))
+    out["excess_cases_ci_lower"] = np.where(
+        new, np.fmin(ex_a, ex_b), out["excess_cases_ci_lower"].to_numpy(float)
+    )
+    out["excess_cases_ci_upper"] = np.where(
+        new, np.fmax(ex_a, ex_b), out["excess_cases_ci_upper"].to_numpy(float)
+    )
+    basis = np.where(had, "counted", np.where(new, out["group_size_basis"], "unknown"))
+    basis = np.where(score, NOT_APPLICABLE, basis).astype(object)
+    out["children_affected_basis"] = basis
+    out.loc[
+        score, ["excess_cases", "excess_cases_ci_lower", "excess_cases_ci_upper"]
+    ] = np.nan
+    return out

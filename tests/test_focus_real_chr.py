@@ -1,0 +1,242 @@
+"""End-to-end checks of the focus ranking, group sizes and peers on real CHR files.
+
+The files are the County Health Rankings North Carolina workbooks in
+../shared/data (see PROVENANCE.md); the tests skip only where they are absent.
+Context rows (population, % under 18, race shares, % rural) come from the
+loader when it emits them, else they are read here from the workbook's
+"Additional Measure Data" sheet, as the loader is meant to.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from disparities import schema as s
+
+DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+CHR = {
+    2021: DATA / "chr2021_nc_county_health_rankings_v1.xlsx",
+    2022: DATA / "chr2022_nc_county_health_rankings_v1.xlsx",
+}
+DURHAM, TYRRELL = "37063", "37177"
+
+#: "Additional Measure Data" columns -> (indicator, dimension, group)
+_CONTEXT_COLUMNS = {
+    "Population": ("population", "total", "Total"),
+    "% Less Than 18 Years of Age": ("pct_under_18", "total", "Total"),
+    "% rural": ("pct_rural", "total", "Total"),
+    "% Rural": ("pct_rural", "total", "Total"),
+    "% Black": ("population_share", "race_ethnicity", "Black"),
+    "% American Indian & Alaska Native": (
+        "population_share",
+        "race_ethnicity",
+        "American Indian or Alaska Native",
+    ),
+    "% Asian": ("population_share", "race_ethnicity", "Asian"),
+    "% Hispanic": ("population_share", "race_ethnicity", "Hispanic or Latino"),
+    "% Non-Hispanic white": ("population_share", "race_ethnicity", "White"),
+    "% Non-Hispanic White": ("population_share", "race_ethnicity", "White"),
+}
+
+
+def context_rows_from_workbook(path: Path, year: int) -> pd.DataFrame:
+    """Context rows read straight off a CHR workbook (a stand-in for the loader)."""
+    raw = pd.read_excel(path, sheet_name="Additional Measure Data", header=1)
+    raw["FIPS"] = raw["FIPS"].astype(str).str.zfill(5)
+    rows = []
+    for col, (ind, dim, grp) in _CONTEXT_COLUMNS.items():
+        if col not in raw.columns:
+            continue
+        period = year - 2 if ind != "pct_rural" else 2010
+        for _, r in raw.iterrows():
+            fips = r["FIPS"]
+            geo = fips[:2] if fips.endswith("000") else fips
+            rows.append(
+                {
+                    s.GEO_ID: geo,
+                    s.GEO_NAME: r["County"] if isinstance(r["County"], str) else "",
+                    s.GEO_LEVEL: "state" if len(geo) == 2 else "county",
+                    s.STATE: "NC",
+                    s.INDICATOR: ind,
+                    s.PERIOD: str(period),
+                    s.PERIOD_START: period,
+                    s.PERIOD_END: period,
+                    s.DIMENSION: dim,
+                    s.GROUP: grp,
+                    s.NUMERATOR: np.nan,
+                    s.DENOMINATOR: np.nan,
+                    s.VALUE: float(r[col]),
+                    s.CI_LOWER: np.nan,
+                    s.CI_UPPER: np.nan,
+                    s.MOE: np.nan,
+                    s.SUPPRESSED: False,
+                    s.UNRELIABLE: False,
+                    s.NOTE: "",
+                    s.SOURCE: f"County Health Rankings {year}",
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def load_chr_with_context(year: int) -> pd.DataFrame:
+    import disparities as dp
+
+    path = CHR[year]
+    if not path.exists():
+        pytest.skip(f"{path.name} not in ../shared/data")
+    table, _ = dp.load_data(path)
+    if not table[s.INDICATOR].astype(str).eq("population").any():
+        ctx = context_rows_from_workbook(path, year)
+        dtypes = table.dtypes
+        table = pd.concat(
+            [table.astype({c: object for c in table.columns if c in ctx.columns}), ctx],
+            ignore_index=True,
+        )
+        for col, dtype in dtypes.items():
+            if isinstance(dtype, pd.CategoricalDtype):
+                extra = set(table[col].dropna()) - set(dtype.categories)
+                table[col] = table[col].astype(
+                    pd.CategoricalDtype(
+                        list(dtype.categories) + sorted(extra), ordered=dtype.ordered
+                    )
+                )
+    return table
+
+
+@pytest.fixture(scope="module", params=[2022, 2021])
+def chr_table(request):
+    return load_chr_with_context(request.param)
+
+
+@pytest.fixture(scope="module")
+def chr_rankings(chr_table):
+    from disparities.focus import rank_focus_candidates
+    from disparities.gaps import compute_gaps
+
+    gaps = compute_gaps(chr_table)
+    counties = sorted(g for g in set(chr_table[s.GEO_ID].astype(str)) if len(g) == 5)
+    return {g: rank_focus_candidates(chr_table, g, gaps=gaps) for g in counties}
+
+
+_ZERO_AFFECTED = (
+    r"\bat least 0\b|(?<![\d,.])0 (?:[A-Z][a-z]+ )*(?:children|babies|teen girls)"
+)
+
+
+def test_every_county_ranks_evidence_first(chr_rankings):
+    assert len(chr_rankings) == 100
+    for geo, c in chr_rankings.items():
+        if c.empty:
+            assert c.attrs["coverage_note"], geo
+            continue
+        tiers = c["rank_tier"].to_numpy()
+        # no untestable or unclear comparison above a clear gap
+        assert (np.diff(tiers) >= 0).all(), geo
+        clear = c["evidence"] == "clear gap"
+        if clear.any() and (~clear).any():
+            assert c.loc[clear, "rank"].max() < c.loc[~clear, "rank"].min(), geo
+
+
+def test_no_zero_children_affected_where_counts_are_unknown(chr_rankings):
+    checked = 0
+    for geo, c in chr_rankings.items():
+        if c.empty:
+            continue
+        assert not c["explanation"].str.contains(_ZERO_AFFECTED).any(), geo
+        unknown = c["children_affected_basis"] == "unknown"
+        assert c.loc[unknown, "excess_cases"].isna().all(), geo
+        assert c.loc[unknown, "explanation"].str.contains("is unknown").all(), geo
+        est = c["children_affected_basis"].str.startswith("estimated")
+        shown = est & (c["excess_cases"] >= 0.5)
+        assert c.loc[shown, "explanation"].str.contains("an estimated").all(), geo
+        # CHR publishes no group counts: nothing here is "counted"
+        assert not (c["children_affected_basis"] == "counted").any(), geo
+        checked += est.sum()
+    assert checked > 500  # the workbook's population data make estimates possible
+
+
+def test_scores_and_incomes_read_as_values(chr_rankings):
+    c = pd.concat([x for x in chr_rankings.values() if len(x)])
+    scores = c[
+        c["indicator"].isin(
+            [
+                "reading_grade_performance",
+                "math_grade_performance",
+                "median_household_income",
+            ]
+        )
+    ]
+    assert len(scores) > 50
+    assert not scores["explanation"].str.contains("times as likely").any()
+    income = scores[scores["indicator"] == "median_household_income"]
+    both = r"\$[\d,]+ vs \$[\d,]+|\(\$[\d,]+\) and .+ \(\$[\d,]+\)"
+    assert income["explanation"].str.contains(both).all()
+    reading = scores[scores["indicator"] == "reading_grade_performance"]
+    levels = r"grade level \d\.\d vs \d\.\d|\(grade level \d\.\d\) and"
+    assert reading["explanation"].str.contains(levels).all()
+    spans = c[c["period_start"] != c["period_end"]]
+    assert spans["explanation"].str.contains("\u2013").all()
+
+
+def test_tyrrell_does_not_headline_an_untestable_ratio(chr_rankings):
+    c = chr_rankings[TYRRELL]
+    top = c.iloc[0]
+    assert top["interval_basis"] != "none" or top["evidence"] == "clear gap"
+    assert top["evidence"] != "cannot be tested"
+    assert np.isfinite(top["adverse_ratio_ci_lower"])
+
+
+def test_durham_peers_use_the_workbook_features(chr_table):
+    from disparities.peers import find_peer_counties
+
+    peers = find_peer_counties(chr_table, DURHAM)
+    assert len(peers.attrs["features"]) >= 3
+    assert {"population", "pct_under_18", "pct_rural"} <= set(peers.attrs["features"])
+    assert (peers["distance"] > 0.1).all()
+    assert DURHAM not in set(peers[s.GEO_ID])
+    assert peers["similarity"].str.len().gt(5).all()
+
+
+def test_real_bright_spots_are_supported(chr_table, chr_rankings):
+    from disparities.gaps import compute_gaps
+    from disparities.peers import find_bright_spots, find_peer_counties
+
+    for geo in (DURHAM, TYRRELL):
+        top = chr_rankings[geo].iloc[0]
+        peers = find_peer_counties(chr_table, geo)
+        ids = [geo, *peers[s.GEO_ID]]
+        gaps = compute_gaps(chr_table[chr_table[s.GEO_ID].astype(str).isin(ids)])
+        b = find_bright_spots(
+            gaps, peers, geo, top["indicator"], top["group"], table=chr_table
+        )
+        smaller = b[b["smaller_gap"]]
+        assert (smaller["z_difference"] > 1.959).all()
+        same = b[b["comparison"] == "about the same"]
+        assert (same["z_difference"].abs() <= 1.96).all()
+        assert b["sentence"].str.len().gt(10).all()
+
+
+def test_without_population_rows_untestable_gaps_sink():
+    """The loader's rows alone (no context): CHR child poverty by race has no CI
+    and nothing to derive one from, so it ranks below every tested gap."""
+    import disparities as dp
+    from disparities.focus import rank_focus_candidates
+
+    path = CHR[2022]
+    if not path.exists():
+        pytest.skip(f"{path.name} not in ../shared/data")
+    from disparities.catalog import context_indicator_ids
+
+    table, _ = dp.load_data(path)
+    table = table[~table[s.INDICATOR].astype(str).isin(context_indicator_ids())]
+    for geo in (DURHAM, TYRRELL):
+        c = rank_focus_candidates(table, geo)
+        tiers = c["rank_tier"].to_numpy()
+        assert (np.diff(tiers) >= 0).all()
+        assert c.iloc[0]["evidence"] != "cannot be tested"
+        untested = c[c["evidence"] == "cannot be tested"]
+        assert untested["children_affected"].isin(["unknown", "not applicable"]).all()
