@@ -70,3 +70,21 @@ def test_outlines_are_cached_and_agree_with_geometries():
     from shapely.geometry import Point
 
     assert g.geometry.iloc[i].contains(Point(x, y))
+
+
+@pytest.mark.parametrize("state", ["NC", "VA", "PR"])
+def test_one_state_read_equals_the_legacy_arrays(state):
+    # county_outlines reads one state's rows; the legacy dict (whole country)
+    # is what maps drew before: the coordinates must be the same
+    legacy = geography._county_records()
+    out = county_outlines(state)
+    for gid, rings in zip(out.geo_ids, out.rings, strict=True):
+        rec = legacy[(int(gid[:2]), int(gid[2:]))]
+        xy = np.column_stack([rec["lons"], rec["lats"]])
+        parts = np.split(xy, np.flatnonzero(np.isnan(xy[:, 0])))
+        parts = [p[~np.isnan(p[:, 0])] for p in parts]
+        parts = [p for p in parts if len(p) >= 3]
+        assert len(parts) == len(rings), gid
+        for p, r in zip(parts, rings, strict=True):
+            closed = p if np.array_equal(p[0], p[-1]) else np.vstack([p, p[:1]])
+            np.testing.assert_array_equal(closed, r)

@@ -380,23 +380,37 @@ def _ring_area(ring) -> float:
     return 0.5 * float((x[:-1] * y[1:] - x[1:] * y[:-1]).sum())
 
 
+def _state_exteriors(abbr: str) -> dict[str, list]:
+    """Polygon exteriors per county FIPS for one state, read from its rows only.
+
+    ``bokeh_sampledata.us_counties.records(state)`` reads one state's rows from
+    the package's SQLite file (about 0.02 s) where the legacy ``data`` dict
+    decodes the whole country (about 0.3 s); the exteriors are the same
+    coordinates the legacy arrays hold (holes omitted, duplicate FIPS rows: the
+    last wins, as there).
+    """
+    from bokeh_sampledata.us_counties import records
+
+    out: dict[str, list] = {}
+    for rec in records(state=abbr):
+        geom = rec["geometry"]
+        polys = [geom] if geom.geom_type == "Polygon" else list(geom.geoms)
+        out[rec["fips"]] = [p.exterior.coords for p in polys]
+    return out
+
+
 @lru_cache(maxsize=64)
 def _outlines_cached(fips: str) -> CountyOutlines:
     import numpy as np
 
-    records = _county_records()
     rows = _state_rows(fips)
+    exteriors = _state_exteriors(state_abbreviation_for_fips(fips))
     all_rings = []
     for gid, *_ in rows:
-        rec = records[(int(gid[:2]), int(gid[2:]))]
-        lons = np.asarray(rec["lons"], dtype=float)
-        lats = np.asarray(rec["lats"], dtype=float)
-        xy = np.column_stack([lons, lats])
-        breaks = np.flatnonzero(np.isnan(lons))
         rings = []
-        for part in np.split(xy, breaks):
-            part = part[~np.isnan(part[:, 0])]
-            if len(part) < 3:
+        for part in exteriors.get(gid, ()):
+            part = np.asarray(part, dtype=float)
+            if len(part) < 3 or np.isnan(part).any():
                 continue
             if not np.array_equal(part[0], part[-1]):
                 part = np.vstack([part, part[:1]])
