@@ -42,6 +42,7 @@ _API = {
     "find_county": "disparities.geography",
     "county_table": "disparities.geography",
     "county_geometries": "disparities.geography",
+    "county_outlines": "disparities.geography",
     "harmonize_group": "disparities.harmonize",
     "crosswalk_table": "disparities.harmonize",
     # loading

@@ -1,11 +1,19 @@
 """County maps of a value or a gap across a state's counties.
 
 Outlines are the Census TIGER county boundaries shipped by ``bokeh-sampledata``
-(see :func:`disparities.geography.county_geometries`): no basemap tiles and no
-network. Classes come from ``mapclassify`` (quantiles by default).
+(see :func:`disparities.geography.county_outlines`): no basemap tiles and no
+network. Each state's outlines are read once per process and turned into
+matplotlib paths once; every map (and every panel of the small multiples) draws
+those shared paths as a few collections, one per status (shown, unreliable,
+not shown, no data), so a map costs little more than its drawing. Classes are
+quantiles by default (computed here as ``mapclassify.Quantiles`` does, without
+importing it); other ``mapclassify`` schemes are used when asked for.
 """
 
 from __future__ import annotations
+
+import warnings
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -22,7 +30,8 @@ MEASURE_WORDS = {
     "adverse_ratio": "times as likely as the reference group",
     "difference": "gap (group minus reference)",
 }
-CMAP = "YlOrBr"
+CMAP = "YlOrBr"  # ColorBrewer, colour-blind safe, light = low
+NO_DATA_COLOUR = "#D9D9D9"
 #: legend entries for counties whose value is flagged: status, fill, edge, hatch, words
 _FLAG_LEGEND = [
     (
@@ -34,13 +43,134 @@ _FLAG_LEGEND = [
     ),
     (
         "not shown",
-        "#D9D9D9",
+        NO_DATA_COLOUR,
         "#555555",
         style.SUPPRESSED_HATCH,
         "not shown: small numbers",
     ),
-    ("no data", "#D9D9D9", "#999999", None, "no data"),
-]  # ColorBrewer, colour-blind safe, light = low
+    ("no data", NO_DATA_COLOUR, "#999999", None, "no data"),
+]
+#: the footnote's words for the same patterns, so legend and footnote agree
+_FLAG_NOTE = {
+    "unreliable": "dotted counties: unreliable (small numbers)",
+    "not shown": "striped counties: not shown (small numbers)",
+}
+_STATUS_HATCH = (
+    ("shown", None),
+    ("unreliable", style.UNRELIABLE_HATCH),
+    ("not shown", style.SUPPRESSED_HATCH),
+    ("no data", None),
+)
+
+
+def _flag_note(statuses) -> str:
+    """ "Dotted counties: ...; striped counties: ..." for the statuses present."""
+    parts = [_FLAG_NOTE[k] for k in ("unreliable", "not shown") if k in statuses]
+    if not parts:
+        return ""
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:] + "."
+
+
+class _Quantiles:
+    """Quantile classes exactly as ``mapclassify.Quantiles`` makes them.
+
+    Upper bounds are the ``100/k, 200/k, ..., 100`` percentiles (linear
+    interpolation, as ``scipy.stats.scoreatpercentile``), repeated bounds
+    collapsed (mapclassify's ``quantile``). Done here because importing
+    mapclassify (scipy.stats, scikit-learn) takes over a second.
+    """
+
+    def __init__(self, y, k: int = 5):
+        y = np.asarray(y, dtype=float)
+        w = 100.0 / k
+        p = np.arange(w, 100 + w, w)
+        if p[-1] > 100.0:
+            p[-1] = 100.0
+        self.y = y
+        self.bins = np.unique(np.percentile(y, p)) if len(y) else np.array([0.0])
+        self.k = len(self.bins)
+
+
+def _classify(values, scheme: str, k: int):
+    if scheme == "quantiles":
+        return _Quantiles(values, k=k)
+    import mapclassify
+
+    return mapclassify.classify(values, scheme=scheme, k=k)
+
+
+@lru_cache(maxsize=16)
+def _county_paths(state_fips: str) -> tuple:
+    """One matplotlib Path per county of the state (built once, shared)."""
+    from matplotlib.path import Path
+
+    from disparities.geography import county_outlines
+
+    out = county_outlines(state_fips)
+    return tuple(
+        Path.make_compound_path(*(Path(r, closed=True) for r in rings))
+        for rings in out.rings
+    )
+
+
+def _map_values(results, state, indicator, *, group, measure, period):
+    """The chosen measure for every county of ``state``, in outline order.
+
+    Returns a plain DataFrame (``geo_id, geo_name``, the measure, flags,
+    ``source`` and ``status``) with ``attrs`` period/indicator/group/measure.
+    """
+    from disparities.geography import county_outlines
+
+    out = county_outlines(state)
+    fips = out.state_fips
+    sub = results[
+        (results[s.INDICATOR].astype(str) == indicator)
+        & (results[s.GROUP].astype(str) == group)
+        & (results[s.GEO_ID].astype(str).str.len() == 5)
+        & (results[s.GEO_ID].astype(str).str[:2] == fips)
+    ]
+    if sub.empty:
+        raise KeyError(f"no county rows for {indicator!r}, group {group!r} in {state}")
+    if period is None:
+        period = str(sub.sort_values(s.PERIOD_END)[s.PERIOD].iloc[-1])
+    sub = sub[sub[s.PERIOD].astype(str) == str(period)]
+    cols = [s.GEO_ID, measure, s.SUPPRESSED, s.UNRELIABLE, s.SOURCE]
+    cols = [c for c in cols if c in sub.columns]
+    sub = sub[cols].astype({s.GEO_ID: str})
+    dup = sub[s.GEO_ID].duplicated()
+    if dup.any():
+        warnings.warn(
+            f"{indicator!r}, group {group!r}, {period}: "
+            f"{int(dup.sum())} counties have more than one row "
+            f"({', '.join(sorted(set(sub.loc[dup, s.GEO_ID])))[:200]}); "
+            "the map shows the first of each",
+            UserWarning,
+            stacklevel=3,
+        )
+        sub = sub[~dup]
+    frame = pd.DataFrame({s.GEO_ID: list(out.geo_ids), "geo_name": list(out.geo_names)})
+    frame = frame.merge(sub, on=s.GEO_ID, how="left")
+    if measure not in frame:
+        raise KeyError(f"no column {measure!r} in the results")
+    for flag in (s.SUPPRESSED, s.UNRELIABLE):
+        if flag not in frame:
+            frame[flag] = False
+    frame["status"] = np.where(
+        frame[s.SUPPRESSED].fillna(False).astype(bool),
+        "not shown",
+        np.where(
+            frame[measure].isna(),
+            "no data",
+            np.where(
+                frame[s.UNRELIABLE].fillna(False).astype(bool), "unreliable", "shown"
+            ),
+        ),
+    )
+    frame.attrs.update(
+        period=str(period), indicator=indicator, group=group, measure=measure
+    )
+    return frame
 
 
 def county_map_frame(
@@ -55,39 +185,14 @@ def county_map_frame(
         and ``status`` "no data"), with ``status`` one of ``shown``,
         ``unreliable``, ``not shown`` (suppressed) or ``no data``.
     """
-    from disparities.geography import county_geometries, resolve_state
+    from disparities.geography import county_geometries
 
-    fips = resolve_state(state)[0]
-    sub = results[
-        (results[s.INDICATOR].astype(str) == indicator)
-        & (results[s.GROUP].astype(str) == group)
-        & (results[s.GEO_ID].astype(str).str.len() == 5)
-        & (results[s.GEO_ID].astype(str).str[:2] == fips)
-    ]
-    if sub.empty:
-        raise KeyError(f"no county rows for {indicator!r}, group {group!r} in {state}")
-    if period is None:
-        period = str(sub.sort_values(s.PERIOD_END)[s.PERIOD].iloc[-1])
-    sub = sub[sub[s.PERIOD].astype(str) == str(period)]
+    values = _map_values(
+        results, state, indicator, group=group, measure=measure, period=period
+    )
     geo = county_geometries(state)
-    cols = [s.GEO_ID, measure, s.SUPPRESSED, s.UNRELIABLE, s.SOURCE]
-    cols = [c for c in cols if c in sub.columns]
-    merged = geo.merge(sub[cols].astype({s.GEO_ID: str}), on=s.GEO_ID, how="left")
-    status = np.where(
-        merged[s.SUPPRESSED].fillna(False).astype(bool),
-        "not shown",
-        np.where(
-            merged[measure].isna(),
-            "no data",
-            np.where(
-                merged[s.UNRELIABLE].fillna(False).astype(bool), "unreliable", "shown"
-            ),
-        ),
-    )
-    merged["status"] = status
-    merged.attrs.update(
-        period=str(period), indicator=indicator, group=group, measure=measure
-    )
+    merged = geo.merge(values.drop(columns="geo_name"), on=s.GEO_ID, how="left")
+    merged.attrs.update(values.attrs)
     return merged
 
 
@@ -97,6 +202,62 @@ def _legend_labels(bins, lowest, fmt):
         labels.append(f"{fmt(lo)} to {fmt(b)}")
         lo = b
     return labels
+
+
+def _draw_counties(ax, state_fips, frame, measure, classification, cmap):
+    """Fill the counties: one PathCollection per status, shared paths."""
+    import matplotlib as mpl
+    from matplotlib.collections import PathCollection
+
+    paths = _county_paths(state_fips)
+    values = frame[measure].to_numpy(float)
+    status = frame["status"].to_numpy()
+    ok = np.isfinite(values) & np.isin(status, ["shown", "unreliable"])
+    bins = np.asarray(classification.bins)
+    classes = np.searchsorted(bins, values, side="left").clip(0, len(bins) - 1)
+    palette = np.array([mpl.colors.to_rgba(cmap(i)) for i in range(len(bins))])
+    colours = np.where(
+        ok[:, None], palette[classes], mpl.colors.to_rgba(NO_DATA_COLOUR)
+    )
+    for name, hatch in _STATUS_HATCH:
+        idx = np.flatnonzero(status == name)
+        if not len(idx):
+            continue
+        coll = PathCollection(
+            [paths[i] for i in idx],
+            facecolors=colours[idx],
+            edgecolors="white",
+            linewidths=0.6,
+            hatch=hatch,
+        )
+        coll.set_gid(f"counties:{name}")
+        ax.add_collection(coll, autolim=True)
+    ax.autoscale_view()
+    return values, ok
+
+
+def _outline_counties(ax, state_fips, geo_ids, linewidth):
+    """Draw black outlines around the given counties (one collection)."""
+    from matplotlib.collections import PathCollection
+
+    from disparities.geography import county_outlines
+
+    out = county_outlines(state_fips)
+    paths = _county_paths(state_fips)
+    pos = [out.position(g) for g in geo_ids]
+    pos = [p for p in pos if p >= 0]
+    if not pos:
+        return None
+    coll = PathCollection(
+        [paths[p] for p in pos],
+        facecolors="none",
+        edgecolors="black",
+        linewidths=linewidth,
+        zorder=2,
+    )
+    coll.set_gid("focus")
+    ax.add_collection(coll, autolim=False)
+    return coll
 
 
 def plot_county_map(
@@ -149,63 +310,73 @@ def plot_county_map(
         Hatching marks counties whose value is not shown (``//``) or unreliable
         (``..``).
     """
-    import mapclassify
+    frame = _map_values(
+        results, state, indicator, group=group, measure=measure, period=period
+    )
+    ax = style.new_axes(ax)
+    return _draw_map(
+        ax,
+        frame,
+        state,
+        focus_geo_id=focus_geo_id,
+        scheme=scheme,
+        k=k,
+        classification=classification,
+        legend=legend,
+        title=title,
+        footnote=True,
+    )
+
+
+def _draw_map(
+    ax,
+    frame,
+    state,
+    *,
+    focus_geo_id,
+    scheme,
+    k,
+    classification,
+    legend,
+    title,
+    footnote,
+):
+    """Draw one map of ``frame`` (from :func:`_map_values`) on ``ax``."""
     import matplotlib as mpl
     from matplotlib.patches import Patch
 
-    frame = county_map_frame(
-        results, state, indicator, group=group, measure=measure, period=period
-    )
-    period = frame.attrs["period"]
+    from disparities.geography import county_outlines, resolve_state
+
+    indicator, group = frame.attrs["indicator"], frame.attrs["group"]
+    measure, period = frame.attrs["measure"], frame.attrs["period"]
     info = get_indicator(indicator)
-    ax = style.new_axes(ax)
-    values = frame[measure].to_numpy(float)
-    ok = (
-        np.isfinite(values) & (frame["status"].isin(["shown", "unreliable"])).to_numpy()
-    )
+    out = county_outlines(state)
     if classification is None:
-        n_unique = len(np.unique(values[ok]))
-        classification = mapclassify.classify(
-            values[ok], scheme=scheme, k=max(1, min(k, n_unique))
-        )
+        v = frame[measure].to_numpy(float)
+        ok = np.isfinite(v) & frame["status"].isin(["shown", "unreliable"]).to_numpy()
+        n_unique = len(np.unique(v[ok]))
+        classification = _classify(v[ok], scheme, max(1, min(k, n_unique)))
     bins = np.asarray(classification.bins)
     cmap = mpl.colormaps[CMAP].resampled(len(bins))
-    classes = np.searchsorted(bins, values, side="left").clip(0, len(bins) - 1)
-    colours = [mpl.colors.to_hex(cmap(c)) for c in classes]
-    frame = frame.assign(_colour=np.where(ok, colours, "#D9D9D9"))
-    for status, hatch in (
-        ("shown", None),
-        ("unreliable", style.UNRELIABLE_HATCH),
-        ("not shown", style.SUPPRESSED_HATCH),
-        ("no data", None),
-    ):
-        part = frame[frame["status"] == status]
-        if len(part):
-            part.plot(
-                ax=ax,
-                color=part["_colour"].tolist(),
-                edgecolor="white",
-                linewidth=0.6,
-                hatch=hatch,
-            )
-    if focus_geo_id is not None:
-        focus = frame[frame[s.GEO_ID] == str(focus_geo_id)]
-        if len(focus):
-            focus.boundary.plot(ax=ax, color="black", linewidth=3)
-            pt = focus.geometry.iloc[0].representative_point()
-            ax.annotate(
-                focus["geo_name"].iloc[0],
-                (pt.x, pt.y),
-                xytext=(0, 38),
-                textcoords="offset points",
-                ha="center",
-                fontsize=style.FONT["annotation"] + 1,
-                fontweight="bold",
-                arrowprops=dict(arrowstyle="-", color="black", lw=1.5),
-                bbox=dict(boxstyle="round,pad=0.3", fc="white", ec="black"),
-            )
+    values, ok = _draw_counties(
+        ax, out.state_fips, frame, measure, classification, cmap
+    )
+    if focus_geo_id is not None and out.position(focus_geo_id) >= 0:
+        _outline_counties(ax, out.state_fips, [str(focus_geo_id)], 3)
+        x, y = out.label_point(str(focus_geo_id))
+        ax.annotate(
+            out.geo_names[out.position(focus_geo_id)],
+            (x, y),
+            xytext=(0, 38),
+            textcoords="offset points",
+            ha="center",
+            fontsize=style.FONT["annotation"] + 1,
+            fontweight="bold",
+            arrowprops=dict(arrowstyle="-", color="black", lw=1.5),
+            bbox=dict(boxstyle="round,pad=0.3", fc="white", ec="black"),
+        )
     ax.set_axis_off()
-    ax.set_aspect(1 / np.cos(np.deg2rad(frame.geometry.union_all().centroid.y)))
+    ax.set_aspect(out.aspect)
 
     def fmt(v):
         if measure == "adverse_ratio":
@@ -239,23 +410,14 @@ def plot_county_map(
     what = info.label if group == "Total" else f"{info.label}, {group}"
     if measure != s.VALUE:
         what += f": {MEASURE_WORDS[measure]}"
-    from disparities.geography import resolve_state
-
     st_name = resolve_state(state)[2]
     style.set_title(
         ax, title or f"{what} across {st_name} counties, {format_period(period)}"
     )
-    sources = frame[s.SOURCE].dropna() if s.SOURCE in frame else []
-    style.add_footnote(
-        ax,
-        source_footnote(
-            sources,
-            [period],
-            extra=(
-                f"Classes: {scheme}. Hatched counties: values not shown or unreliable."
-            ),
-        ),
-    )
+    if footnote:
+        sources = frame[s.SOURCE].dropna() if s.SOURCE in frame else []
+        extra = f"Classes: {scheme}. {_flag_note(statuses)}".strip()
+        style.add_footnote(ax, source_footnote(sources, [period], extra=extra))
     counts = frame["status"].value_counts().to_dict()
     style.set_alt_text(
         ax,
@@ -301,22 +463,22 @@ def plot_map_small_multiples(
     """
     import textwrap
 
-    import mapclassify
     import matplotlib.pyplot as plt
 
     if groups is None:
         sub = results[results[s.INDICATOR].astype(str) == indicator]
         groups = [str(g) for g in sub[s.GROUP].dropna().unique()]
         groups = [g for g in s.GROUP_ORDER if g in groups]
+    frames = [
+        _map_values(results, state, indicator, group=g, measure=measure, period=period)
+        for g in groups
+    ]
     vals = []
-    for g in groups:
-        f = county_map_frame(
-            results, state, indicator, group=g, measure=measure, period=period
-        )
+    for f in frames:
         v = f.loc[f["status"].isin(["shown", "unreliable"]), measure].to_numpy(float)
         vals.append(v[np.isfinite(v)])
     pooled = np.concatenate(vals)
-    classification = mapclassify.classify(pooled, scheme=scheme, k=k)
+    classification = _classify(pooled, scheme, k)
     ncols = min(ncols, len(groups))
     nrows = int(np.ceil(len(groups) / ncols))
     fig, axes = plt.subplots(
@@ -325,30 +487,25 @@ def plot_map_small_multiples(
     axes = np.atleast_1d(axes).ravel()
     periods = set()
     handles, legend_title = [], ""
-    for g, ax in zip(groups, axes, strict=False):
-        plot_county_map(
-            results,
+    for g, f, ax in zip(groups, frames, axes, strict=False):
+        _draw_map(
+            ax,
+            f,
             state,
-            indicator,
-            group=g,
-            measure=measure,
-            period=period,
+            focus_geo_id=None,
+            scheme=scheme,
+            k=k,
             classification=classification,
             legend=False,
-            ax=ax,
             title=g,
+            footnote=False,
         )
         hs, legend_title = ax._disparities_legend
         seen = {h.get_label() for h in handles}
         handles += [h for h in hs if h.get_label() not in seen]
-        f = county_map_frame(
-            results, state, indicator, group=g, measure=measure, period=period
-        )
         periods.add(f.attrs["period"])
-        for fid in focus_geo_ids:
-            f[f[s.GEO_ID] == str(fid)].boundary.plot(ax=ax, color="black", linewidth=2)
-        for t in fig.texts[:]:
-            t.remove()
+        if len(focus_geo_ids):
+            _outline_counties(ax, state, focus_geo_ids, 2)
     for ax in axes[len(groups) :]:
         ax.set_axis_off()
     fig.legend(
@@ -373,6 +530,8 @@ def plot_map_small_multiples(
         x=0.01,
         ha="left",
     )
+    # one line: the outside legend sits just above it (it ignores the layout
+    # rect), and the legend itself spells out the dotted / striped patterns
     note = source_footnote(
         results[s.SOURCE] if s.SOURCE in results else [], sorted(periods)
     )
