@@ -292,3 +292,191 @@ def test_every_comparison_matches_a_one_at_a_time_reference(demo):
                     assert width == pytest.approx(1.959964 * np.sqrt(var), rel=1e-5)
         checked.add(len(shown) == 2)
     assert checked == {True, False}  # both two-group and larger comparisons seen
+
+
+# --- conventions (issue #11) ---------------------------------------------------
+
+
+def spread_groups(values=(10, 20, 30), pops=(1000, 3000, 6000), total=True):
+    """Low birthweight %, groups of unequal size (all reliable)."""
+    groups = ["Black", "Hispanic or Latino", "White"]
+    rows = [
+        {
+            "geo_id": "37001",
+            "indicator": "low_birthweight",
+            "period": "2020",
+            "dimension": "race_ethnicity",
+            "group": g,
+            "numerator": v / 100 * n,
+            "denominator": n,
+        }
+        for g, v, n in zip(groups, values, pops, strict=True)
+    ]
+    if total:
+        x = sum(r["numerator"] for r in rows)
+        n = sum(pops)
+        rows.append({**rows[0], "dimension": "total", "group": "Total"})
+        rows[-1].update(numerator=x, denominator=n)
+    return prepare_observations(pd.DataFrame(rows), suppress_below=None)
+
+
+def test_index_of_disparity_conventions_hand_worked():
+    # values 10, 20, 30% with shares .1, .3, .6: total 1 + 6 + 18 = 25%
+    m = measures(spread_groups())
+    # best group (10%, higher is worse) as reference, J - 1 = 2 others:
+    # (|20-10| + |30-10|) / 2 / 10 = 150% (Keppel et al. 2005, HP2010)
+    assert m["index_of_disparity"] == pytest.approx(150)
+    # Pearcy & Keppel (2002): total as reference, all J = 3 groups:
+    # (15 + 5 + 5) / 3 / 25 = 33.33%
+    assert m["index_of_disparity_total"] == pytest.approx(100 / 3)
+    # weighted by population share: (.1*15 + .3*5 + .6*5) / 25 = 24%
+    assert m["index_of_disparity_weighted"] == pytest.approx(24)
+    # a named reference: White 30%: (20 + 10) / 2 / 30 = 50%
+    named = measures(spread_groups(), reference="White")
+    assert named["index_of_disparity"] == pytest.approx(50)
+    assert named["index_of_disparity_total"] == pytest.approx(100 / 3)  # unchanged
+    with pytest.raises(ValueError, match="unknown reference"):
+        compute_summary_measures(spread_groups(), reference="nobody")
+
+
+def test_named_reference_absent_gives_nan():
+    m = compute_summary_measures(spread_groups(), reference="Asian")
+    row = m.set_index("measure").loc["index_of_disparity"]
+    assert np.isnan(row["estimate"]) and "cannot be computed" in row["note"]
+
+
+def test_between_group_gini_hand_worked():
+    # G = sum_i sum_j p_i p_j |y_i - y_j| / (2 mu): ordered pairs twice
+    # (.1*.3*10 + .1*.6*20 + .3*.6*10) * 2 / (2 * 25) = 3.3 / 25 = 0.132
+    m = measures(spread_groups())
+    assert m["between_group_gini"] == pytest.approx(0.132)
+    # equal groups: 0
+    eq = measures(spread_groups(values=(20, 20, 20)))
+    assert eq["between_group_gini"] == pytest.approx(0, abs=1e-12)
+
+
+def test_absolute_concentration_index_hand_worked():
+    # ridits 1/6, 1/2, 5/6 -> 2x - 1 = -2/3, 0, 2/3; ACI = sum w y (2x - 1)
+    # = (30 * -2/3 + 10 * 2/3) / 3 = -40/9 = mu * C = 20 * (-2/9)
+    m = measures(income([30, 20, 10], [100, 100, 100]))
+    assert m["absolute_concentration_index"] == pytest.approx(-40 / 9)
+    assert m["absolute_concentration_index"] == pytest.approx(
+        20 * m["concentration_index"]
+    )
+
+
+def test_unreliable_group_is_never_the_best_reference():
+    # scale=1: Black 10 of 100 (10%) is flagged unreliable; the best reliable
+    # group is Hispanic or Latino (20%)
+    t = three_groups(scale=1)
+    assert t.loc[t["group"].astype(str) == "Black", "unreliable"].all()
+    m = measures(t)
+    assert m["index_of_disparity"] == pytest.approx((10 + 10) / 2 / 20 * 100)
+    assert m["population_attributable_risk"] == pytest.approx(22.5 - 20)
+    # the range still spans every shown group
+    assert m["range_difference"] == pytest.approx(20)
+
+
+# --- intervals and noise (issue #11 items 4 and 5) ------------------------------
+
+FIVE = ["Black", "White", "Hispanic or Latino", "Asian", "Two or more races"]
+
+
+def replicate_table(p_true, n, reps, seed):
+    """``reps`` independent samples of the same county, one period each."""
+    rng = np.random.default_rng(seed)
+    x = rng.binomial(np.tile(n, (reps, 1)), np.tile(p_true, (reps, 1)))
+    df = pd.DataFrame(
+        {
+            "geo_id": "37001",
+            "indicator": "low_birthweight",
+            "period": np.repeat((np.arange(reps) + 1800).astype(str), len(n)),
+            "dimension": "race_ethnicity",
+            "group": np.tile(FIVE[: len(n)], reps),
+            "numerator": x.ravel().astype(float),
+            "denominator": np.tile(n, reps).astype(float),
+        }
+    )
+    return prepare_observations(df, suppress_below=None)
+
+
+COVERED = [
+    "range_difference",
+    "index_of_disparity",
+    "index_of_disparity_total",
+    "index_of_disparity_weighted",
+    "between_group_gini",
+    "between_group_variance",
+    "theil_index",
+    "mean_log_deviation",
+    "population_attributable_fraction",
+]
+
+
+@pytest.mark.parametrize(
+    "p_true", [np.full(5, 0.10), np.array([0.08, 0.10, 0.12, 0.14, 0.16])]
+)
+def test_coverage_by_simulation(p_true):
+    # 300 seeded samples of five groups (600 to 1,800 births): the 95%
+    # intervals must cover the true value at least 90% of the time, for no
+    # disparity (truth 0: the old intervals covered it 0% of the time) and
+    # for a real gradient. Observed (seed 1): 95-99% for every measure.
+    from disparities.summary_measures import summary_measures_core
+
+    n = np.array([600, 900, 1200, 1500, 1800])
+    m = compute_summary_measures(replicate_table(p_true, n, 300, seed=1))
+    truth = summary_measures_core(
+        p_true * 100,
+        n.astype(float),
+        np.array([0]),
+        np.array([np.nan]),
+        np.array([True]),
+    )
+    for name in COVERED:
+        r = m[m["measure"] == name]
+        t = truth[name][0]
+        covered = ((r["ci_lower"] <= t + 1e-9) & (r["ci_upper"] >= t - 1e-9)).mean()
+        assert covered >= 0.90, (name, covered)
+        assert (r["ci_upper"] > r["ci_lower"]).all(), name  # never zero-width
+
+
+def test_noise_alone_matches_simulated_bias():
+    # no real gap: the mean estimate over many samples is what noise alone
+    # gives; the noise_alone column must say so within 20%
+    n = np.array([200, 300, 400, 500, 600])
+    m = compute_summary_measures(replicate_table(np.full(5, 0.10), n, 400, seed=2))
+    for name in COVERED:
+        r = m[m["measure"] == name]
+        mean_est = r["estimate"].mean()
+        assert r["noise_alone"].mean() == pytest.approx(mean_est, rel=0.2), name
+    assert m.loc[m["measure"] == "ratio", "noise_alone"].isna().all()
+
+
+def test_equal_groups_get_an_interval_from_zero_not_zero_width():
+    m = compute_summary_measures(spread_groups(values=(20, 20, 20))).set_index(
+        "measure"
+    )
+    for name in ("range_difference", "between_group_variance", "theil_index"):
+        row = m.loc[name]
+        assert row["ci_lower"] == 0.0 and row["ci_upper"] > 0, name
+        assert "sampling noise" in row["note"]
+        assert row["noise_alone"] > 0
+
+
+def test_group_at_zero_does_not_give_a_certain_paf():
+    # issue #11: one group at 0 of 78 children gave "100.00 (100.00 to 100.00)"
+    t = spread_groups(values=(0, 20, 30), pops=(78, 3000, 6000))
+    m = compute_summary_measures(t).set_index("measure")
+    paf = m.loc["population_attributable_fraction"]
+    assert paf["estimate"] < 100  # the 0-of-78 group is unreliable: not the best
+    assert paf["ci_upper"] > paf["ci_lower"]
+
+
+def test_missing_standard_error_means_no_interval():
+    t = spread_groups()
+    t.loc[0, ["numerator", "ci_lower", "ci_upper", "moe"]] = np.nan
+    m = compute_summary_measures(t).set_index("measure")
+    row = m.loc["between_group_variance"]
+    assert np.isfinite(row["estimate"])
+    assert np.isnan(row["ci_lower"]) and np.isnan(row["ci_upper"])
+    assert "no standard error" in row["note"]
