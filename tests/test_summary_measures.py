@@ -480,3 +480,57 @@ def test_missing_standard_error_means_no_interval():
     assert np.isfinite(row["estimate"])
     assert np.isnan(row["ci_lower"]) and np.isnan(row["ci_upper"])
     assert "no standard error" in row["note"]
+
+
+def _logistic_by_hand(successes, trials, weights, x):
+    """Maximise sum weights * (s log p + (n - s) log(1 - p)) / n over a logit
+    line by scipy (independent of statsmodels); returns p(0), p(1)."""
+    from scipy.optimize import minimize
+    from scipy.special import expit
+
+    def nll(b):
+        p = expit(b[0] + b[1] * x)
+        share = successes / trials
+        return -np.sum(weights * (share * np.log(p) + (1 - share) * np.log(1 - p)))
+
+    b = minimize(nll, [0.0, 0.0], method="BFGS", options={"gtol": 1e-10}).x
+    return expit(b[0]), expit(b[0] + b[1])
+
+
+@pytest.mark.parametrize("weighting", ["population", "heat", "healthequal"])
+def test_logistic_sii_weightings_by_hand(weighting):
+    vals = np.array([42.3, 35.1, 28.7, 20.2, 12.6])  # % by income quintile
+    pops = np.array([1210.4, 980.0, 1500.6, 700.2, 400.9])
+    r = slope_index_of_inequality(vals, pops, method="logistic", weighting=weighting)
+    w = pops / pops.sum()
+    x = np.cumsum(w) - w / 2
+    if weighting == "population":
+        s, n, wt = vals / 100 * pops, pops, pops
+    elif weighting == "heat":  # HEAT 3.1 sii.R: round(est/scale*pop), round(pop)
+        n = np.round(pops)
+        s, wt = np.round(vals / 100 * pops), n
+    else:  # healthequal R/sii.R: n = ceiling(pop), prior weights pop on top
+        n = np.ceil(pops)
+        s, wt = np.round(vals / 100 * n), n * pops
+    p0, p1 = _logistic_by_hand(s, n, wt, x)
+    assert r["sii"] == pytest.approx(100 * (p1 - p0), abs=1e-4)
+    assert r["rii"] == pytest.approx(p1 / p0, rel=1e-5)
+
+
+def test_healthequal_weighting_differs_only_with_unequal_groups():
+    vals = [42.0, 30.0, 18.0]
+    equal = [
+        slope_index_of_inequality(vals, [500] * 3, method="logistic", weighting=k)[
+            "sii"
+        ]
+        for k in ("population", "healthequal")
+    ]
+    assert equal[0] == pytest.approx(equal[1], abs=1e-8)
+    pops = [3000, 500, 200]
+    a = slope_index_of_inequality(vals, pops, method="logistic")["sii"]
+    b = slope_index_of_inequality(
+        vals, pops, method="logistic", weighting="healthequal"
+    )["sii"]
+    assert abs(a - b) > 0.1
+    with pytest.raises(ValueError, match="weighting"):
+        slope_index_of_inequality(vals, pops, method="logistic", weighting="x")

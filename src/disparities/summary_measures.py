@@ -54,11 +54,13 @@ regressed on x_j by population-weighted least squares (HD*Calc's linear method).
 SII is the slope: the modelled value at the top of the income scale minus that at
 the bottom, so a **negative SII means values fall as income rises**. RII is the
 ratio of the two modelled ends, y(1)/y(0) (HEAT's definition; HD*Calc's
-alternative SII/\mu is in the note). HEAT instead fits a population-weighted
+alternative SII/\mu is in the note). HEAT and healthequal instead fit a
 logistic regression for bounded indicators; :func:`slope_index_of_inequality`
-offers it as ``method="logistic"``. The linear method is the default because it
-is exact, closed-form and vectorisable, and agrees with the logistic one when
-values are far from 0% and 100%.
+offers it as ``method="logistic"`` with ``weighting="heat"`` or
+``"healthequal"`` to reproduce either tool (they weight groups differently;
+see there). The table uses the linear method because it is exact, closed-form
+and vectorisable; it agrees with the logistic one when values are far from 0%
+and 100%, and is *not* HEAT's method.
 
 Concentration index (Kakwani, Wagstaff & van Doorslaer 1997, grouped data):
 :math:`C = \frac{2}{\mu}\sum_j p_j y_j R_j - 1`, R_j the ridit; negative values
@@ -1030,27 +1032,52 @@ def _assemble(df, c, kind, offsets, blocks, block):
 
 
 def slope_index_of_inequality(
-    values, populations, *, method: str = "linear", multiplier: float = 100
+    values,
+    populations,
+    *,
+    method: str = "linear",
+    multiplier: float = 100,
+    weighting: str = "population",
 ) -> dict:
     """Slope and relative index of inequality for ordered groups, by statsmodels.
 
     Parameters
     ----------
     values : array_like
-        Group values, ordered from lowest to highest income.
+        Group values, ordered from lowest to highest income (or any declared
+        order, most disadvantaged first).
     populations : array_like
         Group population counts.
     method : {"linear", "logistic"}
         ``"linear"``: population-weighted least squares (HD*Calc, the default of
-        :func:`compute_summary_measures`). ``"logistic"``: a binomial GLM with
-        population weights (WHO HEAT), for values that are proportions.
+        :func:`compute_summary_measures`). ``"logistic"``: a binomial GLM on the
+        ridit, for values that are proportions; SII = p(1) - p(0) and
+        RII = p(1) / p(0) from the fitted curve.
     multiplier : float
         For ``"logistic"``: the scale of ``values`` (100 for percentages).
+    weighting : {"population", "heat", "healthequal"}
+        For ``"logistic"``, how groups are weighted:
+
+        * ``"population"`` (default): the binomial likelihood of each group's
+          unrounded count of successes out of its population (GLM on the
+          proportion with ``var_weights`` = population);
+        * ``"heat"``: WHO HEAT 3.1 (``utils/inequal_functions/sii.R``): successes
+          rounded, ``round(value / multiplier * population)`` out of
+          ``round(population)``, fixed-effect logistic model
+          (``metafor::rma.glmm(measure="PLO", method="FE")``) -- the default
+          up to that rounding;
+        * ``"healthequal"``: WHO healthequal 1.0 (``R/sii.R``):
+          ``glm(cbind(y, n - y) ~ rank, weights = pop, family =
+          quasibinomial)`` with ``n = ceiling(pop)`` and ``y = round(value /
+          scale * n)``; R multiplies the prior weights by the binomial totals,
+          so each group weighs population x population. This reproduces
+          healthequal's published point estimates; it gives large groups
+          much more weight than their sample size supports.
 
     Returns
     -------
     dict
-        ``sii`` (value at the top of the income scale minus the bottom), ``rii``
+        ``sii`` (value at the top of the order minus the bottom), ``rii``
         (top / bottom), ``x`` (the ridits) and the fitted statsmodels result.
 
     Examples
@@ -1071,9 +1098,17 @@ def slope_index_of_inequality(
         b0, b1 = fit.params
         top, bottom = b0 + b1, b0
     elif method == "logistic":
-        fit = sm.GLM(
-            y / multiplier, X, family=sm.families.Binomial(), var_weights=pop
-        ).fit()
+        if weighting == "population":
+            prop, weights = y / multiplier, pop
+        elif weighting == "heat":
+            n = np.round(pop)
+            prop, weights = np.round(y / multiplier * pop) / n, n
+        elif weighting == "healthequal":
+            n = np.ceil(pop)
+            prop, weights = np.round(y / multiplier * n) / n, n * pop
+        else:
+            raise ValueError("weighting must be 'population', 'heat' or 'healthequal'")
+        fit = sm.GLM(prop, X, family=sm.families.Binomial(), var_weights=weights).fit()
         bottom = float(fit.predict(np.array([[1.0, 0.0]]))[0]) * multiplier
         top = float(fit.predict(np.array([[1.0, 1.0]]))[0]) * multiplier
     else:
