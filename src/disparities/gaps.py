@@ -24,6 +24,18 @@ Methods
   (m the multiplier, n_g the group's denominator), sign flipped where higher is
   better; CI from the difference's CI.
 
+Significance is **one decision per row, made by the difference's CI**:
+``significant`` is True and ``direction`` is "worse" or "better" exactly when
+the difference's CI excludes 0; otherwise "no clear difference". The ratio's
+log-scale (Katz) interval is a different test and can disagree at the margin;
+on such borderline rows the ratio and adverse-ratio intervals are extended to
+include 1 and the note says so, so that a ratio CI excluding 1 never sits on a
+"no clear difference" row (CSV, HTML, charts and sentences all read
+``significant``/``direction``).
+
+With ``reference="best"`` the best group is chosen among *reliable* groups
+only (an unreliable group's extreme value is mostly noise).
+
 A suppressed value on either side hides every derived number of the row, so a
 hidden value can never be worked back out from a gap.
 """
@@ -95,6 +107,8 @@ _NOTES = [
     "unreliable: based on small numbers, read with care",
     "the source publishes no confidence interval: the size of this gap cannot "
     "be tested",
+    "borderline: the ratio's own interval excludes 1 but the difference's "
+    "includes 0; the difference decides, so the ratio interval is extended to 1",
 ]
 _KEY_SPACE_LIMIT = 50_000_000
 
@@ -145,7 +159,9 @@ def _reference_positions(df, reference, worse_by, codes):
     if reference == "best":
         v = df[s.VALUE].to_numpy(float)
         oriented = np.where(worse_by[codes], v, -v)
-        ok = ~np.isnan(oriented) & ~is_total
+        # an unreliable group is never the "best" reference: choosing the
+        # best of noisy values picks noise
+        ok = ~np.isnan(oriented) & ~is_total & ~df[s.UNRELIABLE].to_numpy(bool)
         order = np.lexsort((oriented, ~ok, key))
         first = np.ones(n, dtype=bool)
         sk = key[order]
@@ -249,7 +265,16 @@ def _gap_numbers(cols, rows, r, has_ref, z):
         adv_hi = np.where(
             w, r_hi, np.where(complement, comp_ratio * comp_spread, 1 / r_lo)
         )
+        # one decision per row: the difference's CI decides (see the module
+        # docstring); a ratio interval that disagrees is extended to 1
         significant = (d_lo > 0) | (d_hi < 0)
+        borderline = ~significant & (
+            (r_lo > 1) | (r_hi < 1) | (adv_lo > 1) | (adv_hi < 1)
+        )
+        r_lo = np.where(~significant & (r_lo > 1), 1.0, r_lo)
+        r_hi = np.where(~significant & (r_hi < 1), 1.0, r_hi)
+        adv_lo = np.where(~significant & (adv_lo > 1), 1.0, adv_lo)
+        adv_hi = np.where(~significant & (adv_hi < 1), 1.0, adv_hi)
         adverse = np.where(w, diff > 0, diff < 0)
         direction = (~adverse).astype(np.int8)  # 0 worse, 1 better
         direction[~significant] = 2
@@ -284,6 +309,7 @@ def _gap_numbers(cols, rows, r, has_ref, z):
     notes[~has_ref] = 4
     notes[~hidden & unreliable] = 5
     notes[no_ci & ~unreliable] = 6
+    notes[~hidden & ~no_ci & borderline & (notes == 0)] = 7
     numbers = (
         y,
         cols["lo"][rows],
