@@ -72,3 +72,53 @@ def test_best_reference_is_never_unreliable():
     assert t.loc[0, "unreliable"]
     g = compute_gaps(t, reference="best")
     assert set(g["reference_group"].astype(str)) == {"White"}
+
+
+def income_table(values, indicator="median_household_income"):
+    groups = ["Black", "White", "Hispanic or Latino"]
+    t = pd.DataFrame(
+        {
+            "geo_id": ["37001"] * len(values),
+            "indicator": [indicator] * len(values),
+            "period": ["2016-2020"] * len(values),
+            "dimension": ["race_ethnicity"] * len(values),
+            "group": groups[: len(values)],
+            "value": values,
+            "moe": [2000.0] * len(values),
+            "denominator": [5000.0] * len(values),
+        }
+    )
+    return prepare_observations(t, suppress_below=None)
+
+
+def test_scores_and_incomes_get_differences_not_times_as_likely():
+    g = compute_gaps(income_table([40000.0, 60000.0])).iloc[0]
+    assert g["difference"] == pytest.approx(-20000)
+    assert g["ratio"] == pytest.approx(40000 / 60000)  # a plain ratio reads fine
+    assert np.isnan(g["adverse_ratio"]) and np.isnan(g["adverse_ratio_ci_lower"])
+    assert np.isnan(g["excess_cases"])  # dollars x households mean nothing
+    assert g["direction"] == "worse"  # higher income is better
+    assert "compared by its difference" in g["note"]
+
+
+def test_scores_and_incomes_get_no_attributable_fractions():
+    from disparities.summary_measures import compute_summary_measures
+
+    m = compute_summary_measures(income_table([40000.0, 60000.0, 52000.0]))
+    names = set(m["measure"].astype(str))
+    assert "population_attributable_fraction" not in names
+    assert "population_attributable_risk" not in names
+    assert {"range_difference", "index_of_disparity"} <= names
+    # a proportion keeps them
+    m = compute_summary_measures(two_groups(40, 200, 20, 200))
+    assert "population_attributable_fraction" in set(m["measure"].astype(str))
+
+
+def test_rates_may_exceed_their_denominator_proportions_may_not():
+    from disparities.schema import DataValidationError
+
+    # foster care entries are a rate (events can repeat): 120 per 100 is valid
+    t = two_groups(120, 100, 30, 100, indicator="foster_care_entries")
+    assert t["value"].iloc[0] > t["value"].iloc[1]
+    with pytest.raises(DataValidationError, match="greater than denominator"):
+        two_groups(120, 100, 30, 100, indicator="low_birthweight")

@@ -19,7 +19,11 @@ Methods
   outcome. For an outcome where higher is worse it is the ratio; where higher
   is better and the value is a percentage it is the ratio of complements
   (:math:`(100-y_g)/(100-y_r)`, "2.0 times as likely to not read at grade
-  level"); for other higher-is-better values it is :math:`y_r / y_g`.
+  level"); for other higher-is-better values it is :math:`y_r / y_g`. For
+  averages, scores and incomes (catalog ``measure_type="score"``) there is no
+  adverse ratio: "times as likely" means nothing for a grade level or a
+  dollar amount, so it is NaN and the note says the row is compared by its
+  difference (the plain ``ratio`` stays where both values are positive).
 * Excess cases: :math:`(y_g - y_r) / m \\times n_g` for a higher-is-worse outcome
   (m the multiplier, n_g the group's denominator), sign flipped where higher is
   better; CI from the difference's CI.
@@ -109,6 +113,8 @@ _NOTES = [
     "be tested",
     "borderline: the ratio's own interval excludes 1 but the difference's "
     "includes 0; the difference decides, so the ratio interval is extended to 1",
+    "an average, score or income: compared by its difference (no 'times as "
+    "likely' ratio)",
 ]
 _KEY_SPACE_LIMIT = 50_000_000
 
@@ -258,13 +264,18 @@ def _gap_numbers(cols, rows, r, has_ref, z):
         comp_spread = np.exp(z * np.sqrt((e / c) ** 2 + (e0 / c0) ** 2))
         # the ratio where higher is worse; the complements' ratio for
         # higher-is-better percentages; else the inverse ratio
+        # scores, averages and incomes: no "times as likely" (adverse ratio NaN)
+        is_score = cols["score"][code]
         adv = np.where(w, ratio, np.where(complement, comp_ratio, 1 / ratio))
+        adv = np.where(is_score, np.nan, adv)
         adv_lo = np.where(
             w, r_lo, np.where(complement, comp_ratio / comp_spread, 1 / r_hi)
         )
         adv_hi = np.where(
             w, r_hi, np.where(complement, comp_ratio * comp_spread, 1 / r_lo)
         )
+        adv_lo = np.where(is_score, np.nan, adv_lo)
+        adv_hi = np.where(is_score, np.nan, adv_hi)
         # one decision per row: the difference's CI decides (see the module
         # docstring); a ratio interval that disagrees is extended to 1
         significant = (d_lo > 0) | (d_hi < 0)
@@ -280,6 +291,8 @@ def _gap_numbers(cols, rows, r, has_ref, z):
         direction[~significant] = 2
         denom = cols["den"][rows]
         per_point = np.where(w, denom, -denom) / m  # children per unit of gap
+        # children "affected" by a gap in a score or income mean nothing
+        per_point = np.where(is_score, np.nan, per_point)
         excess = diff * per_point
         ex_a, ex_b = d_lo * per_point, d_hi * per_point
         ex_lo, ex_hi = np.minimum(ex_a, ex_b), np.maximum(ex_a, ex_b)
@@ -310,6 +323,7 @@ def _gap_numbers(cols, rows, r, has_ref, z):
     notes[~hidden & unreliable] = 5
     notes[no_ci & ~unreliable] = 6
     notes[~hidden & ~no_ci & borderline & (notes == 0)] = 7
+    notes[~hidden & cols["score"][code] & (notes == 0)] = 8
     numbers = (
         y,
         cols["lo"][rows],

@@ -501,7 +501,13 @@ def validate_observations(
         bad = df[c] < 0
         if bad.any():
             _fail(f"negative count {df.loc[bad, c].iloc[0]:g}", df, bad, c, file)
-    bad = df[NUMERATOR] > df[DENOMINATOR]
+    # rates (catalog measure_type "rate") count events that can repeat (visits,
+    # teen births per 1,000 girls): only they may exceed their denominator
+    from disparities.catalog import indicator_catalog
+
+    cat = indicator_catalog()
+    repeats = set(cat.loc[cat["measure_type"] == "rate", "indicator"])
+    bad = (df[NUMERATOR] > df[DENOMINATOR]) & ~df[INDICATOR].astype(str).isin(repeats)
     if bad.any():
         r = df.loc[bad].iloc[0]
         _fail(

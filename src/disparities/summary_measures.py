@@ -5,6 +5,9 @@ non-suppressed groups (never the Total row). Which measures are shown follows
 the WHO Health Equity Assessment Toolkit (HEAT, Technical Notes 2021):
 
 * two groups: difference, ratio, population attributable risk and fraction;
+* averages, scores and incomes (catalog ``measure_type="score"``) get no
+  population attributable risk or fraction (their rows are left out): an
+  excess of grade levels or dollars is not a count of affected children;
 * unordered groups (race/ethnicity), more than two: range difference and
   ratio, index of disparity, between-group variance, Theil index, mean log
   deviation (weighted and unweighted), PAR and PAF;
@@ -111,6 +114,7 @@ import numpy as np
 import pandas as pd
 
 from disparities import schema as s
+from disparities.catalog import MEASURE_TYPES
 from disparities.reliability import indicator_codes, standard_errors
 from disparities.select import outcome_rows
 from disparities.uncertainty import z_value
@@ -532,7 +536,19 @@ def compute_summary_measures(
             _delta_method(c, kind, offsets, block, z, alpha)
         else:
             _simulation(c, kind, offsets, block, alpha, n_simulations, seed)
-    return _assemble(df, c, kind, offsets, blocks, block)
+    out = _assemble(df, c, kind, offsets, blocks, block)
+    if c["score"].any():
+        # averages, scores and incomes: no attributable risk or fraction (an
+        # "excess" of grade levels or dollars attributable to a gap is not a
+        # count of children); those rows are left out
+        score_rows = _spread(c["score"], blocks, len(out))
+        paf = (
+            out["measure"]
+            .isin(["population_attributable_risk", "population_attributable_fraction"])
+            .to_numpy()
+        )
+        out = out[~(score_rows & paf)].reset_index(drop=True)
+    return out
 
 
 _KINDS = (_TWO, _UNORDERED, _ORDERED)
@@ -639,6 +655,8 @@ def _comparisons(df, alpha, reference="best"):
         "n_groups": n_groups,
         "left_out": (all_groups - n_groups).astype(np.int16),
         "ordered": is_income[first_rows],
+        "score": per_indicator["type_code"].to_numpy()[codes[first_rows]]
+        == MEASURE_TYPES.index("score"),
     }
 
 
