@@ -534,3 +534,68 @@ def test_healthequal_weighting_differs_only_with_unequal_groups():
     assert abs(a - b) > 0.1
     with pytest.raises(ValueError, match="weighting"):
         slope_index_of_inequality(vals, pops, method="logistic", weighting="x")
+
+
+# --- ordered dimensions declared by the user (issue #11 item 7) -----------------
+
+
+@pytest.fixture
+def fresh_schema(monkeypatch):
+    """Registration changes module state: give each test its own copy."""
+    from disparities import schema as sc
+
+    monkeypatch.setattr(sc, "GROUP_INFO", sc.GROUP_INFO)
+    monkeypatch.setattr(sc, "GROUP_ORDER", list(sc.GROUP_ORDER))
+    monkeypatch.setattr(sc, "DIMENSIONS", list(sc.DIMENSIONS))
+    monkeypatch.setattr(sc, "ORDERED_DIMENSIONS", set(sc.ORDERED_DIMENSIONS))
+    monkeypatch.setattr(sc, "_GROUP_BY_LABEL", dict(sc._GROUP_BY_LABEL))
+    return sc
+
+
+def quintile_table(values, pops):
+    groups = ["Q1 (lowest income)", "Q2", "Q3", "Q4", "Q5 (highest income)"]
+    t = pd.DataFrame(
+        {
+            "geo_id": "37001",
+            "indicator": "low_birthweight",
+            "period": "2020",
+            "dimension": "income_quintile",
+            "group": groups,
+            "numerator": np.array(values) / 100 * np.array(pops),
+            "denominator": np.array(pops, dtype=float),
+        }
+    ).sample(frac=1.0, random_state=4)  # shuffled: the order comes from the schema
+    return prepare_observations(t, suppress_below=None)
+
+
+def test_registered_quintiles_get_sii_in_their_declared_order(fresh_schema):
+    from disparities.gaps import compute_gaps
+
+    fresh_schema.register_ordered_dimension(
+        "income_quintile",
+        ["Q1 (lowest income)", "Q2", "Q3", "Q4", "Q5 (highest income)"],
+    )
+    vals, pops = [12.0, 10.0, 8.5, 7.0, 5.0], [900, 1100, 1000, 1000, 800]
+    m = measures(quintile_table(vals, pops))
+    ref = slope_index_of_inequality(vals, pops)
+    assert m["slope_index_of_inequality"] == pytest.approx(ref["sii"], rel=1e-10)
+    assert m["slope_index_of_inequality"] < 0  # values fall as income rises
+    assert m["difference"] == pytest.approx(12.0 - 5.0)  # first minus last
+    assert "theil_index" not in m.index  # ordered measures, not unordered
+    g = compute_gaps(quintile_table(vals, pops))
+    assert set(g["reference_group"].astype(str)) == {"Q5 (highest income)"}
+
+
+def test_register_ordered_dimension_checks_its_input(fresh_schema):
+    reg = fresh_schema.register_ordered_dimension
+    with pytest.raises(ValueError, match="already exists"):
+        reg("income", ["a", "b"])
+    with pytest.raises(ValueError, match="already in use"):
+        reg("decile", ["Black", "x"])
+    with pytest.raises(ValueError, match="distinct"):
+        reg("decile", ["x"])
+    reg("tercile", ["T1", "T2", "T3"])
+    reg("tercile", ["T1", "T2", "T3"])  # the same again: nothing happens
+    assert fresh_schema.income_rank("T3") == 3
+    with pytest.raises(ValueError, match="already exists"):
+        reg("tercile", ["T3", "T2", "T1"])

@@ -180,7 +180,9 @@ def _reference_positions(df, reference, worse_by, codes):
         cats = list(df[s.GROUP].cat.categories)
         white = cats.index(DEFAULT_REFERENCE["race_ethnicity"])
         mask = (codes == white) & _label_codes(df, s.DIMENSION, "race_ethnicity")
-        inc = _label_codes(df, s.DIMENSION, "income")
+        inc = np.zeros(n, dtype=bool)  # income and any declared ordered dimension
+        for dim_name in s.ORDERED_DIMENSIONS:
+            inc |= _label_codes(df, s.DIMENSION, dim_name)
         if inc.any():
             rank = np.array([s.income_rank(c) or 0 for c in cats])[codes]
             rank = np.where(inc, rank, -1)

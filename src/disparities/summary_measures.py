@@ -11,9 +11,12 @@ the WHO Health Equity Assessment Toolkit (HEAT, Technical Notes 2021):
 * unordered groups (race/ethnicity), more than two: range difference and
   ratio, index of disparity, between-group variance, Theil index, mean log
   deviation (weighted and unweighted), PAR and PAF;
-* ordered groups (income), more than two: difference and ratio of the
-  extreme groups, slope and relative index of inequality, concentration index,
-  PAR and PAF.
+* ordered groups (income, or any dimension declared with
+  :func:`disparities.schema.register_ordered_dimension`, e.g. income quintiles
+  or deciles), more than two: difference and ratio of the extreme groups, slope
+  and relative index of inequality, relative and absolute concentration index,
+  PAR and PAF. Groups are ranked in the declared order (most disadvantaged
+  first); the notes' "income" wording means that order.
 
 Definitions (y_j group value, p_j population share, \mu = \sum p_j y_j,
 r_j = y_j / \mu; Harper & Lynch 2005, "Methods for Measuring Cancer
@@ -592,7 +595,9 @@ def _comparisons(df, alpha, reference="best"):
 
     codes, per_indicator = indicator_codes(df)
     is_total = _label_codes(df, s.DIMENSION, "total")
-    is_income = _label_codes(df, s.DIMENSION, "income")
+    is_income = np.zeros(len(df), dtype=bool)  # any ordered dimension
+    for dim_name in s.ORDERED_DIMENSIONS:
+        is_income |= _label_codes(df, s.DIMENSION, dim_name)
     suppressed = df[s.SUPPRESSED].to_numpy(bool)
     values = df[s.VALUE].to_numpy(float)
     keep = ~is_total & ~suppressed & ~np.isnan(values)
@@ -614,7 +619,7 @@ def _comparisons(df, alpha, reference="best"):
         reference_ok = _label_codes(df, s.GROUP, reference)
 
     idx = np.flatnonzero(keep)
-    combined = key[idx] * 16 + grank[idx]
+    combined = key[idx] * (s.MAX_ORDERED_GROUPS + 1) + grank[idx]
     if len(idx) and np.all(combined[1:] >= combined[:-1]):
         order = idx  # already sorted (the usual case): skip the sort
     else:
