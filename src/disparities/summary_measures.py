@@ -315,7 +315,11 @@ def summary_measures_core(
         if want("between_group_gini"):
             # groups ranked by value within each comparison: the Gini is the
             # concentration index with the groups' own values as the ranking
-            order = np.lexsort((y, seg))
+            # one float sort key: comparison number + the value scaled into
+            # [0, 0.5] within its comparison (several times faster than lexsort)
+            spread = (ymax - ymin)[seg]
+            key = seg + np.where(spread > 0, (y - ymin[seg]) / (2 * spread), 0.0)
+            order = np.argsort(key, kind="stable")  # ties: table order
             ws, ys = w[order], y[order]
             cum = np.cumsum(ws)
             rid = cum - np.r_[0.0, cum][seg_starts][seg] - ws / 2
@@ -716,11 +720,12 @@ _EXPECTED_RANGE = {
 def _expected_range(J):
     from scipy import stats
 
-    J = np.asarray(J, dtype=float)
-    table = np.array([_EXPECTED_RANGE.get(int(j), np.nan) for j in range(0, 11)])
-    blom = 2 * stats.norm.ppf((np.maximum(J, 2) - 0.375) / (np.maximum(J, 2) + 0.25))
-    small = np.clip(J, 0, 10).astype(int)
-    return np.where(J <= 10, table[small], blom)
+    values, at = np.unique(np.asarray(J, dtype=float), return_inverse=True)
+    table = np.array([_EXPECTED_RANGE.get(j, np.nan) for j in range(0, 11)])
+    m = np.maximum(values, 2)
+    blom = 2 * stats.norm.ppf((m - 0.375) / (m + 0.25))  # Blom's approximation
+    small = np.clip(values, 0, 10).astype(int)
+    return np.where(values <= 10, table[small], blom)[at]
 
 
 def noise_alone(y, p, v, seg_starts, total, best_ok=None):
@@ -824,8 +829,11 @@ def groups_within_noise(y, v, seg_starts, *, alpha=0.05):
             seg, weights=iv, minlength=K
         )
         q = np.bincount(seg, weights=iv * (y - ybar[seg]) ** 2, minlength=K)
-        p = stats.chi2.sf(q, counts - 1)
-    return np.nan_to_num(p, nan=0.0) >= alpha
+        # p >= alpha  <=>  Q <= the chi-square critical value (found once per
+        # number of groups)
+        df_values, df_at = np.unique(counts - 1, return_inverse=True)
+        critical = stats.chi2.isf(alpha, df_values)[df_at]
+        return q <= critical  # False where Q is NaN
 
 
 class _ChunkRows:
@@ -924,7 +932,8 @@ def _delta_method(c, kind, offsets, block, z, alpha):
             best_ok=c["best_ok"][part],
         )
         df = np.maximum(n_groups[k0:k1] - 1, 1)
-        ratio_q = stats.chi2.ppf(1 - alpha / 2, df) / df
+        df_values, df_at = np.unique(df, return_inverse=True)
+        ratio_q = (stats.chi2.ppf(1 - alpha / 2, df_values) / df_values)[df_at]
         state = np.where(no_se, _NO_SE, _OK).astype(float)
         for m in rows.wanted:
             value = est[m]
