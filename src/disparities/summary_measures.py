@@ -261,21 +261,22 @@ def summary_measures_core(
         mu_u = per_seg(u * y)
         ymax = np.maximum.reduceat(y, seg_starts)
         ymin = np.minimum.reduceat(y, seg_starts)
-        best = np.where(
-            worse,
-            _extreme_eligible(y, best_ok, seg_starts, lowest=True),
-            _extreme_eligible(y, best_ok, seg_starts, lowest=False),
-        )
-        ref = np.where(
-            worse,
-            _extreme_eligible(y, reference_ok, seg_starts, lowest=True),
-            _extreme_eligible(y, reference_ok, seg_starts, lowest=False),
-        )
+        # the most favourable eligible value: the lowest of the values
+        # oriented so that lower is better (one reduction, not two)
+        orient = np.where(worse, 1.0, -1.0)
+        y_or = orient[seg] * y
+        best = orient * _extreme_eligible(y_or, best_ok, seg_starts, lowest=True)
         est, grad, tgrad = {}, {}, {}
         at_max = _first_in_segment(y == ymax[seg], seg, seg_starts)
         at_min = _first_in_segment(y == ymin[seg], seg, seg_starts)
         at_best = _first_in_segment(best_ok & (y == best[seg]), seg, seg_starts)
-        at_ref = _first_in_segment(reference_ok & (y == ref[seg]), seg, seg_starts)
+        if reference_ok is best_ok:
+            ref, at_ref = best, at_best
+        else:
+            ref = orient * _extreme_eligible(
+                y_or, reference_ok, seg_starts, lowest=True
+            )
+            at_ref = _first_in_segment(reference_ok & (y == ref[seg]), seg, seg_starts)
         has_total = np.isfinite(total)
         overall = np.where(has_total, total, mu_w)
         # d overall / d y_j: w_j where overall is the weighted mean, else 0
@@ -657,7 +658,8 @@ def _comparisons(df, alpha, reference="best"):
         "p": df[s.DENOMINATOR].to_numpy(float)[order],
         "se": se[order],
         "best_ok": reliable[order],
-        "reference_ok": reference_ok[order],
+        # None: the best reliable group (the core then reuses the best group)
+        "reference_ok": None if reference == "best" else reference_ok[order],
         "worse": per_indicator["higher_is_worse"].to_numpy()[codes[first_rows]],
         "total": np.where(has_t, values[t_idx], np.nan),
         "total_se": np.where(has_t, se[t_idx], np.nan),
@@ -915,7 +917,7 @@ def _delta_method(c, kind, offsets, block, z, alpha):
             gradients=True,
             wanted=rows.wanted,
             best_ok=c["best_ok"][part],
-            reference_ok=c["reference_ok"][part],
+            reference_ok=None if c["reference_ok"] is None else c["reference_ok"][part],
         )
         seg = np.repeat(np.arange(k1 - k0), n_groups[k0:k1])
         ymin = np.minimum.reduceat(y, local_starts)
