@@ -11,8 +11,9 @@ from disparities.summary_measures import (
 )
 
 
-def three_groups(total=True):
-    # low birthweight: 10/100, 20/100, 60/200 -> 10%, 20%, 30%; shares .25 .25 .5
+def three_groups(total=True, scale=2):
+    # low birthweight: 20/200, 40/200, 120/400 -> 10%, 20%, 30%; shares .25 .25 .5
+    # (scale=1 halves the counts: the 10% group, 10 of 100, is then unreliable)
     rows = [
         {
             "geo_id": "37001",
@@ -20,8 +21,8 @@ def three_groups(total=True):
             "period": "2020",
             "dimension": "race_ethnicity",
             "group": g,
-            "numerator": x,
-            "denominator": n,
+            "numerator": x * scale,
+            "denominator": n * scale,
         }
         for g, x, n in [
             ("Black", 10, 100),
@@ -37,8 +38,8 @@ def three_groups(total=True):
                 "period": "2020",
                 "dimension": "total",
                 "group": "Total",
-                "numerator": 90,
-                "denominator": 400,
+                "numerator": 90 * scale,
+                "denominator": 400 * scale,
             }
         )
     return prepare_observations(pd.DataFrame(rows), suppress_below=None)
@@ -172,10 +173,10 @@ def test_hidden_comparison_not_counted_in_the_next(monkeypatch, key_space_limit)
 
 
 def test_delta_intervals_cut_at_the_possible_range():
-    # 10, 11, 12% of 100 children each: the index of disparity is small and very
+    # 10, 11, 12% of 200, 200 and 400 children: the index of disparity is small and very
     # uncertain, so a plain Wald interval would reach below 0
     t = three_groups(total=False)
-    t["numerator"] = [10.0, 11.0, 24.0]
+    t["numerator"] = [20.0, 22.0, 48.0]
     t["value"] = t["numerator"] / t["denominator"] * 100
     m = compute_summary_measures(t).set_index("measure")
     idx = m.loc["index_of_disparity"]
@@ -258,6 +259,7 @@ def test_every_comparison_matches_a_one_at_a_time_reference(demo):
             np.array([tv]),
             worse,
             gradients=True,
+            best_ok=~shown["unreliable"].to_numpy(bool),
         )
         if len(shown) == 2:
             assert list(mine.index) == kinds[0]
@@ -280,9 +282,320 @@ def test_every_comparison_matches_a_one_at_a_time_reference(demo):
             var = terms[np.isfinite(terms)].sum()
             if m in tgrad and np.isfinite(tgrad[m][0] * tse):
                 var += (tgrad[m][0] * tse) ** 2
+            note = mine.loc[m, "note"]
+            if "sampling noise" in note:  # interval from 0 (tested elsewhere)
+                assert mine.loc[m, "ci_lower"] == 0.0
+                continue
             if m not in ("ratio", "range_ratio", "relative_index_of_inequality"):
                 width = mine.loc[m, "ci_upper"] - mine.loc[m, "estimate"]
                 if mine.loc[m, "ci_upper"] != 100.0:  # not cut at 100%
                     assert width == pytest.approx(1.959964 * np.sqrt(var), rel=1e-5)
         checked.add(len(shown) == 2)
     assert checked == {True, False}  # both two-group and larger comparisons seen
+
+
+# --- conventions (issue #11) ---------------------------------------------------
+
+
+def spread_groups(values=(10, 20, 30), pops=(1000, 3000, 6000), total=True):
+    """Low birthweight %, groups of unequal size (all reliable)."""
+    groups = ["Black", "Hispanic or Latino", "White"]
+    rows = [
+        {
+            "geo_id": "37001",
+            "indicator": "low_birthweight",
+            "period": "2020",
+            "dimension": "race_ethnicity",
+            "group": g,
+            "numerator": v / 100 * n,
+            "denominator": n,
+        }
+        for g, v, n in zip(groups, values, pops, strict=True)
+    ]
+    if total:
+        x = sum(r["numerator"] for r in rows)
+        n = sum(pops)
+        rows.append({**rows[0], "dimension": "total", "group": "Total"})
+        rows[-1].update(numerator=x, denominator=n)
+    return prepare_observations(pd.DataFrame(rows), suppress_below=None)
+
+
+def test_index_of_disparity_conventions_hand_worked():
+    # values 10, 20, 30% with shares .1, .3, .6: total 1 + 6 + 18 = 25%
+    m = measures(spread_groups())
+    # best group (10%, higher is worse) as reference, J - 1 = 2 others:
+    # (|20-10| + |30-10|) / 2 / 10 = 150% (Keppel et al. 2005, HP2010)
+    assert m["index_of_disparity"] == pytest.approx(150)
+    # Pearcy & Keppel (2002): total as reference, all J = 3 groups:
+    # (15 + 5 + 5) / 3 / 25 = 33.33%
+    assert m["index_of_disparity_total"] == pytest.approx(100 / 3)
+    # weighted by population share: (.1*15 + .3*5 + .6*5) / 25 = 24%
+    assert m["index_of_disparity_weighted"] == pytest.approx(24)
+    # a named reference: White 30%: (20 + 10) / 2 / 30 = 50%
+    named = measures(spread_groups(), reference="White")
+    assert named["index_of_disparity"] == pytest.approx(50)
+    assert named["index_of_disparity_total"] == pytest.approx(100 / 3)  # unchanged
+    with pytest.raises(ValueError, match="unknown reference"):
+        compute_summary_measures(spread_groups(), reference="nobody")
+
+
+def test_named_reference_absent_gives_nan():
+    m = compute_summary_measures(spread_groups(), reference="Asian")
+    row = m.set_index("measure").loc["index_of_disparity"]
+    assert np.isnan(row["estimate"]) and "cannot be computed" in row["note"]
+
+
+def test_between_group_gini_hand_worked():
+    # G = sum_i sum_j p_i p_j |y_i - y_j| / (2 mu): ordered pairs twice
+    # (.1*.3*10 + .1*.6*20 + .3*.6*10) * 2 / (2 * 25) = 3.3 / 25 = 0.132
+    m = measures(spread_groups())
+    assert m["between_group_gini"] == pytest.approx(0.132)
+    # equal groups: 0
+    eq = measures(spread_groups(values=(20, 20, 20)))
+    assert eq["between_group_gini"] == pytest.approx(0, abs=1e-12)
+
+
+def test_absolute_concentration_index_hand_worked():
+    # ridits 1/6, 1/2, 5/6 -> 2x - 1 = -2/3, 0, 2/3; ACI = sum w y (2x - 1)
+    # = (30 * -2/3 + 10 * 2/3) / 3 = -40/9 = mu * C = 20 * (-2/9)
+    m = measures(income([30, 20, 10], [100, 100, 100]))
+    assert m["absolute_concentration_index"] == pytest.approx(-40 / 9)
+    assert m["absolute_concentration_index"] == pytest.approx(
+        20 * m["concentration_index"]
+    )
+
+
+def test_unreliable_group_is_never_the_best_reference():
+    # scale=1: Black 10 of 100 (10%) is flagged unreliable; the best reliable
+    # group is Hispanic or Latino (20%)
+    t = three_groups(scale=1)
+    assert t.loc[t["group"].astype(str) == "Black", "unreliable"].all()
+    m = measures(t)
+    assert m["index_of_disparity"] == pytest.approx((10 + 10) / 2 / 20 * 100)
+    assert m["population_attributable_risk"] == pytest.approx(22.5 - 20)
+    # the range still spans every shown group
+    assert m["range_difference"] == pytest.approx(20)
+
+
+# --- intervals and noise (issue #11 items 4 and 5) ------------------------------
+
+FIVE = ["Black", "White", "Hispanic or Latino", "Asian", "Two or more races"]
+
+
+def replicate_table(p_true, n, reps, seed):
+    """``reps`` independent samples of the same county, one period each."""
+    rng = np.random.default_rng(seed)
+    x = rng.binomial(np.tile(n, (reps, 1)), np.tile(p_true, (reps, 1)))
+    df = pd.DataFrame(
+        {
+            "geo_id": "37001",
+            "indicator": "low_birthweight",
+            "period": np.repeat((np.arange(reps) + 1800).astype(str), len(n)),
+            "dimension": "race_ethnicity",
+            "group": np.tile(FIVE[: len(n)], reps),
+            "numerator": x.ravel().astype(float),
+            "denominator": np.tile(n, reps).astype(float),
+        }
+    )
+    return prepare_observations(df, suppress_below=None)
+
+
+COVERED = [
+    "range_difference",
+    "index_of_disparity",
+    "index_of_disparity_total",
+    "index_of_disparity_weighted",
+    "between_group_gini",
+    "between_group_variance",
+    "theil_index",
+    "mean_log_deviation",
+    "population_attributable_fraction",
+]
+
+
+@pytest.mark.parametrize(
+    "p_true", [np.full(5, 0.10), np.array([0.08, 0.10, 0.12, 0.14, 0.16])]
+)
+def test_coverage_by_simulation(p_true):
+    # 300 seeded samples of five groups (600 to 1,800 births): the 95%
+    # intervals must cover the true value at least 90% of the time, for no
+    # disparity (truth 0: the old intervals covered it 0% of the time) and
+    # for a real gradient. Observed (seed 1): 95-99% for every measure.
+    from disparities.summary_measures import summary_measures_core
+
+    n = np.array([600, 900, 1200, 1500, 1800])
+    m = compute_summary_measures(replicate_table(p_true, n, 300, seed=1))
+    truth = summary_measures_core(
+        p_true * 100,
+        n.astype(float),
+        np.array([0]),
+        np.array([np.nan]),
+        np.array([True]),
+    )
+    for name in COVERED:
+        r = m[m["measure"] == name]
+        t = truth[name][0]
+        covered = ((r["ci_lower"] <= t + 1e-9) & (r["ci_upper"] >= t - 1e-9)).mean()
+        assert covered >= 0.90, (name, covered)
+        assert (r["ci_upper"] > r["ci_lower"]).all(), name  # never zero-width
+
+
+def test_noise_alone_matches_simulated_bias():
+    # no real gap: the mean estimate over many samples is what noise alone
+    # gives; the noise_alone column must say so within 20%
+    n = np.array([200, 300, 400, 500, 600])
+    m = compute_summary_measures(replicate_table(np.full(5, 0.10), n, 400, seed=2))
+    for name in COVERED:
+        r = m[m["measure"] == name]
+        mean_est = r["estimate"].mean()
+        assert r["noise_alone"].mean() == pytest.approx(mean_est, rel=0.2), name
+    assert m.loc[m["measure"] == "ratio", "noise_alone"].isna().all()
+
+
+def test_equal_groups_get_an_interval_from_zero_not_zero_width():
+    m = compute_summary_measures(spread_groups(values=(20, 20, 20))).set_index(
+        "measure"
+    )
+    for name in ("range_difference", "between_group_variance", "theil_index"):
+        row = m.loc[name]
+        assert row["ci_lower"] == 0.0 and row["ci_upper"] > 0, name
+        assert "sampling noise" in row["note"]
+        assert row["noise_alone"] > 0
+
+
+def test_group_at_zero_does_not_give_a_certain_paf():
+    # issue #11: one group at 0 of 78 children gave "100.00 (100.00 to 100.00)"
+    t = spread_groups(values=(0, 20, 30), pops=(78, 3000, 6000))
+    m = compute_summary_measures(t).set_index("measure")
+    paf = m.loc["population_attributable_fraction"]
+    assert paf["estimate"] < 100  # the 0-of-78 group is unreliable: not the best
+    assert paf["ci_upper"] > paf["ci_lower"]
+
+
+def test_missing_standard_error_means_no_interval():
+    t = spread_groups()
+    t.loc[0, ["numerator", "ci_lower", "ci_upper", "moe"]] = np.nan
+    m = compute_summary_measures(t).set_index("measure")
+    row = m.loc["between_group_variance"]
+    assert np.isfinite(row["estimate"])
+    assert np.isnan(row["ci_lower"]) and np.isnan(row["ci_upper"])
+    assert "no standard error" in row["note"]
+
+
+def _logistic_by_hand(successes, trials, weights, x):
+    """Maximise sum weights * (s log p + (n - s) log(1 - p)) / n over a logit
+    line by scipy (independent of statsmodels); returns p(0), p(1)."""
+    from scipy.optimize import minimize
+    from scipy.special import expit
+
+    def nll(b):
+        p = expit(b[0] + b[1] * x)
+        share = successes / trials
+        return -np.sum(weights * (share * np.log(p) + (1 - share) * np.log(1 - p)))
+
+    b = minimize(nll, [0.0, 0.0], method="BFGS", options={"gtol": 1e-10}).x
+    return expit(b[0]), expit(b[0] + b[1])
+
+
+@pytest.mark.parametrize("weighting", ["population", "heat", "healthequal"])
+def test_logistic_sii_weightings_by_hand(weighting):
+    vals = np.array([42.3, 35.1, 28.7, 20.2, 12.6])  # % by income quintile
+    pops = np.array([1210.4, 980.0, 1500.6, 700.2, 400.9])
+    r = slope_index_of_inequality(vals, pops, method="logistic", weighting=weighting)
+    w = pops / pops.sum()
+    x = np.cumsum(w) - w / 2
+    if weighting == "population":
+        s, n, wt = vals / 100 * pops, pops, pops
+    elif weighting == "heat":  # HEAT 3.1 sii.R: round(est/scale*pop), round(pop)
+        n = np.round(pops)
+        s, wt = np.round(vals / 100 * pops), n
+    else:  # healthequal R/sii.R: n = ceiling(pop), prior weights pop on top
+        n = np.ceil(pops)
+        s, wt = np.round(vals / 100 * n), n * pops
+    p0, p1 = _logistic_by_hand(s, n, wt, x)
+    assert r["sii"] == pytest.approx(100 * (p1 - p0), abs=1e-4)
+    assert r["rii"] == pytest.approx(p1 / p0, rel=1e-5)
+
+
+def test_healthequal_weighting_differs_only_with_unequal_groups():
+    vals = [42.0, 30.0, 18.0]
+    equal = [
+        slope_index_of_inequality(vals, [500] * 3, method="logistic", weighting=k)[
+            "sii"
+        ]
+        for k in ("population", "healthequal")
+    ]
+    assert equal[0] == pytest.approx(equal[1], abs=1e-8)
+    pops = [3000, 500, 200]
+    a = slope_index_of_inequality(vals, pops, method="logistic")["sii"]
+    b = slope_index_of_inequality(
+        vals, pops, method="logistic", weighting="healthequal"
+    )["sii"]
+    assert abs(a - b) > 0.1
+    with pytest.raises(ValueError, match="weighting"):
+        slope_index_of_inequality(vals, pops, method="logistic", weighting="x")
+
+
+# --- ordered dimensions declared by the user (issue #11 item 7) -----------------
+
+
+@pytest.fixture
+def fresh_schema(monkeypatch):
+    """Registration changes module state: give each test its own copy."""
+    from disparities import schema as sc
+
+    monkeypatch.setattr(sc, "GROUP_INFO", sc.GROUP_INFO)
+    monkeypatch.setattr(sc, "GROUP_ORDER", list(sc.GROUP_ORDER))
+    monkeypatch.setattr(sc, "DIMENSIONS", list(sc.DIMENSIONS))
+    monkeypatch.setattr(sc, "ORDERED_DIMENSIONS", set(sc.ORDERED_DIMENSIONS))
+    monkeypatch.setattr(sc, "_GROUP_BY_LABEL", dict(sc._GROUP_BY_LABEL))
+    return sc
+
+
+def quintile_table(values, pops):
+    groups = ["Q1 (lowest income)", "Q2", "Q3", "Q4", "Q5 (highest income)"]
+    t = pd.DataFrame(
+        {
+            "geo_id": "37001",
+            "indicator": "low_birthweight",
+            "period": "2020",
+            "dimension": "income_quintile",
+            "group": groups,
+            "numerator": np.array(values) / 100 * np.array(pops),
+            "denominator": np.array(pops, dtype=float),
+        }
+    ).sample(frac=1.0, random_state=4)  # shuffled: the order comes from the schema
+    return prepare_observations(t, suppress_below=None)
+
+
+def test_registered_quintiles_get_sii_in_their_declared_order(fresh_schema):
+    from disparities.gaps import compute_gaps
+
+    fresh_schema.register_ordered_dimension(
+        "income_quintile",
+        ["Q1 (lowest income)", "Q2", "Q3", "Q4", "Q5 (highest income)"],
+    )
+    vals, pops = [12.0, 10.0, 8.5, 7.0, 5.0], [900, 1100, 1000, 1000, 800]
+    m = measures(quintile_table(vals, pops))
+    ref = slope_index_of_inequality(vals, pops)
+    assert m["slope_index_of_inequality"] == pytest.approx(ref["sii"], rel=1e-10)
+    assert m["slope_index_of_inequality"] < 0  # values fall as income rises
+    assert m["difference"] == pytest.approx(12.0 - 5.0)  # first minus last
+    assert "theil_index" not in m.index  # ordered measures, not unordered
+    g = compute_gaps(quintile_table(vals, pops))
+    assert set(g["reference_group"].astype(str)) == {"Q5 (highest income)"}
+
+
+def test_register_ordered_dimension_checks_its_input(fresh_schema):
+    reg = fresh_schema.register_ordered_dimension
+    with pytest.raises(ValueError, match="already exists"):
+        reg("income", ["a", "b"])
+    with pytest.raises(ValueError, match="already in use"):
+        reg("decile", ["Black", "x"])
+    with pytest.raises(ValueError, match="distinct"):
+        reg("decile", ["x"])
+    reg("tercile", ["T1", "T2", "T3"])
+    reg("tercile", ["T1", "T2", "T3"])  # the same again: nothing happens
+    assert fresh_schema.income_rank("T3") == 3
+    with pytest.raises(ValueError, match="already exists"):
+        reg("tercile", ["T3", "T2", "T1"])

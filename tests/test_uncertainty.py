@@ -74,3 +74,64 @@ def test_acs_formulas_hand_worked():
     )
     assert float(moe_of_product(10, 20, 1, 2)) == pytest.approx(np.sqrt(100 * 4 + 400))
     assert float(moe_to_se(1.645)) == pytest.approx(1.0)
+
+
+# --- ACS zero-estimate rule for sums (issue #11) -------------------------------
+# Census Bureau (2020), "Understanding and Using American Community Survey
+# Data", ch. 8: only the largest MOE among zero estimates is counted. Worked
+# values: tidycensus tests/testthat/test-moe.R (walkerke/tidycensus) and the
+# example posted on the ACS Data Users Group forum (PRB, "Calculating
+# approximated MOEs for summed estimates that = 0", Nov 2017).
+
+
+def test_moe_of_sum_zero_rule_tidycensus_values():
+    # tidycensus: MOEs 100, 200, 150, 50 of 500, 0, 0, 400 -> sqrt(200^2+100^2+50^2)
+    got = moe_of_sum(100, 200, 150, 50, estimates=[500, 0, 0, 400])
+    assert float(got) == pytest.approx(np.sqrt(200**2 + 100**2 + 50**2))
+    # all zeros: only the largest (200)
+    assert float(moe_of_sum(100, 200, 150, estimates=[0, 0, 0])) == 200.0
+    # no zeros: the plain formula
+    assert float(moe_of_sum(100, 200, 150, estimates=[500, 300, 400])) == (
+        pytest.approx(np.sqrt(100**2 + 200**2 + 150**2))
+    )
+    # one term either way
+    assert float(moe_of_sum(100, estimates=[0])) == 100.0
+
+
+def test_moe_of_sum_zero_rule_vectorised_over_rows():
+    # the forum's groups as rows (4 summed lines, NaN-free): estimates with
+    # MOEs 36+-56, 0+-25, 0+-28, 0+-31 -> sqrt(56^2 + 31^2) = 64.01; all-zero
+    # 0+-27, 0+-19, 0+-22 (padded with a 0+-0 line) -> 27; 73+-49, 22+-26 -> 55.47
+    moes = [
+        np.array([56, 27, 49]),
+        np.array([25, 19, 26]),
+        np.array([28, 22, 0]),
+        np.array([31, 0, 0]),
+    ]
+    ests = [
+        np.array([36, 0, 73]),
+        np.array([0, 0, 22]),
+        np.array([0, 0, 5]),
+        np.array([0, 0, 3]),
+    ]
+    got = moe_of_sum(*moes, estimates=ests)
+    np.testing.assert_allclose(
+        got, [np.sqrt(56**2 + 31**2), 27.0, np.sqrt(49**2 + 26**2)]
+    )
+    # without estimates every zero cell counts: larger
+    assert (moe_of_sum(*moes)[:2] > got[:2]).all()
+
+
+def test_moe_of_sum_checks_lengths_and_keeps_nan():
+    with pytest.raises(ValueError, match="2 MOEs but 1 estimates"):
+        moe_of_sum(1, 2, estimates=[0])
+    assert np.isnan(moe_of_sum(np.nan, 2.0, estimates=[5, 0]))
+
+
+def test_moe_of_proportion_handbook_example():
+    # ACS handbook (2018/2020) ch. 8 proportion example: 203,119 never-married
+    # females (MOE 5,070) of 630,498 females (MOE 831): p = 0.322, MOE 0.008
+    p = 203119 / 630498
+    got = float(moe_of_proportion(203119, 630498, 5070, 831))
+    assert got == pytest.approx(np.sqrt(5070**2 - p**2 * 831**2) / 630498)
+    assert round(got, 3) == 0.008

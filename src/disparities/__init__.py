@@ -31,6 +31,7 @@ _API = {
     "parse_period": "disparities.schema",
     "OBSERVATION_COLUMNS": "disparities.schema",
     "GROUP_ORDER": "disparities.schema",
+    "register_ordered_dimension": "disparities.schema",
     "indicator_catalog": "disparities.catalog",
     "get_indicator": "disparities.catalog",
     "register_indicator": "disparities.catalog",

@@ -19,10 +19,26 @@ Methods
   outcome. For an outcome where higher is worse it is the ratio; where higher
   is better and the value is a percentage it is the ratio of complements
   (:math:`(100-y_g)/(100-y_r)`, "2.0 times as likely to not read at grade
-  level"); for other higher-is-better values it is :math:`y_r / y_g`.
+  level"); for other higher-is-better values it is :math:`y_r / y_g`. For
+  averages, scores and incomes (catalog ``measure_type="score"``) there is no
+  adverse ratio: "times as likely" means nothing for a grade level or a
+  dollar amount, so it is NaN and the note says the row is compared by its
+  difference (the plain ``ratio`` stays where both values are positive).
 * Excess cases: :math:`(y_g - y_r) / m \\times n_g` for a higher-is-worse outcome
   (m the multiplier, n_g the group's denominator), sign flipped where higher is
   better; CI from the difference's CI.
+
+Significance is **one decision per row, made by the difference's CI**:
+``significant`` is True and ``direction`` is "worse" or "better" exactly when
+the difference's CI excludes 0; otherwise "no clear difference". The ratio's
+log-scale (Katz) interval is a different test and can disagree at the margin;
+on such borderline rows the ratio and adverse-ratio intervals are extended to
+include 1 and the note says so, so that a ratio CI excluding 1 never sits on a
+"no clear difference" row (CSV, HTML, charts and sentences all read
+``significant``/``direction``).
+
+With ``reference="best"`` the best group is chosen among *reliable* groups
+only (an unreliable group's extreme value is mostly noise).
 
 A suppressed value on either side hides every derived number of the row, so a
 hidden value can never be worked back out from a gap.
@@ -95,6 +111,10 @@ _NOTES = [
     "unreliable: based on small numbers, read with care",
     "the source publishes no confidence interval: the size of this gap cannot "
     "be tested",
+    "borderline: the ratio's own interval excludes 1 but the difference's "
+    "includes 0; the difference decides, so the ratio interval is extended to 1",
+    "an average, score or income: compared by its difference (no 'times as "
+    "likely' ratio)",
 ]
 _KEY_SPACE_LIMIT = 50_000_000
 
@@ -145,7 +165,9 @@ def _reference_positions(df, reference, worse_by, codes):
     if reference == "best":
         v = df[s.VALUE].to_numpy(float)
         oriented = np.where(worse_by[codes], v, -v)
-        ok = ~np.isnan(oriented) & ~is_total
+        # an unreliable group is never the "best" reference: choosing the
+        # best of noisy values picks noise
+        ok = ~np.isnan(oriented) & ~is_total & ~df[s.UNRELIABLE].to_numpy(bool)
         order = np.lexsort((oriented, ~ok, key))
         first = np.ones(n, dtype=bool)
         sk = key[order]
@@ -158,7 +180,9 @@ def _reference_positions(df, reference, worse_by, codes):
         cats = list(df[s.GROUP].cat.categories)
         white = cats.index(DEFAULT_REFERENCE["race_ethnicity"])
         mask = (codes == white) & _label_codes(df, s.DIMENSION, "race_ethnicity")
-        inc = _label_codes(df, s.DIMENSION, "income")
+        inc = np.zeros(n, dtype=bool)  # income and any declared ordered dimension
+        for dim_name in s.ORDERED_DIMENSIONS:
+            inc |= _label_codes(df, s.DIMENSION, dim_name)
         if inc.any():
             rank = np.array([s.income_rank(c) or 0 for c in cats])[codes]
             rank = np.where(inc, rank, -1)
@@ -242,19 +266,35 @@ def _gap_numbers(cols, rows, r, has_ref, z):
         comp_spread = np.exp(z * np.sqrt((e / c) ** 2 + (e0 / c0) ** 2))
         # the ratio where higher is worse; the complements' ratio for
         # higher-is-better percentages; else the inverse ratio
+        # scores, averages and incomes: no "times as likely" (adverse ratio NaN)
+        is_score = cols["score"][code]
         adv = np.where(w, ratio, np.where(complement, comp_ratio, 1 / ratio))
+        adv = np.where(is_score, np.nan, adv)
         adv_lo = np.where(
             w, r_lo, np.where(complement, comp_ratio / comp_spread, 1 / r_hi)
         )
         adv_hi = np.where(
             w, r_hi, np.where(complement, comp_ratio * comp_spread, 1 / r_lo)
         )
+        adv_lo = np.where(is_score, np.nan, adv_lo)
+        adv_hi = np.where(is_score, np.nan, adv_hi)
+        # one decision per row: the difference's CI decides (see the module
+        # docstring); a ratio interval that disagrees is extended to 1
         significant = (d_lo > 0) | (d_hi < 0)
+        borderline = ~significant & (
+            (r_lo > 1) | (r_hi < 1) | (adv_lo > 1) | (adv_hi < 1)
+        )
+        r_lo = np.where(~significant & (r_lo > 1), 1.0, r_lo)
+        r_hi = np.where(~significant & (r_hi < 1), 1.0, r_hi)
+        adv_lo = np.where(~significant & (adv_lo > 1), 1.0, adv_lo)
+        adv_hi = np.where(~significant & (adv_hi < 1), 1.0, adv_hi)
         adverse = np.where(w, diff > 0, diff < 0)
         direction = (~adverse).astype(np.int8)  # 0 worse, 1 better
         direction[~significant] = 2
         denom = cols["den"][rows]
         per_point = np.where(w, denom, -denom) / m  # children per unit of gap
+        # children "affected" by a gap in a score or income mean nothing
+        per_point = np.where(is_score, np.nan, per_point)
         excess = diff * per_point
         ex_a, ex_b = d_lo * per_point, d_hi * per_point
         ex_lo, ex_hi = np.minimum(ex_a, ex_b), np.maximum(ex_a, ex_b)
@@ -284,6 +324,8 @@ def _gap_numbers(cols, rows, r, has_ref, z):
     notes[~has_ref] = 4
     notes[~hidden & unreliable] = 5
     notes[no_ci & ~unreliable] = 6
+    notes[~hidden & ~no_ci & borderline & (notes == 0)] = 7
+    notes[~hidden & cols["score"][code] & (notes == 0)] = 8
     numbers = (
         y,
         cols["lo"][rows],

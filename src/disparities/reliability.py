@@ -236,6 +236,12 @@ def _standard_errors_part(cols, part, wanted, z, se, se_log):
     if is_rate.any():
         np.copyto(se, np.sqrt(x) / n * cols["mult"][code], where=is_rate)
         np.copyto(se_log, 1 / np.sqrt(x), where=is_rate)
+    # 0 events (or all events) give a binomial/Poisson SE of 0, which would
+    # make every interval built on it zero-width: take the SE from the row's
+    # own Wilson/exact interval instead ((upper - lower) / 2z, > 0)
+    zero = (is_prop | is_rate) & (se == 0)
+    if zero.any():
+        np.copyto(se, (cols["hi"][part] - cols["lo"][part]) / (2 * z), where=zero)
     rest = ~(is_prop | is_rate)
     if wanted is not None:
         rest &= wanted

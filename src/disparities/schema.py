@@ -76,6 +76,9 @@ __all__ = [
     "empty_observations",
     "groups_for_dimension",
     "income_rank",
+    "ORDERED_DIMENSIONS",
+    "register_ordered_dimension",
+    "is_ordered_dimension",
 ]
 
 GEO_ID = "geo_id"
@@ -212,8 +215,70 @@ def groups_for_dimension(dimension: str) -> list[str]:
     return [g.label for g in GROUP_INFO if g.dimension == dimension]
 
 
+#: dimensions whose groups have an order (SII, RII and concentration indices
+#: use it); extend with :func:`register_ordered_dimension`
+ORDERED_DIMENSIONS: set[str] = {"income"}
+#: the most groups an ordered dimension may have
+MAX_ORDERED_GROUPS = 255
+
+
+def register_ordered_dimension(name: str, groups) -> None:
+    """Declare an ordered dimension (income quintiles, deciles, deprivation ranks).
+
+    Parameters
+    ----------
+    name : str
+        The dimension's name as it appears in the ``dimension`` column (e.g.
+        ``"income_quintile"``). Must not be a built-in dimension.
+    groups : sequence of str
+        Its group labels **from the most disadvantaged to the most advantaged**
+        (lowest income first, as for the built-in FPL bands). The slope and
+        relative index of inequality and the concentration indices rank groups
+        in this order; the default gap reference is the last group. Labels
+        must be new (not already canonical groups).
+
+    Registering the same name with the same groups again does nothing.
+
+    Examples
+    --------
+    Registration changes the module's group list for the whole session, so it
+    is shown here rather than run (tests/test_summary_measures.py runs it)::
+
+        register_ordered_dimension("income_quintile", ["Q1", "Q2", "Q3", "Q4", "Q5"])
+        income_rank("Q5")  # 5
+    """
+    global GROUP_INFO
+    labels = [str(g) for g in groups]
+    if name in DIMENSIONS:
+        if name in ORDERED_DIMENSIONS and groups_for_dimension(name) == labels:
+            return
+        raise ValueError(f"dimension {name!r} already exists")
+    if not 2 <= len(labels) <= MAX_ORDERED_GROUPS or len(set(labels)) < len(labels):
+        raise ValueError(
+            f"an ordered dimension needs 2 to {MAX_ORDERED_GROUPS} distinct groups"
+        )
+    taken = [g for g in labels if g in _GROUP_BY_LABEL]
+    if taken:
+        raise ValueError(f"group labels already in use: {taken}")
+    new = tuple(GroupInfo(g, name, None, i + 1, name) for i, g in enumerate(labels))
+    GROUP_INFO = GROUP_INFO + new
+    GROUP_ORDER.extend(labels)
+    _GROUP_BY_LABEL.update({g.label: g for g in new})
+    DIMENSIONS.append(name)
+    ORDERED_DIMENSIONS.add(name)
+
+
+def is_ordered_dimension(name: str) -> bool:
+    """Is ``name`` an ordered dimension (income or one registered)?"""
+    return name in ORDERED_DIMENSIONS
+
+
 def income_rank(group: str) -> int | None:
-    """Return the income rank of a canonical income group (1 = lowest income).
+    """Return the rank of a group of an ordered dimension (1 = most disadvantaged).
+
+    For the FPL bands and school groups, 1 is the lowest income; for a
+    dimension declared with :func:`register_ordered_dimension`, the position in
+    its declared order.
 
     Examples
     --------
@@ -510,7 +575,13 @@ def validate_observations(
         bad = df[c] < 0
         if bad.any():
             _fail(f"negative count {df.loc[bad, c].iloc[0]:g}", df, bad, c, file)
-    bad = df[NUMERATOR] > df[DENOMINATOR]
+    # rates (catalog measure_type "rate") count events that can repeat (visits,
+    # teen births per 1,000 girls): only they may exceed their denominator
+    from disparities.catalog import indicator_catalog
+
+    cat = indicator_catalog()
+    repeats = set(cat.loc[cat["measure_type"] == "rate", "indicator"])
+    bad = (df[NUMERATOR] > df[DENOMINATOR]) & ~df[INDICATOR].astype(str).isin(repeats)
     if bad.any():
         r = df.loc[bad].iloc[0]
         _fail(

@@ -156,19 +156,63 @@ def se_to_moe(se, *, z: float = ACS_Z):
     return np.asarray(se, dtype=float) * z
 
 
-def moe_of_sum(*moes):
-    r"""MOE of a sum or difference of estimates: :math:`\sqrt{\sum MOE_i^2}`.
+def moe_of_sum(*moes, estimates=None):
+    r"""MOE of a sum or difference of ACS estimates, with the zero-estimate rule.
 
-    Census Bureau (2020), "Understanding and Using ACS Data", eq. 1.
+    .. math::
+        MOE_{sum} = \sqrt{\sum_{i:\,\hat X_i \ne 0} MOE_i^2
+        + \max_{j:\,\hat X_j = 0} MOE_j^2}
+
+    Census Bureau (2020), "Understanding and Using American Community Survey
+    Data: What All Data Users Need to Know", ch. 8 ("Calculating Measures of
+    Error for Derived Estimates", aggregating count data): the MOE of a sum is
+    the root of the summed squared MOEs, and where several of the summed
+    estimates are 0 only the **largest** MOE among those zero estimates is
+    counted (each zero estimate's MOE is the same model-based bound, so
+    counting every one inflates the sum's MOE by about the square root of the
+    number of zero cells). Without ``estimates`` every MOE counts (the plain
+    formula; tidycensus' ``moe_sum`` warns in that case).
+
+    Parameters
+    ----------
+    *moes : array_like
+        One MOE (or array of MOEs, one per row) per summed estimate.
+    estimates : sequence of array_like, optional
+        The estimates, in the same order and shape as ``moes``. When given,
+        the zero-estimate rule applies.
+
+    Returns
+    -------
+    numpy.ndarray
+        The MOE of the sum (NaN where any counted MOE is NaN).
 
     Examples
     --------
     >>> round(float(moe_of_sum(3, 4)), 6)
     5.0
+
+    tidycensus' test of the rule: MOEs 100, 200, 150, 50 of estimates 500, 0,
+    0, 400 give sqrt(200^2 + 100^2 + 50^2) = 229.13.
+
+    >>> round(float(moe_of_sum(100, 200, 150, 50, estimates=[500, 0, 0, 400])), 2)
+    229.13
     """
-    return np.sqrt(
-        np.sum([np.square(np.asarray(m, dtype=float)) for m in moes], axis=0)
+    m = np.asarray(np.broadcast_arrays(*[np.asarray(x, dtype=float) for x in moes]))
+    if estimates is None:
+        return np.sqrt(np.sum(np.square(m), axis=0))
+    if len(estimates) != len(moes):
+        raise ValueError(f"moe_of_sum: {len(moes)} MOEs but {len(estimates)} estimates")
+    e = np.broadcast_to(
+        np.asarray(
+            np.broadcast_arrays(*[np.asarray(x, dtype=float) for x in estimates])
+        ),
+        m.shape,
     )
+    zero = e == 0
+    others = np.sum(np.where(zero, 0.0, np.square(m)), axis=0)
+    largest_zero = np.max(np.where(zero, m, -np.inf), axis=0)
+    largest_zero = np.where(np.isneginf(largest_zero), 0.0, largest_zero)
+    return np.sqrt(others + np.square(largest_zero))
 
 
 def moe_of_proportion(numerator, denominator, moe_numerator, moe_denominator):

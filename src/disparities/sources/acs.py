@@ -133,8 +133,8 @@ def _proportion_rows(
     de, dm, dk = _lines(raw, table, race, den_lines, report)
     num = ne.sum(axis=0)
     den = de.sum(axis=0)
-    num_moe = moe_of_sum(*nm)
-    den_moe = moe_of_sum(*dm)
+    num_moe = moe_of_sum(*nm, estimates=ne)
+    den_moe = moe_of_sum(*dm, estimates=de)
     with np.errstate(invalid="ignore", divide="ignore"):
         value = num / den * 100
         moe_pct = moe_of_proportion(num, den, num_moe, den_moe) * 100

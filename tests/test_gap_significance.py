@@ -1,0 +1,124 @@
+"""One significance decision per gap (issue #11 item 6), reliable 'best'
+references, and measure types end to end (issue #10 item 4)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from disparities.gaps import compute_gaps
+from disparities.reliability import prepare_observations
+
+
+def two_groups(x1, n1, x0, n0, indicator="low_birthweight"):
+    t = pd.DataFrame(
+        {
+            "geo_id": ["37001"] * 2,
+            "indicator": [indicator] * 2,
+            "period": ["2020"] * 2,
+            "dimension": ["race_ethnicity"] * 2,
+            "group": ["Black", "White"],
+            "numerator": [float(x1), float(x0)],
+            "denominator": [float(n1), float(n0)],
+        }
+    )
+    return prepare_observations(t, suppress_below=None)
+
+
+def test_borderline_ratio_interval_agrees_with_the_difference():
+    # 10 of 50 (20%) vs 20 of 200 (10%): difference 10 points, SE
+    # sqrt(.2*.8/50 + .1*.9/200) = 0.0616 -> z = 1.62, CI includes 0; Katz
+    # log-ratio SE sqrt(.8/10 + .9/20) = 0.354, ln 2 / 0.354 = 1.96 -> the
+    # ratio's own interval (1.0003 to 4.00) just excludes 1
+    g = compute_gaps(two_groups(10, 50, 20, 200)).iloc[0]
+    assert g["difference_ci_lower"] < 0 < g["difference_ci_upper"]
+    assert not g["significant"]
+    assert g["direction"] == "no clear difference"
+    assert g["ratio_ci_lower"] == 1.0  # extended to 1
+    assert g["ratio_ci_upper"] == pytest.approx(
+        2 * np.exp(1.959964 * np.sqrt(0.8 / 10 + 0.9 / 20))
+    )
+    assert g["adverse_ratio_ci_lower"] <= 1.0
+
+
+@pytest.mark.parametrize(
+    "x1, n1, x0, n0",
+    [(10, 50, 20, 200), (1, 50, 20, 200), (40, 100, 20, 200), (21, 100, 20, 200)],
+)
+def test_direction_significant_and_intervals_agree(x1, n1, x0, n0):
+    g = compute_gaps(two_groups(x1, n1, x0, n0)).iloc[0]
+    excludes_0 = g["difference_ci_lower"] > 0 or g["difference_ci_upper"] < 0
+    assert g["significant"] == excludes_0
+    assert (g["direction"] in ("worse", "better")) == g["significant"]
+    ratio_excludes_1 = g["ratio_ci_lower"] > 1 or g["ratio_ci_upper"] < 1
+    if not g["significant"]:
+        assert not ratio_excludes_1
+
+
+def test_best_reference_is_never_unreliable():
+    # Black 2 of 100 (2%, unreliable) is the lowest; the best reliable group is
+    # White 100 of 1,000 (10%)
+    t = pd.DataFrame(
+        {
+            "geo_id": ["37001"] * 3,
+            "indicator": ["low_birthweight"] * 3,
+            "period": ["2020"] * 3,
+            "dimension": ["race_ethnicity"] * 3,
+            "group": ["Black", "White", "Hispanic or Latino"],
+            "numerator": [2.0, 100.0, 150.0],
+            "denominator": [100.0, 1000.0, 1000.0],
+        }
+    )
+    t = prepare_observations(t, suppress_below=None)
+    assert t.loc[0, "unreliable"]
+    g = compute_gaps(t, reference="best")
+    assert set(g["reference_group"].astype(str)) == {"White"}
+
+
+def income_table(values, indicator="median_household_income"):
+    groups = ["Black", "White", "Hispanic or Latino"]
+    t = pd.DataFrame(
+        {
+            "geo_id": ["37001"] * len(values),
+            "indicator": [indicator] * len(values),
+            "period": ["2016-2020"] * len(values),
+            "dimension": ["race_ethnicity"] * len(values),
+            "group": groups[: len(values)],
+            "value": values,
+            "moe": [2000.0] * len(values),
+            "denominator": [5000.0] * len(values),
+        }
+    )
+    return prepare_observations(t, suppress_below=None)
+
+
+def test_scores_and_incomes_get_differences_not_times_as_likely():
+    g = compute_gaps(income_table([40000.0, 60000.0])).iloc[0]
+    assert g["difference"] == pytest.approx(-20000)
+    assert g["ratio"] == pytest.approx(40000 / 60000)  # a plain ratio reads fine
+    assert np.isnan(g["adverse_ratio"]) and np.isnan(g["adverse_ratio_ci_lower"])
+    assert np.isnan(g["excess_cases"])  # dollars x households mean nothing
+    assert g["direction"] == "worse"  # higher income is better
+    assert "compared by its difference" in g["note"]
+
+
+def test_scores_and_incomes_get_no_attributable_fractions():
+    from disparities.summary_measures import compute_summary_measures
+
+    m = compute_summary_measures(income_table([40000.0, 60000.0, 52000.0]))
+    names = set(m["measure"].astype(str))
+    assert "population_attributable_fraction" not in names
+    assert "population_attributable_risk" not in names
+    assert {"range_difference", "index_of_disparity"} <= names
+    # a proportion keeps them
+    m = compute_summary_measures(two_groups(40, 200, 20, 200))
+    assert "population_attributable_fraction" in set(m["measure"].astype(str))
+
+
+def test_rates_may_exceed_their_denominator_proportions_may_not():
+    from disparities.schema import DataValidationError
+
+    # foster care entries are a rate (events can repeat): 120 per 100 is valid
+    t = two_groups(120, 100, 30, 100, indicator="foster_care_entries")
+    assert t["value"].iloc[0] > t["value"].iloc[1]
+    with pytest.raises(DataValidationError, match="greater than denominator"):
+        two_groups(120, 100, 30, 100, indicator="low_birthweight")
