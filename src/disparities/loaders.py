@@ -102,14 +102,21 @@ def load_data(
     strict : bool
         Raise on the first bad row instead of rejecting it with a warning.
     **options
-        Passed to the format's loader (``indicator=``, ``mapping=``, ``year=``...).
+        Passed to the format's loader (``indicator=``, ``mapping=``, ``year=``...),
+        except ``suppress_below`` (default 10, see :mod:`disparities.privacy`):
+        values built on fewer events are hidden, with complementary cells.
 
     Returns
     -------
     tuple
         ``(table, LoadReport)``.
     """
+    from disparities.privacy import DEFAULT_THRESHOLD, protect_small_numbers
+
+    suppress_below = options.pop("suppress_below", DEFAULT_THRESHOLD)
     table, report = _load(path, source=source, state=state, strict=strict, **options)
+    table = protect_small_numbers(table, threshold=suppress_below)
+    _note_suppression(report, table.attrs.get("suppression", {}), suppress_below)
     if "synthetic" in Path(path).name.lower():
         from disparities.demo import DEMO_SOURCE
 
@@ -120,6 +127,17 @@ def load_data(
             "made from it says so."
         )
     return table, report
+
+
+def _note_suppression(report, stats, threshold) -> None:
+    """Say in the load report how many cells were hidden to protect small counts."""
+    extra = sum(v for k, v in stats.items() if k != "primary")
+    if stats.get("primary") or extra:
+        report.notes.append(
+            f"To protect small numbers, {stats.get('primary', 0)} value(s) built on "
+            f"fewer than {threshold:g} events and {extra} more that would give them "
+            "away were hidden (rows kept, values blank)."
+        )
 
 
 def _load(path, *, source, state, strict, **options):
