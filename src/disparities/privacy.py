@@ -261,7 +261,8 @@ def protect_small_numbers(
     pandas.DataFrame
         A copy: hidden rows keep their key and denominator, their numerator,
         value, CIs and margin become missing, ``suppressed`` is True and
-        ``note`` says why. ``attrs["suppression"]`` counts the cells hidden
+        ``note`` says why (and only that: an earlier note could repeat the
+        hidden number). ``attrs["suppression"]`` counts the cells hidden
         (``primary`` and per relation kind).
 
     Examples
@@ -293,9 +294,10 @@ def protect_small_numbers(
         _complement(rel, hidden, count, reason, stats, max_rounds)
     new = hidden & ~was_hidden
     if new.any():
+        # the note is replaced, not extended: earlier notes can carry the very
+        # numbers hidden ("fewer than 20 events (9)", "true rate 79.1%-79.8%")
         notes = df[s.NOTE].astype(str).to_numpy().copy()
-        for i in np.flatnonzero(new):
-            notes[i] = reason[i] if not notes[i] else f"{notes[i]}; {reason[i]}"
+        notes[new] = reason[new]
         at = df.index[new]
         cols = [s.NUMERATOR, s.VALUE, s.CI_LOWER, s.CI_UPPER]
         cols += [s.MOE] if s.MOE in df else []
