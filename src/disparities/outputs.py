@@ -127,13 +127,16 @@ def write_csv(frame: pd.DataFrame, path, **kwargs) -> Path:
     path : str or Path
         Where to write it.
     **kwargs
-        Passed to :meth:`pandas.DataFrame.to_csv` (``index=False`` by default).
+        Passed to :meth:`pandas.DataFrame.to_csv` (``index=False`` and the
+        RFC 4180 line end ``\r\n`` by default, so a cell holding a carriage
+        return is quoted and cannot split its row).
 
     Returns
     -------
     pathlib.Path
     """
     kwargs.setdefault("index", False)
+    kwargs.setdefault("lineterminator", "\r\n")
     path = Path(path)
     neutralise_formulas(frame).to_csv(path, **kwargs)
     return path
