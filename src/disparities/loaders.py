@@ -40,18 +40,16 @@ def detect_source(path) -> str:
     """
     from disparities.sources.acs import looks_like_acs
     from disparities.sources.chr import looks_like_chr
+    from disparities.sources.files import check_input_file, check_workbook, is_workbook
     from disparities.sources.kids_count import looks_like_kids_count
     from disparities.sources.parsing import read_csv_strings, read_text
     from disparities.sources.report_card import looks_like_report_card
     from disparities.sources.saipe import looks_like_saipe
     from disparities.sources.tidy import looks_like_tidy
 
-    p = Path(path)
-    if not p.exists():
-        raise FileNotFoundError(f"no such file: {p}")
-    head = p.read_bytes()[:8]
-    if head.startswith(b"PK"):
-        sheets = pd.ExcelFile(p).sheet_names
+    p = check_input_file(path)
+    if is_workbook(p):
+        sheets = pd.ExcelFile(check_workbook(p)).sheet_names
         if looks_like_chr(sheets):
             return "chr"
         return "tidy"
@@ -112,9 +110,13 @@ def load_data(
         ``(table, LoadReport)``.
     """
     from disparities.privacy import DEFAULT_THRESHOLD, protect_small_numbers
+    from disparities.sources.files import read_errors
 
     suppress_below = options.pop("suppress_below", DEFAULT_THRESHOLD)
-    table, report = _load(path, source=source, state=state, strict=strict, **options)
+    with read_errors(path):
+        table, report = _load(
+            path, source=source, state=state, strict=strict, **options
+        )
     table = protect_small_numbers(table, threshold=suppress_below)
     _note_suppression(report, table.attrs.get("suppression", {}), suppress_below)
     if "synthetic" in Path(path).name.lower():

@@ -15,6 +15,8 @@ from disparities.schema import DataValidationError
 __all__ = [
     "SUPPRESSION_MARKERS",
     "MISSING_MARKERS",
+    "CENSUS_SENTINELS",
+    "marker_note",
     "read_text",
     "read_csv_strings",
     "parse_number",
@@ -40,11 +42,29 @@ SUPPRESSION_MARKERS = {
 #: Markers for a value that simply does not exist (not a privacy rule).
 MISSING_MARKERS = {"N/A", "N.A.", "NA", "--", "", "null", "(X)", "nan", "NaN", "."}
 
+#: Census Bureau API placeholders ("annotation values") and what they mean
+#: (Census Bureau, "Notes on ACS Estimate and Annotation Values").
+CENSUS_SENTINELS = {
+    "-666666666": "no estimate: too few sample observations (Census code -666666666)",
+    "-999999999": "not shown: too few sample cases (Census code -999999999)",
+    "-888888888": "not applicable or not available (Census code -888888888)",
+    "-555555555": "no margin of error: the estimate is controlled to a population "
+    "total (Census code -555555555)",
+    "-333333333": "no margin of error: the median falls in an open-ended interval "
+    "(Census code -333333333)",
+    "-222222222": "no margin of error: too few sample observations "
+    "(Census code -222222222)",
+}
+_UNKNOWN_MARKER = re.compile(r"^(?=.*[/.+*()?\-])[A-Za-z/.+*()?\s-]{1,6}$|^[A-Z]{1,3}$")
+
 _NUM = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?$")
 
 
 def read_text(path) -> tuple[str, str]:
-    """Read a text file as UTF-8 (BOM removed), falling back to cp1252.
+    """Read a text file as UTF-8 (BOM removed), UTF-16 (with a BOM), or cp1252.
+
+    Only regular files are read, up to a size limit
+    (:func:`disparities.sources.files.check_input_file`).
 
     Returns
     -------
@@ -54,24 +74,117 @@ def read_text(path) -> tuple[str, str]:
     Raises
     ------
     DataValidationError
-        For an empty file or one that is not text.
+        For an empty file, a workbook, or a file with a NUL byte (the message
+        names its line and column).
     """
+    from disparities.sources.files import read_file_bytes
+
     p = Path(path)
-    if not p.exists():
-        raise FileNotFoundError(f"no such file: {p}")
-    raw = p.read_bytes()
-    if not raw.strip():
-        raise DataValidationError("the file is empty", file=p)
-    if b"\x00" in raw[:4096]:
+    raw = read_file_bytes(p)
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return _non_empty(raw.decode("utf-16"), p), "utf-16"
+        except UnicodeDecodeError as exc:
+            raise DataValidationError(
+                f"the file says it is UTF-16 but cannot be decoded ({exc.reason} at "
+                f"byte {exc.start})",
+                file=p,
+            ) from exc
+    if raw.startswith(b"PK\x03\x04") or raw.startswith(b"\xd0\xcf\x11\xe0"):
         raise DataValidationError(
-            "this is not a text file (is it an Excel workbook?)", file=p
+            "this is an Excel workbook, not a text file; give it a .xlsx name "
+            "or save it as CSV",
+            file=p,
+        )
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        even = raw[: min(len(raw), 2000)]
+        if even[1::2].count(0) > 0.4 * len(even[1::2]) or even[0::2].count(
+            0
+        ) > 0.4 * len(even[0::2]):
+            enc = (
+                "utf-16-le"
+                if even[1::2].count(0) > even[0::2].count(0)
+                else "utf-16-be"
+            )
+            try:
+                return _non_empty(raw.decode(enc), p), enc
+            except UnicodeDecodeError:
+                pass
+        line = raw.count(b"\n", 0, nul) + 1
+        col = nul - (raw.rfind(b"\n", 0, nul) + 1) + 1
+        raise DataValidationError(
+            f"a NUL byte at line {line}, character {col}: this is not a plain text "
+            "file (damaged, or a binary file)",
+            file=p,
+            row=line,
         )
     for enc in ("utf-8-sig", "cp1252", "latin-1"):
         try:
-            return raw.decode(enc), enc
+            return _non_empty(raw.decode(enc), p), enc
         except UnicodeDecodeError:
             continue
     raise DataValidationError("cannot decode the file", file=p)  # pragma: no cover
+
+
+def _non_empty(text: str, path) -> str:
+    if not text.strip():
+        raise DataValidationError("the file is empty", file=path)
+    return text
+
+
+def _header_names(first_line: str, delim: str) -> list[str]:
+    """The header's column names, as read by the csv module."""
+    return [c.strip() for c in next(csv.reader([first_line], delimiter=delim), [])]
+
+
+def _check_header(names: list[str], path, read_columns) -> None:
+    """A column the loader reads, named twice, is an error (one of the two
+    would be ignored). Other repeated names (SAIPE repeats "90% Confidence
+    Interval") are numbered by pandas ("name.1") and left to the loader."""
+    from disparities.schema import OBSERVATION_COLUMNS
+
+    watched = set(read_columns or ()) | set(OBSERVATION_COLUMNS)
+    seen = {}
+    for i, name in enumerate(names):
+        if name == "":
+            continue
+        if name in seen and name in watched:
+            raise DataValidationError(
+                f"the header names column {name!r} twice (columns {seen[name] + 1} and "
+                f"{i + 1}); rename one",
+                file=path,
+                row=1,
+                column=name,
+            )
+        seen[name] = i
+
+
+_DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+,(\d{1,2}|\d{4,})\s*%?$")
+
+
+def _check_decimal_commas(df: pd.DataFrame, path) -> None:
+    """Refuse numbers written with a decimal comma ("12,5"): read as thousands
+    they would be 1,000 times too large."""
+    for c in df.columns:
+        col = df[c]
+        uniq = pd.Series(pd.unique(col.dropna()))
+        if uniq.empty:
+            continue
+        hit = uniq[uniq.str.contains(",", regex=False)]
+        if hit.empty:
+            continue
+        hit = hit[hit.str.match(_DECIMAL_COMMA)]
+        if len(hit):
+            first = col.index[col.eq(hit.iloc[0])][0]
+            raise DataValidationError(
+                f"{hit.iloc[0]!r} looks like a number with a decimal comma; "
+                "write decimals with a point (12.5), or save the file with "
+                "English number settings",
+                file=path,
+                row=int(first),
+                column=c,
+            )
 
 
 def read_csv_strings(path, *, expected_columns=None) -> tuple[pd.DataFrame, dict]:
@@ -92,34 +205,47 @@ def read_csv_strings(path, *, expected_columns=None) -> tuple[pd.DataFrame, dict
     -------
     tuple
         The frame and ``{"encoding": ..., "delimiter": ...}``.
+
+    Raises
+    ------
+    DataValidationError
+        Naming file, row and column: a duplicate header (of a tidy column or
+        one of ``expected_columns``), a row with more or
+        fewer cells than the header (also a last row cut short), or numbers
+        with decimal commas.
     """
     text, enc = read_text(path)
-    sample = text[:20000]
+    first_line = text.lstrip("\r\n").split("\n", 1)[0].rstrip("\r")
     try:
-        dialect = csv.Sniffer().sniff(
-            sample.split("\n", 1)[0] + "\n", delimiters=",;\t|"
-        )
+        dialect = csv.Sniffer().sniff(first_line + "\n", delimiters=",;\t|")
         delim = dialect.delimiter
     except csv.Error:
         delim = ","
+    names = _header_names(first_line, delim)
+    _check_header(names, path, expected_columns)
     try:
         df = pd.read_csv(
             io.StringIO(text),
             sep=delim,
             dtype=str,
             keep_default_na=False,
+            na_values=[],
             skipinitialspace=False,
-            engine="python",
+            engine="c",
+            skip_blank_lines=True,
         )
     except pd.errors.ParserError as exc:
-        import re as _re
-
-        m = _re.search(r"line (\d+)", str(exc))
+        m = re.search(r"line (\d+), saw (\d+)", str(exc))
+        msg = (
+            f"row has {m.group(2)} cells but the header has {len(names)}"
+            if m
+            else f"the rows do not line up with the header: {exc}"
+        )
         raise DataValidationError(
-            f"the rows do not line up with the header: {exc}",
-            file=path,
-            row=int(m.group(1)) if m else None,
+            msg, file=path, row=int(m.group(1)) if m else None
         ) from exc
+    except pd.errors.EmptyDataError as exc:
+        raise DataValidationError("the file has no header row", file=path) from exc
     if len(df.columns) == 1 and expected_columns:
         raise DataValidationError(
             f"found one column {df.columns[0]!r}: the delimiter is not one of , ; tab |"
@@ -128,12 +254,59 @@ def read_csv_strings(path, *, expected_columns=None) -> tuple[pd.DataFrame, dict
             row=1,
         )
     df.columns = [str(c).strip() for c in df.columns]
+    df.index = np.arange(2, len(df) + 2)  # line numbers: header is line 1
+    _check_short_rows(df, text, path)
     unnamed = [c for c in df.columns if c.startswith("Unnamed") or c == ""]
     for c in unnamed:
         if (df[c].str.strip() == "").all():
             df = df.drop(columns=c)
-    df.index = np.arange(2, len(df) + 2)  # line numbers: header is line 1
+    _check_decimal_commas(df, path)
     return df, {"encoding": enc, "delimiter": delim}
+
+
+def _check_short_rows(df: pd.DataFrame, text: str, path) -> None:
+    """A row with fewer cells than the header leaves missing cells (NaN; an
+    empty cell reads as ""): an error naming the row and the first missing
+    column."""
+    if not len(df.columns):
+        return
+    short = df.isna().any(axis=1).to_numpy()
+    if not short.any():
+        return
+    at = int(np.flatnonzero(short)[0])
+    row = df.iloc[at]
+    col = row.index[row.isna()][0]
+    have = int(row.notna().sum())
+    last = at == len(df) - 1 and not text.endswith(("\n", "\r"))
+    why = " (the last row is cut off: the file may be truncated)" if last else ""
+    more = int(short.sum()) - 1
+    raise DataValidationError(
+        f"row has {have} cells but the header has {len(df.columns)}{why}"
+        + (f"; {more} more short rows" if more else ""),
+        file=path,
+        row=int(df.index[at]),
+        column=col,
+    )
+
+
+def marker_note(marker: str) -> str:
+    """A plain-language note for a missing-value marker or Census placeholder.
+
+    Examples
+    --------
+    >>> marker_note("-666666666")
+    'no estimate: too few sample observations (Census code -666666666)'
+    >>> marker_note("N/A+")
+    "missing: the source wrote 'N/A+' (an unknown marker, read as missing)"
+    """
+    m = str(marker).strip()
+    if m in CENSUS_SENTINELS:
+        return CENSUS_SENTINELS[m]
+    if m in SUPPRESSION_MARKERS:
+        return SUPPRESSION_MARKERS[m]
+    if m in MISSING_MARKERS:
+        return f"missing: the source wrote {m!r}" if m else "missing"
+    return f"missing: the source wrote {m!r} (an unknown marker, read as missing)"
 
 
 def parse_number(text):
@@ -163,15 +336,25 @@ def parse_cell(text):
     """Classify one cell: ``("value", x)``, ``("suppressed", marker)``,
     ``("missing", marker)`` or ``("bad", text)``.
 
+    Census placeholders (``-666666666``...) and short marker-like text with no
+    digits (``"N/A+"``, ``"--"``, ``"ND"``) are missing, never values; see
+    :func:`marker_note` for the note to give them.
+
     Examples
     --------
     >>> parse_cell("0.32"), parse_cell("S"), parse_cell("N.A."), parse_cell("abc")
     (('value', 0.32), ('suppressed', 'S'), ('missing', 'N.A.'), ('bad', 'abc'))
+    >>> parse_cell("-666666666"), parse_cell("N/A+"), parse_cell("12,5")
+    (('missing', '-666666666'), ('missing', 'N/A+'), ('bad', '12,5'))
     """
     s = "" if text is None else str(text).strip()
     if s in SUPPRESSION_MARKERS:
         return "suppressed", s
-    if s in MISSING_MARKERS:
+    if s in MISSING_MARKERS or s in CENSUS_SENTINELS:
+        return "missing", s
+    if s.replace(".0", "", 1) in CENSUS_SENTINELS:
+        return "missing", s.replace(".0", "", 1)
+    if _UNKNOWN_MARKER.match(s):
         return "missing", s
     if s.startswith("<") and s[1:].strip().replace(",", "").isdigit():
         return "suppressed", s
