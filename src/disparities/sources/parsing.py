@@ -17,6 +17,7 @@ __all__ = [
     "MISSING_MARKERS",
     "CENSUS_SENTINELS",
     "marker_note",
+    "repeated_rows",
     "read_text",
     "read_csv_strings",
     "parse_number",
@@ -380,3 +381,30 @@ def parse_cells(values: pd.Series) -> pd.DataFrame:
         {"kind": kinds, "value": vals.astype(float), "marker": marker},
         index=values.index,
     )
+
+
+def repeated_rows(frame: pd.DataFrame) -> tuple[np.ndarray, list]:
+    """Rows identical, cell for cell, to an earlier row.
+
+    Returns
+    -------
+    tuple
+        A boolean mask of the repeats and, for each repeat in order, the
+        index label of the row it repeats.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"a": ["1", "2", "1"], "b": ["x", "y", "x"]}, index=[2, 3, 4])
+    >>> mask, first = repeated_rows(f)
+    >>> mask.tolist(), first
+    ([False, False, True], [2])
+    """
+    if frame.empty:
+        return np.zeros(0, bool), []
+    h = pd.util.hash_pandas_object(frame, index=False).to_numpy()
+    dup = pd.Series(h).duplicated().to_numpy()
+    if not dup.any():
+        return dup, []
+    first_at = pd.Series(frame.index, index=h)
+    first_at = first_at[~first_at.index.duplicated()]
+    return dup, [first_at[v].item() for v in h[dup]]

@@ -20,8 +20,14 @@ from disparities import schema as s
 from disparities.geography import match_county_names
 from disparities.schema import DataValidationError
 from disparities.sources.common import finish_table, harmonize_groups
+from disparities.sources.files import is_workbook
 from disparities.sources.load_report import LoadReport
-from disparities.sources.parsing import parse_cells, read_csv_strings
+from disparities.sources.parsing import (
+    marker_note,
+    parse_cells,
+    read_csv_strings,
+    repeated_rows,
+)
 
 __all__ = ["load_tidy", "looks_like_tidy"]
 
@@ -76,17 +82,12 @@ def load_tidy(
     """
     path = str(path)
     report = LoadReport(path, "tidy", strict=strict)
-    if Path(path).suffix.lower() in (".xlsx", ".xlsm", ".xls"):
-        try:
-            raw = pd.read_excel(path, sheet_name=sheet, dtype=str).fillna("")
-        except ValueError as exc:
-            raise DataValidationError(
-                f"cannot read sheet {sheet!r}: {exc}", file=path
-            ) from exc
-        raw.index = np.arange(2, len(raw) + 2)
+    if is_workbook(path):  # by content, not by name
+        raw = _read_sheet(path, sheet)
     else:
         raw, _ = read_csv_strings(path, expected_columns=list((mapping or {}).values()))
     report.rows_read = len(raw)
+    raw = _reject_repeated_rows(raw, report)
     mapping = dict(mapping or {})
     absent = [v for v in mapping.values() if v not in raw.columns]
     if absent:
@@ -162,6 +163,15 @@ def load_tidy(
         notes = notes.where(~sup, "suppressed by the source (" + cells["marker"] + ")")
         for mk, cnt in cells.loc[sup & (c == s.VALUE), "marker"].value_counts().items():
             report.suppressed(mk, int(cnt))
+        marked = cells["kind"].eq("missing") & cells["marker"].ne("")
+        if marked.any() and c == s.VALUE:
+            why = cells.loc[marked, "marker"].map(marker_note)
+            notes = notes.where(~marked, why)
+            for mk, cnt in cells.loc[marked, "marker"].value_counts().items():
+                report.notes.append(
+                    f"{int(cnt)} value(s) written {mk!r} read as missing "
+                    f"({marker_note(mk)})."
+                )
     out[s.SUPPRESSED] = suppressed
     out[s.NOTE] = notes
     out[s.SOURCE] = source_name or Path(path).name
@@ -186,3 +196,50 @@ def load_tidy(
     table = finish_table(out[usable], report)
     report.check_balance()
     return table, report
+
+
+def _read_sheet(path, sheet) -> pd.DataFrame:
+    """One sheet as text cells, index = spreadsheet row number."""
+    from disparities.sources.files import check_workbook
+
+    check_workbook(path)
+    try:
+        raw = pd.read_excel(path, sheet_name=sheet, dtype=str, header=None)
+    except (ValueError, KeyError, IndexError) as exc:
+        raise DataValidationError(
+            f"cannot read sheet {sheet!r}: {exc}", file=path
+        ) from exc
+    if raw.empty:
+        raise DataValidationError(f"sheet {sheet!r} is empty", file=path)
+    names = [str(c).strip() if pd.notna(c) else "" for c in raw.iloc[0]]
+    seen = {}
+    for i, name in enumerate(names):
+        if name and name in seen:
+            raise DataValidationError(
+                f"the header names column {name!r} twice (columns {seen[name] + 1} "
+                f"and {i + 1}); rename one",
+                file=path,
+                row=1,
+                column=name,
+            )
+        seen[name] = i
+    raw = raw.iloc[1:].fillna("")
+    raw.columns = [n or f"Unnamed: {i}" for i, n in enumerate(names)]
+    raw.index = np.arange(2, len(raw) + 2)
+    return raw
+
+
+def _reject_repeated_rows(raw: pd.DataFrame, report: LoadReport) -> pd.DataFrame:
+    """Rule for repeated rows: a row identical to an earlier one, cell for
+    cell, is rejected (counted, naming both rows); the first is kept."""
+    dup, first = repeated_rows(raw)
+    if not dup.any():
+        return raw
+    at = raw.index[dup]
+    report.reject(
+        int(at[0]),
+        None,
+        f"repeats row {int(first[0])} exactly; repeated rows are counted once",
+        count=int(dup.sum()),
+    )
+    return raw[~dup]
