@@ -56,7 +56,7 @@ def detect_source(path) -> str:
     text, _ = read_text(p)
     if text.lstrip().startswith("["):
         return "acs_api"
-    frame, _ = read_csv_strings(p)
+    frame, _ = read_csv_strings(p, allow_repeats=True)
     cols = list(frame.columns)
     from disparities.sources.chr_analytic import looks_like_chr_analytic
 

@@ -43,7 +43,7 @@ MAX_COMPRESSION_RATIO = 200
 _ARCHIVE_SIGNATURES = (b"PK\x03\x04", b"\x1f\x8b", b"7z\xbc\xaf", b"Rar!")
 
 
-def check_input_file(path, *, max_bytes: int = MAX_FILE_BYTES) -> Path:
+def check_input_file(path, *, max_bytes: int | None = None) -> Path:
     """Check that ``path`` is a regular, non-empty file of a sensible size.
 
     Never opens the file, so a FIFO cannot block and a device cannot be read.
@@ -60,6 +60,7 @@ def check_input_file(path, *, max_bytes: int = MAX_FILE_BYTES) -> Path:
         For a folder, a pipe, a device or socket, an empty file or one over
         ``max_bytes``.
     """
+    max_bytes = MAX_FILE_BYTES if max_bytes is None else max_bytes
     p = Path(path)
     try:
         st = os.stat(p)
@@ -96,9 +97,10 @@ def check_input_file(path, *, max_bytes: int = MAX_FILE_BYTES) -> Path:
     return p
 
 
-def read_file_bytes(path, *, max_bytes: int = MAX_FILE_BYTES) -> bytes:
+def read_file_bytes(path, *, max_bytes: int | None = None) -> bytes:
     """Read a checked regular file (see :func:`check_input_file`), never more
     than ``max_bytes`` even if it grows while being read."""
+    max_bytes = MAX_FILE_BYTES if max_bytes is None else max_bytes
     p = check_input_file(path, max_bytes=max_bytes)
     with open(p, "rb") as fh:
         data = fh.read(max_bytes + 1)

@@ -188,7 +188,9 @@ def _check_decimal_commas(df: pd.DataFrame, path) -> None:
             )
 
 
-def read_csv_strings(path, *, expected_columns=None) -> tuple[pd.DataFrame, dict]:
+def read_csv_strings(
+    path, *, expected_columns=None, allow_repeats: bool = False
+) -> tuple[pd.DataFrame, dict]:
     """Read a delimited text file with every cell as a string.
 
     The delimiter is detected (comma, semicolon, tab or pipe), header names are
@@ -201,6 +203,10 @@ def read_csv_strings(path, *, expected_columns=None) -> tuple[pd.DataFrame, dict
         The file.
     expected_columns : list of str, optional
         Used to name the problem when the delimiter seems wrong.
+    allow_repeats : bool
+        Let rows that repeat an earlier row exactly through (the caller
+        rejects and counts them); by default they are an error, because a
+        loader that sums rows would count them twice.
 
     Returns
     -------
@@ -262,6 +268,15 @@ def read_csv_strings(path, *, expected_columns=None) -> tuple[pd.DataFrame, dict
         if (df[c].str.strip() == "").all():
             df = df.drop(columns=c)
     _check_decimal_commas(df, path)
+    if not allow_repeats:
+        dup, first = repeated_rows(df)
+        if dup.any():
+            raise DataValidationError(
+                f"repeats row {first[0]} exactly ({int(dup.sum())} repeated rows in "
+                "all): was the file exported twice? Remove the repeats",
+                file=path,
+                row=int(df.index[dup][0]),
+            )
     return df, {"encoding": enc, "delimiter": delim}
 
 

@@ -85,7 +85,9 @@ def load_tidy(
     if is_workbook(path):  # by content, not by name
         raw = _read_sheet(path, sheet)
     else:
-        raw, _ = read_csv_strings(path, expected_columns=list((mapping or {}).values()))
+        raw, _ = read_csv_strings(
+            path, expected_columns=list((mapping or {}).values()), allow_repeats=True
+        )
     report.rows_read = len(raw)
     raw = _reject_repeated_rows(raw, report)
     mapping = dict(mapping or {})
