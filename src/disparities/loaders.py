@@ -117,6 +117,7 @@ def load_data(
         table, report = _load(
             path, source=source, state=state, strict=strict, **options
         )
+    _require_rows(table, report, path)
     table = protect_small_numbers(table, threshold=suppress_below)
     _note_suppression(report, table.attrs.get("suppression", {}), suppress_below)
     if "synthetic" in Path(path).name.lower():
@@ -129,6 +130,21 @@ def load_data(
             "made from it says so."
         )
     return table, report
+
+
+def _require_rows(table, report, path) -> None:
+    """A file none of whose rows could be used is an error, naming the first
+    reason (swapped columns, a wrong layout...)."""
+    if len(table) or not report.rows_read:
+        return
+    first = report.rejected[0] if report.rejected else {}
+    raise DataValidationError(
+        f"none of the {report.rows_read} rows could be used"
+        + (f"; the first problem: {first['reason']}" if first else ""),
+        file=path,
+        row=first.get("row"),
+        column=first.get("column"),
+    )
 
 
 def _note_suppression(report, stats, threshold) -> None:

@@ -152,7 +152,12 @@ def check_ranges(records: pd.DataFrame) -> list[Finding]:
         bad = v.lt(0)
         if bad.any():
             out.append(
-                Finding(f"negative {c} ({v[bad].iloc[0]:g})", c, records.index[bad])
+                Finding(
+                    f"negative {c} ({v[bad].iloc[0]:g})"
+                    + (": is its interval reversed?" if c == s.MOE else ""),
+                    c,
+                    records.index[bad],
+                )
             )
     return out
 

@@ -261,8 +261,10 @@ def read_csv_strings(
             row=1,
         )
     df.columns = [str(c).strip() for c in df.columns]
+    if df.empty:
+        raise DataValidationError("the file has a header but no data rows", file=path)
     df.index = np.arange(2, len(df) + 2)  # line numbers: header is line 1
-    _check_short_rows(df, text, path)
+    _check_short_rows(text, delim, len(df.columns), path)
     unnamed = [c for c in df.columns if c.startswith("Unnamed") or c == ""]
     for c in unnamed:
         if (df[c].str.strip() == "").all():
@@ -280,27 +282,56 @@ def read_csv_strings(
     return df, {"encoding": enc, "delimiter": delim}
 
 
-def _check_short_rows(df: pd.DataFrame, text: str, path) -> None:
-    """A row with fewer cells than the header leaves missing cells (NaN; an
-    empty cell reads as ""): an error naming the row and the first missing
-    column."""
-    if not len(df.columns):
+def _field_counts(text: str, delim: str) -> tuple[np.ndarray, np.ndarray]:
+    """Line number and number of cells of every non-blank line.
+
+    Files without quotes are counted with numpy (fast on millions of lines);
+    others with the csv module, which knows quoted delimiters and newlines.
+    """
+    if '"' not in text:
+        arr = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+        ends = np.flatnonzero(arr == 10)
+        if not len(ends) or ends[-1] != len(arr) - 1:
+            ends = np.r_[ends, len(arr)]
+        seps = np.r_[0, np.cumsum(arr == ord(delim))]
+        starts = np.r_[0, ends[:-1] + 1]
+        counts = seps[ends] - seps[starts] + 1
+        length = ends - starts
+        cr = np.zeros(len(ends), bool)
+        inside = ends < len(arr)
+        cr[inside] = (length[inside] > 0) & (arr[np.maximum(ends[inside] - 1, 0)] == 13)
+        blank = (length - cr) <= 0
+        lines = np.arange(1, len(ends) + 1)
+        return lines[~blank], counts[~blank]
+    lines, counts = [], []
+    reader = csv.reader(io.StringIO(text), delimiter=delim)
+    for row in reader:
+        if row:
+            lines.append(reader.line_num)
+            counts.append(len(row))
+    return np.asarray(lines), np.asarray(counts)
+
+
+def _check_short_rows(text: str, delim: str, n_columns: int, path) -> None:
+    """A row with fewer cells than the header is an error naming the row and
+    the first missing column (pandas would silently fill it with blanks)."""
+    lines, counts = _field_counts(text, delim)
+    if len(counts) < 2:
         return
-    short = df.isna().any(axis=1).to_numpy()
+    short = counts[1:] < counts[0]
     if not short.any():
         return
-    at = int(np.flatnonzero(short)[0])
-    row = df.iloc[at]
-    col = row.index[row.isna()][0]
-    have = int(row.notna().sum())
-    last = at == len(df) - 1 and not text.endswith(("\n", "\r"))
+    at = int(np.flatnonzero(short)[0]) + 1
+    last = at == len(counts) - 1 and not text.endswith(("\n", "\r"))
     why = " (the last row is cut off: the file may be truncated)" if last else ""
     more = int(short.sum()) - 1
+    names = _header_names(text.lstrip("\r\n").split("\n", 1)[0].rstrip("\r"), delim)
+    col = names[counts[at]] if counts[at] < len(names) else None
     raise DataValidationError(
-        f"row has {have} cells but the header has {len(df.columns)}{why}"
+        f"row has {counts[at]} cells but the header has {counts[0]}{why}"
         + (f"; {more} more short rows" if more else ""),
         file=path,
-        row=int(df.index[at]),
+        row=int(lines[at]),
         column=col,
     )
 

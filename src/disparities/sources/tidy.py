@@ -155,7 +155,7 @@ def load_tidy(
         cells = parse_cells(df[c])
         out[c] = cells["value"]
         bad = cells["kind"].eq("bad")
-        for line in df.index[bad]:
+        for line in df.index[bad & ~bad_rows]:  # a row is rejected once
             report.reject(
                 int(line), c, f"not a number or a known marker: {df.loc[line, c]!r}"
             )
