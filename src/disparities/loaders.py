@@ -42,7 +42,7 @@ def detect_source(path) -> str:
     from disparities.sources.chr import looks_like_chr
     from disparities.sources.files import check_input_file, check_workbook, is_workbook
     from disparities.sources.kids_count import looks_like_kids_count
-    from disparities.sources.parsing import read_csv_strings, read_text
+    from disparities.sources.parsing import read_csv_head, read_text
     from disparities.sources.report_card import looks_like_report_card
     from disparities.sources.saipe import looks_like_saipe
     from disparities.sources.tidy import looks_like_tidy
@@ -56,7 +56,7 @@ def detect_source(path) -> str:
     text, _ = read_text(p)
     if text.lstrip().startswith("["):
         return "acs_api"
-    frame, _ = read_csv_strings(p, allow_repeats=True)
+    frame = read_csv_head(p)
     cols = list(frame.columns)
     from disparities.sources.chr_analytic import looks_like_chr_analytic
 

@@ -421,19 +421,25 @@ def validate_observations(
     if df[STATE].isna().any():
         from disparities.geography import state_abbreviation_for_fips
 
-        st = geo.map(
-            lambda g: (
-                "US"
-                if g == "US"
-                else ("" if g.startswith("Z") else state_abbreviation_for_fips(g[:2]))
-            )
+        st = geo.map(  # once per distinct id: millions of rows, thousands of ids
+            {
+                g: (
+                    "US"
+                    if g == "US"
+                    else (
+                        "" if g.startswith("Z") else state_abbreviation_for_fips(g[:2])
+                    )
+                )
+                for g in pd.unique(geo)
+            }
         )
         df[STATE] = df[STATE].astype("object").where(df[STATE].notna(), st)
 
     names = df[GEO_NAME].astype("object")
     blank = names.isna() | names.astype(str).str.strip().eq("")
     if blank.any():
-        df[GEO_NAME] = names.where(~blank, geo.map(_default_geo_name))
+        found = {g: _default_geo_name(g) for g in pd.unique(geo[blank])}
+        df[GEO_NAME] = names.where(~blank, geo.map(found))
 
     cat = indicator_catalog() if catalog is None else catalog
     known = set(cat["indicator"])

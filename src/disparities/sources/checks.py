@@ -255,29 +255,36 @@ def check_places(records: pd.DataFrame) -> list[Finding]:
 
     if s.GEO_ID not in records:
         return []
-    geo = records[s.GEO_ID].astype(str).str.strip().str.replace(r"\.0$", "", regex=True)
-    geo = geo.where(~geo.str.fullmatch(r"\d{4}"), geo.str.zfill(5))
+    # work on distinct ids and (id, name) pairs: millions of rows, thousands of places
+    codes, uniq = pd.factorize(records[s.GEO_ID].astype(str), use_na_sentinel=False)
+    clean = pd.Series(uniq).str.strip().str.replace(r"\.0$", "", regex=True)
+    clean = clean.where(~clean.str.fullmatch(r"\d{4}"), clean.str.zfill(5))
     states = state_table().set_index("state_fips")["state_name"]
-    counties = county_table()
-    fips_col = "geo_id" if "geo_id" in counties else counties.columns[0]
-    name_col = next(c for c in counties.columns if "name" in c)
-    known = counties.set_index(fips_col)[name_col]
+    known = county_table().set_index("geo_id")["geo_name"]
     out = []
-    is_county = geo.str.fullmatch(r"\d{5}")
-    is_state = geo.str.fullmatch(r"\d{2}")
-    for g in pd.unique(geo[is_state | is_county]):
-        rows = records.index[(geo == g).to_numpy()]
+    for k, g in enumerate(clean):
+        if not (len(g) in (2, 5) and g.isdigit()):
+            continue
         st = g[:2]
+        if st in states.index and (len(g) == 2 or g in known.index):
+            continue
+        rows = records.index[codes == k]
         if st not in states.index:
             out.append(Finding(f"{g}: {st} is not a state FIPS code", s.GEO_ID, rows))
-        elif len(g) == 5 and g not in known.index:
+        else:
             out.append(Finding(f"{g} is not a county of {states[st]}", s.GEO_ID, rows))
     if s.GEO_NAME in records:
-        # "Durham County, North Carolina" is compared as "Durham County"
-        names = records[s.GEO_NAME].astype(str).str.split(",").str[0].str.strip()
-        pairs = pd.DataFrame({"g": geo, "n": names})[is_county.to_numpy()]
-        pairs = pairs[pairs["n"].ne("") & pairs["g"].isin(known.index)]
-        for (g, n), grp in pairs.groupby(["g", "n"], sort=False):
+        ncodes, nuniq = pd.factorize(
+            records[s.GEO_NAME].astype(str), use_na_sentinel=False
+        )
+        pair = pd.Series(codes.astype(np.int64) * (len(nuniq) + 1) + ncodes)
+        first = pair.drop_duplicates()
+        for pos, key in first.items():
+            g, n = clean[codes[pos]], str(nuniq[ncodes[pos]])
+            # "Durham County, North Carolina" is compared as "Durham County"
+            n = n.split(",")[0].strip()
+            if not n or g not in known.index:
+                continue
             official = known[g]
             if normalise_place_name(n) != normalise_place_name(official):
                 out.append(
@@ -285,7 +292,7 @@ def check_places(records: pd.DataFrame) -> list[Finding]:
                         f"name {n!r} is not the name of FIPS {g} ({official}); "
                         "the file's name is kept",
                         s.GEO_NAME,
-                        grp.index,
+                        records.index[(pair == key).to_numpy()],
                         reject=False,
                     )
                 )
@@ -304,9 +311,9 @@ def check_periods(records: pd.DataFrame) -> list[Finding]:
     if s.PERIOD not in records:
         return []
     last = _dt.date.today().year + 1
-    labels = records[s.PERIOD].astype(str)
+    codes, uniq = pd.factorize(records[s.PERIOD].astype(str), use_na_sentinel=False)
     out = []
-    for lab in pd.unique(labels):
+    for k, lab in enumerate(uniq):
         try:
             _, a, b = s.parse_period(lab)
         except ValueError:
@@ -317,7 +324,7 @@ def check_periods(records: pd.DataFrame) -> list[Finding]:
                 Finding(
                     f"year {bad[0]} is not plausible (expected {FIRST_YEAR}-{last})",
                     s.PERIOD,
-                    records.index[labels.eq(lab).to_numpy()],
+                    records.index[codes == k],
                 )
             )
     return out

@@ -20,6 +20,7 @@ __all__ = [
     "repeated_rows",
     "read_text",
     "read_csv_strings",
+    "read_csv_head",
     "parse_number",
     "parse_cell",
     "parse_cells",
@@ -454,3 +455,36 @@ def repeated_rows(frame: pd.DataFrame) -> tuple[np.ndarray, list]:
     first_at = pd.Series(frame.index, index=h)
     first_at = first_at[~first_at.index.duplicated()]
     return dup, [first_at[v].item() for v in h[dup]]
+
+
+def read_csv_head(path, *, rows: int = 50) -> pd.DataFrame:
+    """The header and first ``rows`` data rows of a delimited file, as text
+    cells (for telling a file's format without parsing all of it)."""
+    text, _ = read_text(path)
+    first_line = text.lstrip("\r\n").split("\n", 1)[0].rstrip("\r")
+    try:
+        delim = csv.Sniffer().sniff(first_line + "\n", delimiters=",;\t|").delimiter
+    except csv.Error:
+        delim = ","
+    try:
+        df = pd.read_csv(
+            io.StringIO(text),
+            sep=delim,
+            dtype=str,
+            keep_default_na=False,
+            na_values=[],
+            nrows=rows,
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+        if m:
+            raise DataValidationError(
+                f"row has {m.group(3)} cells but the header has {m.group(1)}",
+                file=path,
+                row=int(m.group(2)),
+            ) from exc
+        raise DataValidationError(
+            f"cannot read the file as a table: {' '.join(str(exc).split())}", file=path
+        ) from exc
+    df.columns = [str(c).strip() for c in df.columns]
+    return df
