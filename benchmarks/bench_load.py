@@ -80,8 +80,8 @@ def _child(path: str, profile: bool) -> None:
     import warnings
 
     warnings.simplefilter("ignore")
-    from disparities.loaders import load_data  # noqa: F401  (import cost apart)
     import disparities.reliability  # noqa: F401
+    from disparities.loaders import load_data  # noqa: F401  (import cost apart)
 
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t0 = time.perf_counter()
