@@ -392,9 +392,12 @@ def validate_observations(
     df = df[OBSERVATION_COLUMNS]
 
     # geography ids: restore leading zeros lost by spreadsheets
-    geo = df[GEO_ID].astype(str).str.strip().str.replace(r"\.0$", "", regex=True)
+    # (worked on distinct ids, then spread: millions of rows, thousands of ids)
+    codes, uniq = pd.factorize(df[GEO_ID].astype(str), use_na_sentinel=False)
+    geo = pd.Series(uniq, dtype=object).str.strip().str.replace(r"\.0$", "", regex=True)
     geo = geo.where(~geo.str.fullmatch(r"\d{4}"), geo.str.zfill(5))
     geo = geo.where(~geo.str.fullmatch(r"\d"), geo.str.zfill(2))
+    geo = pd.Series(geo.to_numpy(dtype=object)[codes], index=df.index, dtype=object)
     bad = ~geo.str.fullmatch(_GEO_RE.pattern)
     if bad.any():
         _fail(

@@ -294,9 +294,9 @@ def _field_counts(text: str, delim: str) -> tuple[np.ndarray, np.ndarray]:
         ends = np.flatnonzero(arr == 10)
         if not len(ends) or ends[-1] != len(arr) - 1:
             ends = np.r_[ends, len(arr)]
-        seps = np.r_[0, np.cumsum(arr == ord(delim))]
+        seps = np.flatnonzero(arr == ord(delim))
         starts = np.r_[0, ends[:-1] + 1]
-        counts = seps[ends] - seps[starts] + 1
+        counts = np.searchsorted(seps, ends) - np.searchsorted(seps, starts) + 1
         length = ends - starts
         cr = np.zeros(len(ends), bool)
         inside = ends < len(arr)
@@ -415,17 +415,17 @@ def parse_cell(text):
 def parse_cells(values: pd.Series) -> pd.DataFrame:
     """Vectorised :func:`parse_cell` over unique values: ``kind`` and ``value``,
     plus ``marker`` (the text for non-values)."""
-    uniq = pd.unique(values.astype(str))
-    parsed = {u: parse_cell(u) for u in uniq}
-    kinds = values.astype(str).map(lambda u: parsed[u][0])
-    vals = values.astype(str).map(
-        lambda u: parsed[u][1] if parsed[u][0] == "value" else np.nan
+    codes, uniq = pd.factorize(values.astype(str), use_na_sentinel=False)
+    parsed = [parse_cell(u) for u in uniq]  # once per distinct text
+    kind = np.array([p[0] for p in parsed] or [""], dtype=object)
+    value = np.array(
+        [p[1] if p[0] == "value" else np.nan for p in parsed] or [np.nan], dtype=float
     )
-    marker = values.astype(str).map(
-        lambda u: "" if parsed[u][0] == "value" else str(parsed[u][1])
+    marker = np.array(
+        ["" if p[0] == "value" else str(p[1]) for p in parsed] or [""], dtype=object
     )
     return pd.DataFrame(
-        {"kind": kinds, "value": vals.astype(float), "marker": marker},
+        {"kind": kind[codes], "value": value[codes], "marker": marker[codes]},
         index=values.index,
     )
 

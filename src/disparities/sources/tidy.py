@@ -120,7 +120,7 @@ def load_tidy(
         )
     out = pd.DataFrame(index=df.index)
     if s.GEO_ID in df.columns:
-        out[s.GEO_ID] = df[s.GEO_ID].astype(str).str.strip()
+        out[s.GEO_ID] = _stripped(df[s.GEO_ID])
     else:
         if state is None:
             raise DataValidationError(
@@ -138,8 +138,8 @@ def load_tidy(
                 count=len(grp),
             )
     out[s.GEO_NAME] = df.get(s.GEO_NAME, "")
-    out[s.INDICATOR] = df[s.INDICATOR].astype(str).str.strip()
-    out[s.PERIOD] = df[s.PERIOD].astype(str).str.strip()
+    out[s.INDICATOR] = _stripped(df[s.INDICATOR])
+    out[s.PERIOD] = _stripped(df[s.PERIOD])
     groups = harmonize_groups(
         df[s.GROUP], report, column=s.GROUP, overrides=group_overrides
     )
@@ -245,3 +245,10 @@ def _reject_repeated_rows(raw: pd.DataFrame, report: LoadReport) -> pd.DataFrame
         count=int(dup.sum()),
     )
     return raw[~dup]
+
+
+def _stripped(column: pd.Series) -> pd.Series:
+    """Text with spaces trimmed, worked out once per distinct value."""
+    codes, uniq = pd.factorize(column.astype(str), use_na_sentinel=False)
+    clean = np.array([str(u).strip() for u in uniq] or [""], dtype=object)
+    return pd.Series(clean[codes], index=column.index, dtype=object)
