@@ -288,3 +288,23 @@ def primary_only(path):
     """The file loaded with today's primary rule only (to show the attack works)."""
     table, _ = load_data(path, suppress_below=None)
     return protect_small_numbers(table, complementary=False)
+
+
+def test_state_and_counties_from_two_files(tmp_path):
+    from disparities.loaders import combine_tables
+
+    state = _write(
+        tmp_path, ["37,infant_mortality,2021,total,Total,50,10000,"], "s.csv"
+    )
+    counties = _write(
+        tmp_path,
+        [
+            "37001,infant_mortality,2021,total,Total,4,1000,",
+            "37003,infant_mortality,2021,total,Total,30,6000,",
+            "37005,infant_mortality,2021,total,Total,16,3000,",
+        ],
+        "c.csv",
+    )
+    both = combine_tables([load_data(state)[0], load_data(counties)[0]])
+    assert attack_state_minus_counties(both).empty
+    assert int(both[s.SUPPRESSED].sum()) == 2

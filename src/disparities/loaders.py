@@ -225,4 +225,8 @@ def combine_tables(tables) -> pd.DataFrame:
         ],
         ignore_index=True,
     )
-    return s.validate_observations(stacked, file="combined tables")
+    from disparities.privacy import protect_small_numbers
+
+    # a state from one file and its counties from another are a new relation
+    table = s.validate_observations(stacked, file="combined tables")
+    return protect_small_numbers(table, threshold=None)
