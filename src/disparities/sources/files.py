@@ -90,11 +90,19 @@ def check_input_file(path, *, max_bytes: int | None = None) -> Path:
         raise DataValidationError("the file is empty", file=p)
     if st.st_size > max_bytes:
         raise DataValidationError(
-            f"the file is {st.st_size / 1e6:,.0f} MB, over the {max_bytes / 1e6:,.0f} MB "
-            "limit (split it, or raise disparities.sources.files.MAX_FILE_BYTES)",
+            f"the file is {_size(st.st_size)}, over the {_size(max_bytes)} limit "
+            "(split it, or raise disparities.sources.files.MAX_FILE_BYTES)",
             file=p,
         )
     return p
+
+
+def _size(n: int) -> str:
+    """A byte count for people: ``"1.5 GB"``, ``"12 MB"``, ``"900 bytes"``."""
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= scale:
+            return f"{n / scale:,.1f} {unit}".replace(".0 ", " ")
+    return f"{n:,} bytes"
 
 
 def read_file_bytes(path, *, max_bytes: int | None = None) -> bytes:
