@@ -441,7 +441,12 @@ def validate_observations(
     names = df[GEO_NAME].astype("object")
     blank = names.isna() | names.astype(str).str.strip().eq("")
     if blank.any():
-        found = {g: _default_geo_name(g) for g in pd.unique(geo[blank])}
+        from disparities.geography import county_table
+
+        official = county_table().set_index("geo_id")["geo_name"].to_dict()
+        found = {
+            g: official.get(g) or _default_geo_name(g) for g in pd.unique(geo[blank])
+        }
         df[GEO_NAME] = names.where(~blank, geo.map(found))
 
     cat = indicator_catalog() if catalog is None else catalog
