@@ -572,7 +572,7 @@ CASES: list[Case] = [
         "conflicting_duplicate_key",
         _text("conf.csv", TIDY + _tidy_line(1).replace(",150,", ",151,") + "\n"),
         "error",
-        "duplicate",
+        "duplicate key .* different values",
     ),
     Case(
         "unknown_indicator",

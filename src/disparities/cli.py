@@ -50,7 +50,7 @@ def _load_file(path, args):
 
     try:
         table, report = load(None)
-        needs_state = any("state" in str(r["reason"]) for r in report.rejected)
+        needs_state = any("no state" in str(r["reason"]) for r in report.rejected)
     except DataValidationError as exc:
         if "state=" not in str(exc):
             raise

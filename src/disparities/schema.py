@@ -532,9 +532,11 @@ def validate_observations(
     keys = df[KEY_COLUMNS].astype(str)
     dup = keys.duplicated(keep=False)
     if dup.any():
-        sub = df.loc[dup, KEY_COLUMNS + [VALUE]].copy()
+        numbers = [VALUE, NUMERATOR, DENOMINATOR]  # counts differ, values not yet made
+        sub = df.loc[dup, KEY_COLUMNS + numbers].copy()
         sub[KEY_COLUMNS] = sub[KEY_COLUMNS].astype(str)
-        nvals = sub.groupby(KEY_COLUMNS, dropna=False)[VALUE].nunique(dropna=False)
+        grouped = sub.groupby(KEY_COLUMNS, dropna=False)[numbers]
+        nvals = grouped.nunique(dropna=False).max(axis=1)
         conflicting = nvals[nvals > 1]
         if len(conflicting):
             key = conflicting.index[0]
