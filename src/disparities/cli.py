@@ -20,7 +20,6 @@ EPILOG = """examples:
 
 def _load(args):
     from disparities.demo import load_demo
-    from disparities.loaders import load_data
 
     if not args.data:
         return load_demo(), []
@@ -32,8 +31,8 @@ def _load(args):
         source, state = source or "tidy", options.pop("state", state)
     tables, reports = [], []
     for path in args.data:
-        table, report = load_data(
-            path, source=source, state=state, strict=args.strict, **options
+        table, report = _load_file(
+            path, args, source=source, state=state, options=options
         )
         print(report.summary(), file=sys.stderr)
         tables.append(table)
@@ -45,6 +44,51 @@ def _load(args):
     table, combined = combine_loads(tables)
     print(combined.summary(), file=sys.stderr)
     return table, [*reports, combined]
+
+
+def _load_file(path, args, *, source=None, state=None, options=None):
+    """Load one file; its places and state come from the file itself.
+
+    ``--state`` is only used to look up county names in a file that does not
+    say its state, and otherwise must match the file (it selects, never
+    relabels): a Kentucky file with ``--state NC`` is an error.
+    """
+    from disparities import schema as s
+    from disparities.geography import resolve_state
+    from disparities.loaders import load_data
+    from disparities.schema import DataValidationError
+
+    source = source if source is not None else args.source
+    options = dict(options or {})
+    file_state = state if state != args.state else None  # from a --map file
+
+    def load(state):
+        return load_data(
+            path, source=source, state=state, strict=args.strict, **options
+        )
+
+    try:
+        table, report = load(file_state)
+        needs_state = any("no state" in str(r["reason"]) for r in report.rejected)
+    except DataValidationError as exc:
+        if "state=" not in str(exc):
+            raise
+        needs_state = True
+    if needs_state and args.state:
+        table, report = load(args.state)
+    if args.state:
+        wanted = resolve_state(args.state)[1]
+        levels = table[s.GEO_LEVEL].astype(str).isin(["state", "county", "district"])
+        found = sorted(set(table.loc[levels.to_numpy(), s.STATE].astype(str)) - {""})
+        if found and wanted not in found:
+            shown = ", ".join(found[:5]) + (" ..." if len(found) > 5 else "")
+            raise DataValidationError(
+                f"the file holds data for {shown}, not {wanted}: pass "
+                f"--state {found[0]} (--state picks a state in the data; it never "
+                "relabels a file)",
+                file=path,
+            )
+    return table, report
 
 
 def _add_data_args(p):
@@ -165,6 +209,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    p.add_argument(
+        "--debug", action="store_true", help="show the full traceback of an error"
+    )
     sub = p.add_subparsers(dest="command", required=True)
     r = sub.add_parser(
         "report", help="write a county disparity profile (HTML, PNG, CSV)"
@@ -213,21 +260,66 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    """Run the command line; returns the exit code."""
+    """Run the command line; returns the exit code.
+
+    Bad input (a data file, a place name, a missing file) prints one line
+    naming the file, row and column and returns 2; any other failure prints
+    one line and returns 1. ``--debug`` (anywhere on the line) shows the
+    traceback instead.
+    """
+    import warnings
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    argv = [a for a in argv if a != "--debug"]
+    args = build_parser().parse_args(argv)
+    with warnings.catch_warnings():
+        if not debug:
+            warnings.showwarning = _show_warning
+        try:
+            return args.func(args)
+        except BrokenPipeError:  # output piped into `head`
+            return 0
+        except KeyboardInterrupt:
+            print("disparities: interrupted", file=sys.stderr)
+            return 130
+        except Exception as exc:
+            if debug:
+                raise
+            code, text = _describe_error(exc)
+            print(text, file=sys.stderr)
+            return code
+
+
+def _one_line(exc) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 600 else text[:597] + "..."
+
+
+def _describe_error(exc) -> tuple[int, str]:
+    """Exit code and the one line to print for an exception."""
     from disparities.geography import UnknownPlaceError
     from disparities.schema import DataValidationError
 
-    args = build_parser().parse_args(argv)
-    try:
-        return args.func(args)
-    except (UnknownPlaceError, DataValidationError, FileNotFoundError) as exc:
-        print(f"disparities: error: {exc}", file=sys.stderr)
-        return 2
-    except BrokenPipeError:  # output piped into `head`
-        return 0
-    except OSError as exc:
-        print(f"disparities: error: {exc}", file=sys.stderr)
-        return 2
+    if isinstance(exc, DataValidationError | UnknownPlaceError):
+        return 2, f"disparities: error: {_one_line(exc)}"
+    if isinstance(exc, FileNotFoundError | IsADirectoryError | PermissionError):
+        name = getattr(exc, "filename", None)
+        what = exc.strerror or _one_line(exc)
+        return 2, f"disparities: error: {what}" + (f": {name}" if name else "")
+    if isinstance(exc, OSError):
+        return 2, f"disparities: error: {_one_line(exc)}"
+    if isinstance(exc, MemoryError):
+        return 2, "disparities: error: out of memory (is the input file too large?)"
+    return 1, (
+        f"disparities: internal error ({type(exc).__name__}: {_one_line(exc)}); "
+        "run again with --debug to see where"
+    )
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    """Warnings as one line each (no source line that looks like a traceback)."""
+    print(f"disparities: warning: {_one_line(message)}", file=sys.stderr)
 
 
 if __name__ == "__main__":  # pragma: no cover

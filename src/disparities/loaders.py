@@ -48,25 +48,23 @@ def detect_source(path) -> str:
     """
     from disparities.sources.acs import looks_like_acs
     from disparities.sources.chr import looks_like_chr
+    from disparities.sources.files import check_input_file, check_workbook, is_workbook
     from disparities.sources.kids_count import looks_like_kids_count
-    from disparities.sources.parsing import read_csv_strings, read_text
+    from disparities.sources.parsing import read_csv_head, read_text
     from disparities.sources.report_card import looks_like_report_card
     from disparities.sources.saipe import looks_like_saipe
     from disparities.sources.tidy import looks_like_tidy
 
-    p = Path(path)
-    if not p.exists():
-        raise FileNotFoundError(f"no such file: {p}")
-    head = p.read_bytes()[:8]
-    if head.startswith(b"PK"):
-        sheets = pd.ExcelFile(p).sheet_names
+    p = check_input_file(path)
+    if is_workbook(p):
+        sheets = pd.ExcelFile(check_workbook(p)).sheet_names
         if looks_like_chr(sheets):
             return "chr"
         return "tidy"
     text, _ = read_text(p)
     if text.lstrip().startswith("["):
         return "acs_api"
-    frame, _ = read_csv_strings(p)
+    frame = read_csv_head(p)
     cols = list(frame.columns)
     from disparities.sources.chr_analytic import looks_like_chr_analytic
 
@@ -112,7 +110,9 @@ def load_data(
     strict : bool
         Raise on the first bad row instead of rejecting it with a warning.
     **options
-        Passed to the format's loader (``indicator=``, ``mapping=``, ``year=``...).
+        Passed to the format's loader (``indicator=``, ``mapping=``, ``year=``...),
+        except ``suppress_below`` (default 10, see :mod:`disparities.privacy`):
+        values built on fewer events are hidden, with complementary cells.
 
     Returns
     -------
@@ -134,7 +134,17 @@ def load_data(
         if len(loads) == 1:
             return loads[0]
         return combine_loads([t for t, _ in loads], [r for _, r in loads])
-    table, report = _load(path, source=source, state=state, strict=strict, **options)
+    from disparities.privacy import DEFAULT_THRESHOLD, protect_small_numbers
+    from disparities.sources.files import read_errors
+
+    suppress_below = options.pop("suppress_below", DEFAULT_THRESHOLD)
+    with read_errors(path):
+        table, report = _load(
+            path, source=source, state=state, strict=strict, **options
+        )
+    _require_rows(table, report, path)
+    table = protect_small_numbers(table, threshold=suppress_below)
+    _note_suppression(report, table.attrs.get("suppression", {}), suppress_below)
     if "synthetic" in Path(path).name.lower():
         from disparities.demo import DEMO_SOURCE
 
@@ -145,6 +155,32 @@ def load_data(
             "made from it says so."
         )
     return table, report
+
+
+def _require_rows(table, report, path) -> None:
+    """A file none of whose rows could be used is an error, naming the first
+    reason (swapped columns, a wrong layout...)."""
+    if len(table) or not report.rows_read:
+        return
+    first = report.rejected[0] if report.rejected else {}
+    raise DataValidationError(
+        f"none of the {report.rows_read} rows could be used"
+        + (f"; the first problem: {first['reason']}" if first else ""),
+        file=path,
+        row=first.get("row"),
+        column=first.get("column"),
+    )
+
+
+def _note_suppression(report, stats, threshold) -> None:
+    """Say in the load report how many cells were hidden to protect small counts."""
+    extra = sum(v for k, v in stats.items() if k != "primary")
+    if stats.get("primary") or extra:
+        report.notes.append(
+            f"To protect small numbers, {stats.get('primary', 0)} value(s) built on "
+            f"fewer than {threshold:g} events and {extra} more that would give them "
+            "away were hidden (rows kept, values blank)."
+        )
 
 
 def _load(path, *, source, state, strict, **options):
@@ -322,6 +358,11 @@ def combine_loads(tables, reports=None):
         columns=["_part", "_family", "_release"]
     )
     table = s.validate_observations(out, file="combined tables")
+    from disparities.privacy import protect_small_numbers
+
+    # a state from one file and its counties from another are a new relation:
+    # cells hidden in one file must not be recoverable through the other
+    table = protect_small_numbers(table, threshold=None)
     report.rows_kept = len(table)
     report.check_balance()
     return table, report

@@ -337,10 +337,11 @@ def suppress_small_counts(
     Suppressed rows keep their key and denominator; ``numerator``, ``value``
     and CIs become missing, ``suppressed`` is True and ``note`` says why.
 
-    With ``complementary=True``, where exactly one group of a geography x
-    indicator x period x dimension is hidden and the total's count is shown,
-    the next-smallest group is hidden too, so the hidden count cannot be
-    recovered as the total minus the others.
+    With ``complementary=True``, cells are also hidden so no hidden count can
+    be recovered by subtraction: from the total minus the other groups, the
+    state minus its other counties, or a pooled span minus its other years;
+    counts implied by value x denominator count as shown. This is
+    :func:`disparities.privacy.protect_small_numbers`, which documents the rules.
 
     Examples
     --------
@@ -353,44 +354,14 @@ def suppress_small_counts(
     >>> suppress_small_counts(t)[["group", "suppressed"]].values.tolist()
     [['Black', True], ['White', True], ['Total', False]]
     """
-    df = table.copy()
-    x = df[s.NUMERATOR].to_numpy(float)
-    counted = indicator_properties(df)["measure_type"].isin(measure_types).to_numpy()
-    small = ~np.isnan(x) & (x < threshold) & ~df[s.SUPPRESSED].to_numpy(bool) & counted
-    reason = np.where(small, f"suppressed: fewer than {threshold:g} events", "").astype(
-        object
+    from disparities.privacy import protect_small_numbers
+
+    return protect_small_numbers(
+        table,
+        threshold=threshold,
+        complementary=complementary,
+        measure_types=measure_types,
     )
-    if complementary and small.any():
-        keys = [s.GEO_ID, s.INDICATOR, s.PERIOD]
-        work = df[keys + [s.DIMENSION, s.GROUP]].astype(str)
-        work["x"] = x
-        work["small"] = small | df[s.SUPPRESSED].to_numpy(bool)
-        work["pos"] = np.arange(len(df))
-        totals = work[work[s.DIMENSION] == "total"].set_index(keys)["x"]
-        grp = work[work[s.DIMENSION] != "total"]
-        for _, sub in grp.groupby(keys + [s.DIMENSION], sort=False):
-            if sub["small"].sum() != 1:
-                continue
-            key = tuple(sub.iloc[0][keys])
-            if key not in totals.index or np.isnan(totals.loc[key]).all():
-                continue
-            others = sub[~sub["small"] & sub["x"].notna()]
-            if len(others):
-                pos = int(others.sort_values("x").iloc[0]["pos"])
-                small[pos] = True
-                reason[pos] = (
-                    "suppressed: hidden so a small group's count cannot be worked "
-                    "out from the total"
-                )
-    notes = df[s.NOTE].astype(str).to_numpy().copy()
-    for i in np.flatnonzero(small):
-        notes[i] = reason[i] if not notes[i] else f"{notes[i]}; {reason[i]}"
-    df.loc[small, [s.NUMERATOR, s.VALUE, s.CI_LOWER, s.CI_UPPER]] = np.nan
-    if s.MOE in df:
-        df.loc[small, s.MOE] = np.nan
-    df[s.SUPPRESSED] = df[s.SUPPRESSED].to_numpy(bool) | small
-    df[s.NOTE] = notes
-    return df
 
 
 def pool_periods(

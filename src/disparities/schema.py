@@ -466,9 +466,12 @@ def validate_observations(
     df = df[OBSERVATION_COLUMNS]
 
     # geography ids: restore leading zeros lost by spreadsheets
-    geo = df[GEO_ID].astype(str).str.strip().str.replace(r"\.0$", "", regex=True)
+    # (worked on distinct ids, then spread: millions of rows, thousands of ids)
+    codes, uniq = pd.factorize(df[GEO_ID].astype(str), use_na_sentinel=False)
+    geo = pd.Series(uniq, dtype=object).str.strip().str.replace(r"\.0$", "", regex=True)
     geo = geo.where(~geo.str.fullmatch(r"\d{4}"), geo.str.zfill(5))
     geo = geo.where(~geo.str.fullmatch(r"\d"), geo.str.zfill(2))
+    geo = pd.Series(geo.to_numpy(dtype=object)[codes], index=df.index, dtype=object)
     bad = ~geo.str.fullmatch(_GEO_RE.pattern)
     if bad.any():
         _fail(
@@ -495,19 +498,30 @@ def validate_observations(
     if df[STATE].isna().any():
         from disparities.geography import state_abbreviation_for_fips
 
-        st = geo.map(
-            lambda g: (
-                "US"
-                if g == "US"
-                else ("" if g.startswith("Z") else state_abbreviation_for_fips(g[:2]))
-            )
+        st = geo.map(  # once per distinct id: millions of rows, thousands of ids
+            {
+                g: (
+                    "US"
+                    if g == "US"
+                    else (
+                        "" if g.startswith("Z") else state_abbreviation_for_fips(g[:2])
+                    )
+                )
+                for g in pd.unique(geo)
+            }
         )
         df[STATE] = df[STATE].astype("object").where(df[STATE].notna(), st)
 
     names = df[GEO_NAME].astype("object")
     blank = names.isna() | names.astype(str).str.strip().eq("")
     if blank.any():
-        df[GEO_NAME] = names.where(~blank, geo.map(_default_geo_name))
+        from disparities.geography import county_table
+
+        official = county_table().set_index("geo_id")["geo_name"].to_dict()
+        found = {
+            g: official.get(g) or _default_geo_name(g) for g in pd.unique(geo[blank])
+        }
+        df[GEO_NAME] = names.where(~blank, geo.map(found))
 
     cat = indicator_catalog() if catalog is None else catalog
     known = set(cat["indicator"])
@@ -601,9 +615,11 @@ def validate_observations(
     keys = df[ident].astype(object).where(df[ident].notna(), "").astype(str)
     dup = keys.duplicated(keep=False)
     if dup.any():
-        sub = df.loc[dup, [VALUE]].copy()
+        numbers = [VALUE, NUMERATOR, DENOMINATOR]  # counts differ, values not yet made
+        sub = df.loc[dup, numbers].copy()
         sub[ident] = keys[dup]
-        nvals = sub.groupby(ident, dropna=False)[VALUE].nunique(dropna=False)
+        grouped = sub.groupby(ident, dropna=False)[numbers]
+        nvals = grouped.nunique(dropna=False).max(axis=1)
         conflicting = nvals[nvals > 1]
         if len(conflicting):
             key = conflicting.index[0]

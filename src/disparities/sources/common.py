@@ -267,7 +267,9 @@ def finish_table(
     source usually suppressed already).
     """
     from disparities.reliability import prepare_observations
+    from disparities.sources.checks import check_plausibility
 
+    records = check_plausibility(records, report)
     table = s.validate_observations(records, file=report.file)
     prepared = prepare_observations(table, suppress_below=suppress_below)
     return _note_white_alone(prepared.drop(columns="rse"))

@@ -24,8 +24,14 @@ from disparities.sources.common import (
     place_ids,
     span_periods,
 )
+from disparities.sources.files import is_workbook
 from disparities.sources.load_report import LoadReport
-from disparities.sources.parsing import parse_cells, read_csv_strings
+from disparities.sources.parsing import (
+    marker_note,
+    parse_cells,
+    read_csv_strings,
+    repeated_rows,
+)
 
 __all__ = ["load_tidy", "looks_like_tidy"]
 
@@ -87,17 +93,14 @@ def load_tidy(
     """
     path = str(path)
     report = LoadReport(path, "tidy", strict=strict)
-    if Path(path).suffix.lower() in (".xlsx", ".xlsm", ".xls"):
-        try:
-            raw = pd.read_excel(path, sheet_name=sheet, dtype=str).fillna("")
-        except ValueError as exc:
-            raise DataValidationError(
-                f"cannot read sheet {sheet!r}: {exc}", file=path
-            ) from exc
-        raw.index = np.arange(2, len(raw) + 2)
+    if is_workbook(path):  # by content, not by name
+        raw = _read_sheet(path, sheet)
     else:
-        raw, _ = read_csv_strings(path, expected_columns=list((mapping or {}).values()))
+        raw, _ = read_csv_strings(
+            path, expected_columns=list((mapping or {}).values()), allow_repeats=True
+        )
     report.rows_read = len(raw)
+    raw = _reject_repeated_rows(raw, report)
     mapping = dict(mapping or {})
     absent = [v for v in mapping.values() if v not in raw.columns]
     if absent:
@@ -130,7 +133,7 @@ def load_tidy(
         )
     out = pd.DataFrame(index=df.index)
     if s.GEO_ID in df.columns:
-        out[s.GEO_ID] = df[s.GEO_ID].astype(str).str.strip()
+        out[s.GEO_ID] = _stripped(df[s.GEO_ID])
     else:
         if state is None:
             raise DataValidationError(
@@ -148,8 +151,8 @@ def load_tidy(
                 count=len(grp),
             )
     out[s.GEO_NAME] = df.get(s.GEO_NAME, "")
-    out[s.INDICATOR] = df[s.INDICATOR].astype(str).str.strip()
-    out[s.PERIOD] = span_periods(df[s.PERIOD].astype(str).str.strip(), period_years)
+    out[s.INDICATOR] = _stripped(df[s.INDICATOR])
+    out[s.PERIOD] = span_periods(_stripped(df[s.PERIOD]), period_years)
     groups = harmonize_groups(
         df[s.GROUP], report, column=s.GROUP, overrides=group_overrides
     )
@@ -165,7 +168,7 @@ def load_tidy(
         cells = parse_cells(df[c])
         out[c] = cells["value"]
         bad = cells["kind"].eq("bad")
-        for line in df.index[bad]:
+        for line in df.index[bad & ~bad_rows]:  # a row is rejected once
             report.reject(
                 int(line), c, f"not a number or a known marker: {df.loc[line, c]!r}"
             )
@@ -175,6 +178,15 @@ def load_tidy(
         notes = notes.where(~sup, "suppressed by the source (" + cells["marker"] + ")")
         for mk, cnt in cells.loc[sup & (c == s.VALUE), "marker"].value_counts().items():
             report.suppressed(mk, int(cnt))
+        marked = cells["kind"].eq("missing") & cells["marker"].ne("")
+        if marked.any() and c == s.VALUE:
+            why = cells.loc[marked, "marker"].map(marker_note)
+            notes = notes.where(~marked, why)
+            for mk, cnt in cells.loc[marked, "marker"].value_counts().items():
+                report.notes.append(
+                    f"{int(cnt)} value(s) written {mk!r} read as missing "
+                    f"({marker_note(mk)})."
+                )
     out[s.SUPPRESSED] = suppressed
     out[s.NOTE] = notes
     out[s.SOURCE] = source_name or Path(path).name
@@ -199,3 +211,57 @@ def load_tidy(
     table = finish_table(out[usable], report)
     report.check_balance()
     return table, report
+
+
+def _read_sheet(path, sheet) -> pd.DataFrame:
+    """One sheet as text cells, index = spreadsheet row number."""
+    from disparities.sources.files import check_workbook
+
+    check_workbook(path)
+    try:
+        raw = pd.read_excel(path, sheet_name=sheet, dtype=str, header=None)
+    except (ValueError, KeyError, IndexError) as exc:
+        raise DataValidationError(
+            f"cannot read sheet {sheet!r}: {exc}", file=path
+        ) from exc
+    if raw.empty:
+        raise DataValidationError(f"sheet {sheet!r} is empty", file=path)
+    names = [str(c).strip() if pd.notna(c) else "" for c in raw.iloc[0]]
+    seen = {}
+    for i, name in enumerate(names):
+        if name and name in seen:
+            raise DataValidationError(
+                f"the header names column {name!r} twice (columns {seen[name] + 1} "
+                f"and {i + 1}); rename one",
+                file=path,
+                row=1,
+                column=name,
+            )
+        seen[name] = i
+    raw = raw.iloc[1:].fillna("")
+    raw.columns = [n or f"Unnamed: {i}" for i, n in enumerate(names)]
+    raw.index = np.arange(2, len(raw) + 2)
+    return raw
+
+
+def _reject_repeated_rows(raw: pd.DataFrame, report: LoadReport) -> pd.DataFrame:
+    """Rule for repeated rows: a row identical to an earlier one, cell for
+    cell, is rejected (counted, naming both rows); the first is kept."""
+    dup, first = repeated_rows(raw)
+    if not dup.any():
+        return raw
+    at = raw.index[dup]
+    report.reject(
+        int(at[0]),
+        None,
+        f"repeats row {int(first[0])} exactly; repeated rows are counted once",
+        count=int(dup.sum()),
+    )
+    return raw[~dup]
+
+
+def _stripped(column: pd.Series) -> pd.Series:
+    """Text with spaces trimmed, worked out once per distinct value."""
+    codes, uniq = pd.factorize(column.astype(str), use_na_sentinel=False)
+    clean = np.array([str(u).strip() for u in uniq] or [""], dtype=object)
+    return pd.Series(clean[codes], index=column.index, dtype=object)
