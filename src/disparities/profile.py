@@ -223,7 +223,9 @@ def compute_analysis(table: pd.DataFrame, geo_id: str, shared: dict | None = Non
         m = shared["measures"]
         measures = m[m[s.GEO_ID].astype(str) == geo_id]
     else:
-        measures = compute_summary_measures(local[local[s.GEO_ID].astype(str) == geo_id])
+        measures = compute_summary_measures(
+            local[local[s.GEO_ID].astype(str) == geo_id]
+        )
     cands = rank_focus_candidates(local, geo_id, gaps=gaps, trends=trends)
     return {
         "local": local,
@@ -364,7 +366,9 @@ def draw_charts(table, an, geo_id, st_abbr, subjects, progress) -> list:
             f"{section}_trend_by_group",
             section,
             "Every group over time",
-            lambda: plots.plot_group_trend(table, geo_id, ind, dimension=dim, ax=_axes()),
+            lambda: plots.plot_group_trend(
+                table, geo_id, ind, dimension=dim, ax=_axes()
+            ),
         )
         add(
             f"{section}_map",
@@ -388,7 +392,11 @@ def draw_charts(table, an, geo_id, st_abbr, subjects, progress) -> list:
 def find_bright(table, an, geo_id, subject, progress):
     """Step 5: peers, bright spots on the lead disparity, and better-than-state."""
     from disparities.gaps import compute_gaps
-    from disparities.peers import better_than_state, find_bright_spots, find_peer_counties
+    from disparities.peers import (
+        better_than_state,
+        find_bright_spots,
+        find_peer_counties,
+    )
 
     out = {"peers": None, "bright_spots": None}
     try:

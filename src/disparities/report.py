@@ -23,7 +23,6 @@ from disparities.narrative import (
     SYNTHETIC_NOTICE,
     format_period,
     format_value,
-    is_synthetic,
 )
 
 __all__ = ["build_county_report", "render_html", "Progress"]
@@ -135,7 +134,6 @@ def disparity_table_for_display(gaps: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-
 GLOSSARY = (
     (
         "Reference group",
@@ -203,7 +201,9 @@ MEASURE_HELP = {
     ),
 }
 
-_CSS = _CSS + """
+_CSS = (
+    _CSS
+    + """
 figure{margin:12px 0}figcaption{font-size:.95em}
 details{margin:8px 0}summary{cursor:pointer;font-weight:600}
 .findings li{margin:4px 0}.focus{background:#F6FAF3;border-left:6px solid #009E73;
@@ -212,6 +212,7 @@ dl.glossary{display:grid;grid-template-columns:max-content 1fr;gap:4px 14px;font
 dl.glossary dt{font-weight:600}dl.glossary dd{margin:0}
 code{background:#f3f3f3;padding:1px 4px}
 """
+)
 
 
 def _chart_view(chart) -> dict:
@@ -377,7 +378,8 @@ def render_html(profile, *, fragment: bool = False) -> str:
         )
     cands = []
     for f, (_, r) in zip(
-        profile.findings, profile.candidates.head(len(profile.findings)).iterrows(),
+        profile.findings,
+        profile.candidates.head(len(profile.findings)).iterrows(),
         strict=True,
     ):
         section = f"candidate{f['rank']}"
