@@ -51,6 +51,14 @@ _SHORT = {
 }
 
 
+def long_title(row) -> str:
+    """Indicator and the two groups, in full (for headings with room)."""
+    from disparities.catalog import get_indicator
+
+    label = get_indicator(str(row["indicator"])).label
+    return f"{label}: {row['group']} vs {row['reference_group']}"
+
+
 def short_title(row, limit: int = 60) -> str:
     """A slide-length title for one gap: indicator, groups and ratio.
 
@@ -65,12 +73,23 @@ def short_title(row, limit: int = 60) -> str:
     label = get_indicator(str(row["indicator"])).label
     g = _SHORT.get(str(row["group"]), str(row["group"]))
     ref = _SHORT.get(str(row["reference_group"]), str(row["reference_group"]))
-    base = f"{label}: {g} vs {ref}"
     ar = row.get("adverse_ratio", np.nan)
-    if ar is not None and np.isfinite(ar) and ar >= 1:
-        with_ratio = f"{base}, {ar:.1f}\u00d7 as likely"
-        if len(with_ratio) <= limit:
-            return with_ratio
+    ratio = (
+        f", {ar:.1f}\u00d7 as likely"
+        if ar is not None and np.isfinite(ar) and ar >= 1
+        else ""
+    )
+    # most complete first; the reference group is the first thing dropped (the
+    # subtitle and the chart name it), then the ratio
+    for text in (
+        f"{label}: {g} vs {ref}{ratio}",
+        f"{label}: {g} vs {ref}",
+        f"{label}: {g}{ratio}",
+        f"{label}: {g}",
+    ):
+        if len(text) <= limit:
+            return text
+    base = f"{label}: {g}"
     return textwrap.shorten(base, limit, placeholder="\u2026")
 
 
@@ -253,9 +272,9 @@ def match_focus(record: dict | None, cands: pd.DataFrame, geo_id: str):
         hit = hit[hit[k].astype(str) == str(record[k])]
     focus = dict(record)
     focus["current"] = hit.iloc[0] if len(hit) else None
-    focus["short_title"] = short_title(
-        hit.iloc[0] if len(hit) else {**record, "adverse_ratio": np.nan}
-    )
+    subject = hit.iloc[0] if len(hit) else {**record, "adverse_ratio": np.nan}
+    focus["short_title"] = short_title(subject)
+    focus["long_title"] = long_title(subject)
     return focus
 
 
@@ -299,6 +318,8 @@ def rasterise(chart: Chart) -> Chart:
 
 def draw_charts(table, an, geo_id, st_abbr, subjects, progress) -> list:
     """Step 4: draw every chart once (in-figure titles removed; renderers show them)."""
+    import matplotlib.pyplot as plt
+
     from disparities import plots
     from disparities.plots import style
 
@@ -319,6 +340,7 @@ def draw_charts(table, an, geo_id, st_abbr, subjects, progress) -> list:
         alt = style.get_alt_text(obj) or style.get_alt_text(fig)
         chart = Chart(key, section, heading, title, alt, fig)
         charts.append(rasterise(chart))
+        plt.close(fig)  # pixels kept; the Figure object stays usable
         return chart
 
     gaps, trends = an["gaps"], an["trends"]
@@ -457,12 +479,15 @@ def what_to_watch(focus: dict, state_name: str) -> list:
     return out
 
 
+def headline(row) -> str:
+    """The first clause of a candidate's explanation: its gap in one sentence."""
+    return str(row["explanation"]).split("; ")[0].rstrip(".") + "."
+
+
 def build_findings(cands: pd.DataFrame, n: int = 3) -> list:
     """Step 6: key findings, short (one sentence each, no repetition of the table)."""
-    from disparities.narrative import gap_sentence
-
     return [
-        {"rank": int(r["rank"]), "short": short_title(r), "sentence": gap_sentence(r)}
+        {"rank": int(r["rank"]), "short": short_title(r), "sentence": headline(r)}
         for _, r in cands.head(n).iterrows()
     ]
 

@@ -262,14 +262,15 @@ def _shortlist_view(cands: pd.DataFrame) -> dict:
 
 
 def _focus_view(profile) -> dict | None:
-    from disparities.narrative import gap_sentence, group_noun
+    from disparities.narrative import group_noun
+    from disparities.profile import headline
 
     f = profile.focus
     if f is None:
         return None
     row = f["current"]
     view = {
-        "short_title": f["short_title"],
+        "short_title": f["long_title"],
         "chosen_by": f.get("chosen_by", "unknown"),
         "chosen_at": str(f.get("chosen_at", "")).replace("T", " "),
         "reason": f.get("reason", ""),
@@ -286,7 +287,7 @@ def _focus_view(profile) -> dict | None:
         )
         return view
     ind = str(row[s.INDICATOR])
-    view["sentence"] = gap_sentence(row)
+    view["sentence"] = headline(row)
     view["gap"] = (
         f"{row[s.GROUP]}: {format_value(row[s.VALUE], ind)}; "
         f"{row['reference_group']}: {format_value(row['reference_value'], ind)}; "

@@ -108,7 +108,11 @@ def set_title(ax, title: str, subtitle: str = "") -> None:
         fig.suptitle(wrapped, x=0.01, ha="left", fontsize=FONT["title"])
         if subtitle:
             ax.set_title(
-                subtitle, loc="left", fontsize=FONT["subtitle"], color="#444444", pad=12
+                "\n".join(textwrap.wrap(subtitle, 70)),
+                loc="left",
+                fontsize=FONT["subtitle"],
+                color="#444444",
+                pad=12,
             )
     else:
         wrapped = "\n".join(textwrap.wrap(title, 45))
