@@ -269,6 +269,19 @@ def render_deck(profile, path, *, n_candidates: int = 3) -> Path:
             focus.get("what_to_watch", []),
             notes=_notes(row, None, synthetic=synthetic),
         )
+        overview = profile.chart("overview")
+        if overview is not None:
+            _chart_slide(
+                prs,
+                overview,
+                "The other gaps we considered",
+                overview.title,
+                "\n\n".join(
+                    ["The shortlist, best supported first:"]
+                    + list(profile.candidates.head(5)["explanation"])
+                    + [f"What the chart shows: {overview.alt}"]
+                ),
+            )
         return _save(prs, path)
     overview = profile.chart("overview")
     if overview is not None:

@@ -254,6 +254,7 @@ def compute_analysis(table: pd.DataFrame, geo_id: str, shared: dict | None = Non
         "measures": measures,
         "candidates": cands,
         "latest": latest_gaps(gaps, geo_id),
+        "state_gaps": shared["gaps"] if shared else None,
     }
 
 
@@ -425,7 +426,11 @@ def find_bright(table, an, geo_id, subject, progress):
         peers = find_peer_counties(table, geo_id)
         out["peers"] = peers
         ids = peers[s.GEO_ID].astype(str).tolist()
-        peer_gaps = compute_gaps(table[table[s.GEO_ID].astype(str).isin(ids)])
+        if an.get("state_gaps") is not None:  # batch: computed once per state
+            sg = an["state_gaps"]
+            peer_gaps = sg[sg[s.GEO_ID].astype(str).isin(ids)]
+        else:
+            peer_gaps = compute_gaps(table[table[s.GEO_ID].astype(str).isin(ids)])
         if subject is not None:
             out["bright_spots"] = find_bright_spots(
                 pd.concat([an["gaps"], peer_gaps]),

@@ -57,7 +57,7 @@ FONT = {
     "label": 17,
     "tick": 15,
     "annotation": 14,
-    "footnote": 11.5,
+    "footnote": 12.5,
 }
 SUPPRESSED_HATCH = "//"
 UNRELIABLE_HATCH = ".."
@@ -128,7 +128,7 @@ def add_footnote(ax, text: str) -> None:
     import textwrap
 
     fig = ax.get_figure()
-    wrapped = "\n".join(textwrap.wrap(text, 150))
+    wrapped = "\n".join(textwrap.wrap(text, 135))
     colour = "#B00020" if "SYNTHETIC" in text else "#333333"
     fig.text(
         0.01,
