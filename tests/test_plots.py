@@ -110,23 +110,6 @@ def test_export_png_svg_with_alt_text(small, tmp_path):
         plots.save_chart(ax, tmp_path / "low", dpi=100)
 
 
-def test_board_deck(demo, tmp_path):
-    from pptx import Presentation
-
-    from disparities.deck import build_county_deck
-
-    path = build_county_deck(
-        demo, "Durham", out_path=tmp_path / "deck.pptx", n_candidates=1
-    )
-    prs = Presentation(path)
-    slides = list(prs.slides)
-    assert len(slides) == 1 + 1 + 2
-    pics = [sh for sh in slides[1].shapes if sh.shape_type == 13]
-    assert pics and pics[0]._element.nvPicPr.cNvPr.get("descr")
-    assert "times as likely" in slides[1].notes_slide.notes_text_frame.text
-    assert "SYNTHETIC" in slides[0].placeholders[1].text
-
-
 def test_image_stable_against_baseline(small, tmp_path):
     """One image comparison with tolerance (RMS), regenerated with
     ``python tests/make_baseline.py`` when the house style changes on purpose."""

@@ -125,6 +125,31 @@ def test_report_page_reads_plainly(durham_report):
     assert "<details><summary>Every comparison" in html
 
 
+def test_deck_without_a_focus_shows_the_shortlist(durham_report, tmp_path):
+    import dataclasses
+
+    from pptx import Presentation
+
+    from disparities.deck import render_deck
+
+    profile = dataclasses.replace(durham_report["profile"], focus=None)
+    prs = Presentation(render_deck(profile, tmp_path / "deck.pptx"))
+    slides = list(prs.slides)
+    # cover, key findings, overview, then gap + groups for each of 3 candidates
+    assert len(slides) == 1 + 1 + 1 + 2 * 3
+    texts = [
+        " ".join(sh.text_frame.text for sh in sl.shapes if sh.has_text_frame)
+        for sl in slides
+    ]
+    assert "SYNTHETIC" in texts[0] and "Our focus" not in " ".join(texts)
+    top = profile.candidates.iloc[0]
+    assert texts[3].startswith("1. ")
+    pics = [sh for sh in slides[3].shapes if sh.shape_type == 13]
+    assert pics and pics[0]._element.nvPicPr.cNvPr.get("descr")
+    notes = slides[3].notes_slide.notes_text_frame.text
+    assert f"{top['adverse_ratio']:.2f}" in notes and "95% CI" in notes
+
+
 def test_deck_survives_a_projector(durham_report, tmp_path):
     """16:9, short titles, text inside its boxes and the slide, rendered by LibreOffice."""
     import shutil

@@ -143,7 +143,13 @@ def _numbers(row) -> str:
         f"Times as likely: {f(row['adverse_ratio'])} (95% CI "
         f"{f(row['adverse_ratio_ci_lower'])} to {f(row['adverse_ratio_ci_upper'])}); "
         f"state's gap: {f(row['state_adverse_ratio'])}; trend: {row['trend']}; "
-        f"children affected (at least): {f(row['conservative_excess'], 0)}."
+        "children affected (at least): "
+        + (
+            f(row["conservative_excess"], 0)
+            if np.isfinite(row["excess_cases"])
+            else "not available (no counts published)"
+        )
+        + "."
     )
 
 
@@ -300,7 +306,7 @@ def render_deck(profile, path, *, n_candidates: int = 3) -> Path:
         profile.candidates.head(n_candidates).iterrows(), start=1
     ):
         for kind in ("gap", "groups"):
-            chart = profile.chart(f"candidate{i}_{kind}")
+            chart = profile.chart_for(row, kind)
             if chart is None:
                 continue
             _chart_slide(

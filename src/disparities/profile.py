@@ -66,7 +66,7 @@ def short_title(row, limit: int = 60) -> str:
     --------
     >>> short_title({"indicator": "child_poverty", "group": "Black",
     ...     "reference_group": "White", "adverse_ratio": 2.91})
-    'Child poverty: Black vs White, 2.9× as likely'
+    'Children in poverty: Black vs White, 2.9× as likely'
     """
     from disparities.catalog import get_indicator
 
@@ -125,6 +125,7 @@ class Chart:
     print_png: bytes = b""
     screen_png: bytes = b""
     path: Path | None = None
+    subject: tuple = ()
 
 
 @dataclass
@@ -155,6 +156,15 @@ class CountyProfile:
     def chart(self, key: str) -> Chart | None:
         """The chart with this key, or None when it could not be drawn."""
         return next((c for c in self.charts if c.key == key), None)
+
+    def chart_for(self, row, kind: str) -> Chart | None:
+        """The ``kind`` chart (gap, groups, trend ...) of one comparison, wherever
+        it was drawn (a chart shared by the focus and a candidate is drawn once)."""
+        sig = (str(row[s.INDICATOR]), str(row[s.DIMENSION]), str(row[s.GROUP]))
+        return next(
+            (c for c in self.charts if c.subject == sig and c.key.endswith(f"_{kind}")),
+            None,
+        )
 
     def charts_in(self, section: str) -> list:
         """Charts of one section, in drawing order."""
@@ -326,7 +336,7 @@ def draw_charts(table, an, geo_id, st_abbr, subjects, progress) -> list:
 
     charts, seen = [], {}
 
-    def add(key, section, heading, make):
+    def add(key, section, heading, make, subject=()):
         try:
             obj = make()
         except (KeyError, ValueError) as exc:
@@ -339,7 +349,7 @@ def draw_charts(table, an, geo_id, st_abbr, subjects, progress) -> list:
             fig._suptitle.remove()
             fig._suptitle = None
         alt = style.get_alt_text(obj) or style.get_alt_text(fig)
-        chart = Chart(key, section, heading, title, alt, fig)
+        chart = Chart(key, section, heading, title, alt, fig, subject=subject)
         charts.append(rasterise(chart))
         plt.close(fig)  # pixels kept; the Figure object stays usable
         return chart
@@ -364,6 +374,7 @@ def draw_charts(table, an, geo_id, st_abbr, subjects, progress) -> list:
             lambda ind=ind, dim=dim, grp=grp: plots.plot_gap_dumbbell(
                 gaps, geo_id, ind, dimension=dim, highlight_group=grp, ax=_axes()
             ),
+            sig,
         )
         add(
             f"{section}_groups",
@@ -372,6 +383,7 @@ def draw_charts(table, an, geo_id, st_abbr, subjects, progress) -> list:
             lambda ind=ind, dim=dim: plots.plot_group_comparison(
                 table, geo_id, ind, dimension=dim, ax=_axes()
             ),
+            sig,
         )
         add(
             f"{section}_trend",
@@ -380,6 +392,7 @@ def draw_charts(table, an, geo_id, st_abbr, subjects, progress) -> list:
             lambda ind=ind, grp=grp: plots.plot_gap_trend(
                 gaps, trends, geo_id, ind, grp, ax=_axes()
             ),
+            sig,
         )
     if subjects:
         section, row = subjects[0]

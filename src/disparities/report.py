@@ -88,7 +88,7 @@ def _fmt(v) -> str:
 
 def _ci(lo, hi, digits=1):
     if not (np.isfinite(lo) and np.isfinite(hi)):
-        return "not shown"
+        return "no CI published"
     return f"{lo:.{digits}f} to {hi:.{digits}f}"
 
 
@@ -250,7 +250,13 @@ def _shortlist_view(cands: pd.DataFrame) -> dict:
                     strict=True,
                 )
             ],
-            "Children affected (at least)": show["conservative_excess"].map(_excess),
+            # no counts published (e.g. CHR rates): unknown, not "none"
+            "Children affected (at least)": [
+                "not available" if not np.isfinite(ex) else _excess(cons)
+                for ex, cons in zip(
+                    show["excess_cases"], show["conservative_excess"], strict=True
+                )
+            ],
             "Trend": show["trend"],
             "State's gap": show["state_adverse_ratio"].map(
                 lambda v: "not available" if not np.isfinite(v) else f"{v:.1f}"
@@ -301,6 +307,10 @@ def _focus_view(profile) -> dict | None:
         view["affected"] = (
             f"about {ex:,.0f} {who} (at least {cons:,.0f}) would not have the worse "
             f"outcome at the {row['reference_group']} rate."
+        )
+    elif not np.isfinite(ex):
+        view["affected"] = (
+            "not available: the source publishes rates without counts of children."
         )
     else:
         view["affected"] = "none beyond the reference group's rate."
