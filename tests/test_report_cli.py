@@ -325,7 +325,7 @@ def test_batch_and_cohort_overview(demo, tmp_path):
     from disparities.batch import build_batch_reports
 
     res = build_batch_reports(
-        demo, counties=["Durham", "Hyde"], out_dir=tmp_path, quiet=True
+        demo, counties=["Durham", "Hyde"], out_dir=tmp_path, quiet=True, jobs=1
     )
     assert set(res["profiles"]) == {"37063", "37095"}
     page = res["overview_html"].read_text()
@@ -342,3 +342,32 @@ def test_import_is_light():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert r.stdout.strip() == "[]"
+
+
+def test_profile_charts_keep_their_text_inside(durham_report):
+    """No label, title or footnote of any profile chart runs off its figure."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Text
+
+    bad = []
+    for c in durham_report["profile"].charts:
+        fig = c.figure
+        fig.set_dpi(40)  # text extents scale with dpi; a small draw is enough
+        canvas = FigureCanvasAgg(fig)  # the figure was closed after rendering
+        canvas.draw()
+        renderer = canvas.get_renderer()
+        w, h = fig.bbox.width, fig.bbox.height
+        # what each Axes draws (ticks in view, labels, titles, legend) and the
+        # figure's own texts (footnotes)
+        boxes = [
+            (ax.get_label() or "axes", ax.get_tightbbox(renderer)) for ax in fig.axes
+        ]
+        boxes += [
+            (t.get_text()[:40], t.get_window_extent(renderer))
+            for t in fig.texts
+            if isinstance(t, Text) and t.get_visible() and t.get_text().strip()
+        ]
+        for name, box in boxes:
+            if box.x0 < -1 or box.x1 > w + 1 or box.y0 < -1 or box.y1 > h + 1:
+                bad.append((c.key, name))
+    assert not bad

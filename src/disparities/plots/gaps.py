@@ -154,7 +154,13 @@ def plot_gap_dumbbell(
     if len(vals):
         vmin, vmax = float(vals.min()), float(vals.max())
         span = max(vmax - vmin, abs(vmax) * 0.1, 1e-9)
-        ax.set_xlim(vmin - span * 0.35, vmax + span * 0.35)
+        # a long label on the left (an unreliable group below its reference)
+        # gets the room it needs, so it never runs into the group names
+        left_long = any(
+            a.get_text().endswith("(unreliable)") and a.get_ha() == "right"
+            for a in ax.texts
+        )
+        ax.set_xlim(vmin - span * (0.6 if left_long else 0.35), vmax + span * 0.35)
     if info.measure_type != "score":
         from matplotlib.ticker import FuncFormatter, MaxNLocator
 

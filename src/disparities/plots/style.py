@@ -108,7 +108,7 @@ def set_title(ax, title: str, subtitle: str = "") -> None:
         fig.suptitle(wrapped, x=0.01, ha="left", fontsize=FONT["title"])
         if subtitle:
             ax.set_title(
-                "\n".join(textwrap.wrap(subtitle, 70)),
+                "\n".join(textwrap.wrap(subtitle, 55)),
                 loc="left",
                 fontsize=FONT["subtitle"],
                 color="#444444",
@@ -128,7 +128,7 @@ def add_footnote(ax, text: str) -> None:
     import textwrap
 
     fig = ax.get_figure()
-    wrapped = "\n".join(textwrap.wrap(text, 135))
+    wrapped = "\n".join(textwrap.wrap(text, 105))
     colour = "#B00020" if "SYNTHETIC" in text else "#333333"
     fig.text(
         0.01,
