@@ -439,7 +439,8 @@ def render_html(profile, *, fragment: bool = False) -> str:
     overview = profile.chart("overview")
     return env.get_template("profile.html.j2").render(
         fragment=fragment,
-        css=_CSS,
+        # in a notebook the styles stay inside the profile, not the whole page
+        css=_CSS.replace("body{", ".dp-profile{") if fragment else _CSS,
         place=profile.place,
         state_name=profile.state_name,
         synthetic=profile.synthetic,
