@@ -322,7 +322,7 @@ def rasterise(chart: Chart) -> Chart:
         (round(img.width * factor), round(img.height * factor)), Image.LANCZOS
     ).quantize(colors=256, method=Image.Quantize.FASTOCTREE)
     buf = io.BytesIO()
-    small.save(buf, format="PNG", optimize=True)
+    small.save(buf, format="PNG")  # optimize=True: 5% smaller, 9x slower
     chart.screen_png = buf.getvalue()
     return chart
 
