@@ -130,9 +130,13 @@ def plot_disparity_overview(
     lo_lim = min(max(min(0.8, lo_ci * 0.8), 0.05), float(np.nanmin(ratios)) * 0.8)
     hi_lim = max(min(max(5.0, hi_ci * 1.2), 50), float(np.nanmax(ratios)) * 1.25)
     ax.set_xlim(lo_lim, hi_lim)
-    ticks = [
-        t for t in (0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 6, 8, 16) if lo_lim <= t <= hi_lim
-    ]
+    # fewer ticks on a wide range, so their labels never run together
+    candidates = (
+        (0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 6, 8, 16)
+        if hi_lim / lo_lim <= 12
+        else (0.125, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64)
+    )
+    ticks = [t for t in candidates if lo_lim <= t <= hi_lim]
     ax.set_xticks(ticks, [f"{t:g}\u00d7" for t in ticks])
     ax.minorticks_off()
     ax.axvspan(1, hi_lim, color="#F4E1D2", alpha=0.5, zorder=0)
