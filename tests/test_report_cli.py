@@ -285,6 +285,12 @@ def test_cli_focus_then_report(tmp_path, capsys):
     assert main(["report", *args, "--quiet"]) == 0
     html = (tmp_path / "hyde_county_profile.html").read_text()
     assert "Our focus" in html and "Our pick" in html
+    # a damaged record is named, not a traceback
+    (tmp_path / "hyde_county_focus.json").write_text("{not json")
+    assert main(["deck", *args, "--quiet"]) == 2
+    assert "hyde_county_focus.json: not a readable focus record" in (
+        capsys.readouterr().err
+    )
     assert main(["counties"]) == 0
     assert "37063  Durham County" in capsys.readouterr().out
 

@@ -91,17 +91,31 @@ def _profile(args, table, reports):
     )
 
 
+def _profile_or_error(args, table, reports):
+    """The profile, or None after printing why a focus record could not be used."""
+    from disparities.focus_record import FocusRecordError
+
+    try:
+        return _profile(args, table, reports)
+    except FocusRecordError as exc:
+        print(
+            f"disparities: error: {exc}; fix or delete it, then run "
+            "'disparities focus --choose N' again",
+            file=sys.stderr,
+        )
+        return None
+
+
 def cmd_report(args) -> int:
     from disparities.report import build_county_report
 
     _check_place(args)
     table, reports = _load(args)
+    profile = _profile_or_error(args, table, reports)
+    if profile is None:
+        return 2
     paths = build_county_report(
-        None,
-        args.county,
-        out_dir=args.out,
-        quiet=args.quiet,
-        profile=_profile(args, table, reports),
+        None, args.county, out_dir=args.out, quiet=args.quiet, profile=profile
     )
     print(paths["html"])
     return 0
@@ -183,7 +197,9 @@ def cmd_deck(args) -> int:
 
     _check_place(args)
     table, reports = _load(args)
-    profile = _profile(args, table, reports)
+    profile = _profile_or_error(args, table, reports)
+    if profile is None:
+        return 2
     path = render_deck(
         profile, Path(args.out) / output_file_name(profile.place, "board_deck.pptx")
     )

@@ -19,9 +19,20 @@ import pandas as pd
 
 from disparities import schema as s
 
-__all__ = ["save_focus", "load_focus", "focus_path", "FOCUS_FORMAT"]
+__all__ = [
+    "save_focus",
+    "load_focus",
+    "focus_path",
+    "FocusRecordError",
+    "FOCUS_FORMAT",
+]
 
 FOCUS_FORMAT = "disparities.focus/1"
+
+
+class FocusRecordError(ValueError):
+    """A focus record that cannot be read or does not fit the county."""
+
 
 _NUMBERS = (
     s.VALUE,
@@ -152,7 +163,7 @@ def load_focus(path_or_dir, place: str | None = None) -> dict | None:
 
     Raises
     ------
-    ValueError
+    FocusRecordError
         The file exists but is not a focus record (names the file and what is
         missing).
     """
@@ -166,10 +177,10 @@ def load_focus(path_or_dir, place: str | None = None) -> dict | None:
     try:
         record = json.loads(p.read_text("utf-8"))
     except json.JSONDecodeError as exc:
-        raise ValueError(f"{p}: not a readable focus record ({exc})") from exc
+        raise FocusRecordError(f"{p}: not a readable focus record ({exc})") from exc
     need = {"geo_id", "indicator", "dimension", "group", "period"}
     missing = sorted(need - set(record))
     if missing:
-        raise ValueError(f"{p}: focus record lacks {', '.join(missing)}")
+        raise FocusRecordError(f"{p}: focus record lacks {', '.join(missing)}")
     record["path"] = str(p)
     return record

@@ -273,7 +273,9 @@ def match_focus(record: dict | None, cands: pd.DataFrame, geo_id: str):
     if record is None:
         return None
     if str(record["geo_id"]) != geo_id:
-        raise ValueError(
+        from disparities.focus_record import FocusRecordError
+
+        raise FocusRecordError(
             f"{record.get('path', 'focus record')}: recorded for "
             f"{record['geo_id']}, not {geo_id}"
         )
