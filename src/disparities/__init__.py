@@ -100,6 +100,12 @@ _API = {
     "build_county_report": "disparities.report",
     "build_batch_reports": "disparities.batch",
     "build_county_deck": "disparities.deck",
+    "build_county_profile": "disparities.profile",
+    "CountyProfile": "disparities.profile",
+    "render_html": "disparities.report",
+    "render_deck": "disparities.deck",
+    "save_focus": "disparities.focus_record",
+    "load_focus": "disparities.focus_record",
     "plots": "disparities.plots",
 }
 

@@ -10,11 +10,59 @@ from pathlib import Path
 import pandas as pd
 
 from disparities import schema as s
+from disparities.outputs import write_csv
 
-__all__ = ["build_batch_reports", "cohort_overview"]
+__all__ = ["build_batch_reports", "cohort_overview", "state_results"]
 
 
-def cohort_overview(table: pd.DataFrame, geo_ids, *, n_top: int = 3) -> pd.DataFrame:
+def state_results(table: pd.DataFrame, state_fips: str) -> dict:
+    """Gaps, trends and summary measures for a whole state, computed once.
+
+    Each county's profile then takes its own rows from these instead of
+    recomputing them (see :func:`disparities.profile.build_county_profile`).
+
+    Returns
+    -------
+    dict
+        ``gaps`` (every county, the state and the nation), ``trends`` and
+        ``measures`` (the state's counties).
+    """
+    from disparities.gaps import compute_gaps
+    from disparities.summary_measures import compute_summary_measures
+    from disparities.trends import compute_gap_trends
+
+    geo = table[s.GEO_ID].astype(str)
+    local = table[geo.str.startswith(state_fips) | (geo == "US")]
+    gaps = compute_gaps(local)
+    gid = gaps[s.GEO_ID].astype(str)
+    counties = gaps[(gid.str.len() == 5) & gid.str.startswith(state_fips)]
+    lgid = local[s.GEO_ID].astype(str)
+    return {
+        "gaps": gaps,
+        "trends": compute_gap_trends(counties),
+        "measures": compute_summary_measures(
+            local[(lgid.str.len() == 5) & lgid.str.startswith(state_fips)]
+        ),
+    }
+
+
+def _progress_bar(total: int, quiet: bool):
+    """tqdm bar on a terminal; disabled (silent) when quiet or writing to a log."""
+    import sys
+
+    from tqdm.auto import tqdm
+
+    return tqdm(
+        total=total,
+        unit="county",
+        disable=quiet or not sys.stderr.isatty(),
+        file=sys.stderr,
+    )
+
+
+def cohort_overview(
+    table: pd.DataFrame, geo_ids, *, n_top: int = 3, shared: dict | None = None
+) -> pd.DataFrame:
     """The chosen counties side by side on their top candidate disparities.
 
     Returns
@@ -22,7 +70,8 @@ def cohort_overview(table: pd.DataFrame, geo_ids, *, n_top: int = 3) -> pd.DataF
     pandas.DataFrame
         One row per county x rank (1..n_top): ``geo_id, geo_name, rank,
         indicator, group, adverse_ratio, conservative_ratio, trend, score,
-        explanation``.
+        explanation``. ``shared`` (from :func:`state_results`) saves
+        recomputing the gaps and trends.
     """
     from disparities.focus import rank_focus_candidates
     from disparities.gaps import compute_gaps
@@ -31,10 +80,16 @@ def cohort_overview(table: pd.DataFrame, geo_ids, *, n_top: int = 3) -> pd.DataF
     ids = [str(g) for g in geo_ids]
     states = {parent_geo_id(g) for g in ids}
     sub = table[table[s.GEO_ID].astype(str).isin(ids + list(states))]
-    gaps = compute_gaps(sub)
+    if shared:
+        gaps = shared["gaps"]
+        gaps = gaps[gaps[s.GEO_ID].astype(str).isin(ids + list(states))]
+    else:
+        gaps = compute_gaps(sub)
+    trends = shared.get("trends") if shared else None
     rows = []
     for g in ids:
-        cands = rank_focus_candidates(sub, g, gaps=gaps).head(n_top)
+        tr = None if trends is None else trends[trends[s.GEO_ID].astype(str) == g]
+        cands = rank_focus_candidates(sub, g, gaps=gaps, trends=tr).head(n_top)
         rows.append(cands)
     out = pd.concat(rows, ignore_index=True)
     return out[
@@ -55,18 +110,27 @@ def cohort_overview(table: pd.DataFrame, geo_ids, *, n_top: int = 3) -> pd.DataF
     ]
 
 
-def _one_profile(args):
-    """Make one county profile (run in a worker process)."""
-    table, geo_id, state, out_dir, load_reports = args
+_WORKER: dict = {}
+
+
+def _init_worker(table, shared, state, load_reports):
+    """Give each worker process the state's rows and results once."""
+    _WORKER.update(table=table, shared=shared, state=state, load_reports=load_reports)
+
+
+def _one_profile(item):
+    """Make one county profile (in a worker process or in this one)."""
+    geo_id, out_dir = item
     from disparities.report import build_county_report
 
     paths = build_county_report(
-        table,
+        _WORKER["table"],
         geo_id,
-        state=state,
+        state=_WORKER["state"],
         out_dir=out_dir,
-        load_reports=load_reports,
+        load_reports=_WORKER["load_reports"],
         quiet=True,
+        shared=_WORKER["shared"],
     )
     return geo_id, paths["html"]
 
@@ -79,7 +143,7 @@ def build_batch_reports(
     out_dir="reports/batch",
     load_reports=(),
     quiet: bool = False,
-    jobs: int = 1,
+    jobs: int = 0,
 ) -> dict:
     """Write a profile per county and a cohort overview page.
 
@@ -96,9 +160,11 @@ def build_batch_reports(
     load_reports : sequence of LoadReport
         Shown in each profile's data notes.
     quiet : bool
-        No progress messages.
+        No progress messages. Otherwise a progress bar with an ETA on a
+        terminal, and a line every tenth of the way in a log.
     jobs : int
-        Profiles made at once (one process each); 0 means one per CPU core.
+        Profiles made at once (one process each); 0 (default) means one per
+        CPU core.
 
     Returns
     -------
@@ -123,29 +189,44 @@ def build_batch_reports(
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     profiles = {}
-    if jobs == 0:
+    if not jobs:
         jobs = os.cpu_count() or 1
-    # each worker gets only the state's rows (and the nation's)
+    # each worker gets only the state's rows (and the nation's), and the
+    # state-wide gaps, trends and summary measures computed here once
     geo = table[s.GEO_ID].astype(str)
     local = table[geo.str.startswith(st_fips) | (geo == "US")]
-    work = [(local, g, st_abbr, out / g, tuple(load_reports)) for g in ids]
+    shared = None
+    if len(ids) >= 4:  # below that, per-county work is cheaper than the state's
+        progress(f"gaps, trends and summary measures for {st_name}, once")
+        shared = state_results(local, st_fips)
+    work = [(g, out / g) for g in ids]
+    init = (local, shared, st_abbr, tuple(load_reports))
+    bar = _progress_bar(len(ids), quiet)
+    step = max(1, len(ids) // 10)
+
+    def done(i, g, html_path):
+        profiles[g] = html_path
+        bar.update(1)
+        if bar.disable and (i % step == 0 or i == len(ids)):
+            progress(f"{i} of {len(ids)} profiles done")
+
     if jobs > 1 and len(ids) > 1:
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            done = pool.map(_one_profile, work)
-            for i, (g, html_path) in enumerate(done, start=1):
-                progress(f"county {i} of {len(ids)} done: {g}")
-                profiles[g] = html_path
+        with ProcessPoolExecutor(
+            max_workers=min(jobs, len(ids)), initializer=_init_worker, initargs=init
+        ) as pool:
+            for i, (g, html_path) in enumerate(pool.map(_one_profile, work), start=1):
+                done(i, g, html_path)
     else:
+        _init_worker(*init)
         for i, item in enumerate(work, start=1):
-            progress(f"county {i} of {len(ids)}: {item[1]}")
-            g, html_path = _one_profile(item)
-            profiles[g] = html_path
+            done(i, *_one_profile(item))
+    bar.close()
     progress("cohort overview")
-    overview = cohort_overview(table, ids)
+    overview = cohort_overview(local, ids, shared=shared)
     csv_path = out / "cohort_overview.csv"
-    overview.to_csv(csv_path, index=False)
+    write_csv(overview, csv_path)
     rows = []
     for g, sub in overview.groupby("geo_id", sort=False):
         link = Path(profiles[g]).relative_to(out)

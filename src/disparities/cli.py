@@ -13,6 +13,8 @@ EPILOG = """examples:
   disparities report --county Durham --data chr2022_nc.xlsx
   disparities counties --state NC
   disparities batch --state NC --counties Durham Wake Robeson
+  disparities focus --county Durham                  # the ranked shortlist
+  disparities focus --county Durham --choose 2 --reason "our literacy goal"
   disparities deck --county Durham
   disparities fetch chr --state NC --year 2022       # needs internet
 """
@@ -119,19 +121,101 @@ def _add_data_args(p):
     )
 
 
-def cmd_report(args) -> int:
-    from disparities.report import build_county_report
+def _check_place(args) -> None:
+    """Check the county and state names against the county list before any load.
 
-    table, reports = _load(args)
-    paths = build_county_report(
+    The list is small, so a misspelt name is answered at once (with the
+    closest names) instead of after loading data and geometry.
+    """
+    from disparities.geography import find_county, resolve_state
+
+    resolve_state(args.state)
+    county = getattr(args, "county", None)
+    if county and not (str(county).isdigit() and len(str(county)) == 5):
+        find_county(county, args.state)
+    for c in getattr(args, "counties", None) or ():
+        if not (str(c).isdigit() and len(str(c)) == 5):
+            find_county(c, args.state)
+
+
+def _profile(args, table, reports):
+    from disparities.profile import build_county_profile
+    from disparities.report import Progress
+
+    return build_county_profile(
         table,
         args.county,
         state=args.state,
-        out_dir=args.out,
+        focus=args.out,
         load_reports=reports,
-        quiet=args.quiet,
+        progress=Progress(getattr(args, "quiet", False)),
+    )
+
+
+def _profile_or_error(args, table, reports):
+    """The profile, or None after printing why a focus record could not be used."""
+    from disparities.focus_record import FocusRecordError
+
+    try:
+        return _profile(args, table, reports)
+    except FocusRecordError as exc:
+        print(
+            f"disparities: error: {exc}; fix or delete it, then run "
+            "'disparities focus --choose N' again",
+            file=sys.stderr,
+        )
+        return None
+
+
+def cmd_report(args) -> int:
+    from disparities.report import build_county_report
+
+    _check_place(args)
+    table, reports = _load(args)
+    profile = _profile_or_error(args, table, reports)
+    if profile is None:
+        return 2
+    paths = build_county_report(
+        None, args.county, out_dir=args.out, quiet=args.quiet, profile=profile
     )
     print(paths["html"])
+    return 0
+
+
+def cmd_focus(args) -> int:
+    from disparities.focus import rank_focus_candidates
+    from disparities.focus_record import load_focus, save_focus
+    from disparities.profile import resolve_place
+
+    _check_place(args)
+    table, _ = _load(args)
+    geo_id, place, _, _ = resolve_place(table, args.county, args.state)
+    cands = rank_focus_candidates(table, geo_id)
+    if args.choose is None:
+        current = load_focus(args.out, place)
+        for _, r in cands.head(args.top).iterrows():
+            print(f"{int(r['rank']):>3}. {r['explanation']}")
+        if current:
+            print(
+                f"\nRecorded focus ({current['path']}): {current['indicator_label']}, "
+                f"{current['group']} vs {current['reference_group']}, chosen by "
+                f"{current['chosen_by']} on {current['chosen_at']}."
+            )
+        print(
+            "\nTo record a choice: disparities focus --county "
+            f'"{place}" --choose N --reason "..."'
+        )
+        return 0
+    try:
+        path = save_focus(
+            cands, args.choose, args.out, reason=args.reason or "", chosen_by=args.by
+        )
+    except ValueError as exc:
+        print(f"disparities: error: {exc}", file=sys.stderr)
+        return 2
+    row = cands[cands["rank"] == args.choose].iloc[0]
+    print(f"focus recorded: {row['explanation']}", file=sys.stderr)
+    print(path)
     return 0
 
 
@@ -153,6 +237,7 @@ def cmd_counties(args) -> int:
 def cmd_batch(args) -> int:
     from disparities.batch import build_batch_reports
 
+    _check_place(args)
     table, reports = _load(args)
     result = build_batch_reports(
         table,
@@ -168,15 +253,18 @@ def cmd_batch(args) -> int:
 
 
 def cmd_deck(args) -> int:
-    from disparities.deck import build_county_deck
+    from disparities.deck import render_deck
+    from disparities.focus_record import output_file_name
 
-    table, _ = _load(args)
-    path = build_county_deck(
-        table,
-        args.county,
-        state=args.state,
-        out_path=Path(args.out) / f"{args.county}_board_deck.pptx",
+    _check_place(args)
+    table, reports = _load(args)
+    profile = _profile_or_error(args, table, reports)
+    if profile is None:
+        return 2
+    path = render_deck(
+        profile, Path(args.out) / output_file_name(profile.place, "board_deck.pptx")
     )
+    profile.close()
     print(path)
     return 0
 
@@ -244,8 +332,29 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("deck", help="a board deck (.pptx) for one county")
     d.add_argument("--county", required=True)
     _add_data_args(d)
-    d.add_argument("--out", default="reports")
+    d.add_argument(
+        "--out", default="reports", help="output folder (its focus record is used)"
+    )
+    d.add_argument("--quiet", action="store_true", help="no progress messages")
     d.set_defaults(func=cmd_deck)
+    fo = sub.add_parser(
+        "focus",
+        help="show the ranked shortlist, or record the chosen focus disparity",
+    )
+    fo.add_argument("--county", required=True, help="county name or 5-digit FIPS")
+    _add_data_args(fo)
+    fo.add_argument(
+        "--choose", type=int, default=None, metavar="N", help="rank in the shortlist"
+    )
+    fo.add_argument("--reason", default="", help="why this one, in your words")
+    fo.add_argument("--by", default=None, help="who chose it (default: login name)")
+    fo.add_argument("--top", type=int, default=10, help="shortlist length shown")
+    fo.add_argument(
+        "--out",
+        default="reports",
+        help="output folder the record is written to (default: reports)",
+    )
+    fo.set_defaults(func=cmd_focus)
     m = sub.add_parser("demo", help="rebuild the synthetic demo data files")
     m.add_argument("--state", default="NC")
     m.set_defaults(func=cmd_demo)

@@ -1,14 +1,323 @@
-"""A board deck (.pptx) for one county: the report's charts, one per slide."""
+"""A board deck (.pptx) for one county, laid out from its :class:`CountyProfile`.
+
+Every slide is 16:9 (13.33 x 7.5 in) and built on the blank layout, so no
+placeholder of a 4:3 template leaks in. A chart slide has a short title (at
+most about 60 characters, written from the data), the chart's full sentence
+as a subtitle, the chart (drawn without its own title, at the size it fills
+on the slide, so 14-pt chart text stays 14 pt) and speaker notes with the
+plain-language reading, the numbers and the caveats. With a recorded focus
+(:func:`disparities.save_focus`) the deck is built around it; without one it
+shows the ranked shortlist. The renderer lays out; it never recomputes.
+"""
 
 from __future__ import annotations
 
+import io
+import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from disparities import schema as s
 
-__all__ = ["build_county_deck"]
+__all__ = ["build_county_deck", "render_deck", "text_fits"]
+
+SLIDE_W, SLIDE_H = 13.333, 7.5
+MARGIN = 0.4
+TITLE_PT, SUBTITLE_PT, BODY_PT, MIN_PT = 28, 16, 22, 14
+FONT = "Arial"  # Liberation Sans (same metrics) where Arial is absent
+
+
+def text_fits(
+    text: str, width_in: float, height_in: float, pt: float, *, bold: bool = False
+) -> bool:
+    """Whether ``text`` at ``pt`` points fits a box (a conservative estimate).
+
+    Assumes Arial (or its metric twin Liberation Sans): an average character
+    width of 0.53 em (0.58 em bold) and a line height of 1.2 em, wrapping each
+    paragraph on its own.
+
+    Examples
+    --------
+    >>> text_fits("Short title", 12.0, 0.6, 30)
+    True
+    >>> text_fits("x" * 200, 12.0, 0.6, 30)
+    False
+    """
+    em = 0.58 if bold else 0.53
+    per_line = max(1, int(width_in * 72 / (em * pt)))
+    lines = sum(max(1, math.ceil(len(p) / per_line)) for p in text.split("\n"))
+    return lines * 1.2 * pt / 72 <= height_in
+
+
+def _box(slide, text, left, top, width, height, pt, *, bold=False, colour=None):
+    """A word-wrapped text box whose font shrinks (to 14 pt) until the text fits."""
+    from pptx.dml.color import RGBColor
+    from pptx.enum.text import MSO_AUTO_SIZE
+    from pptx.util import Inches, Pt
+
+    size = pt
+    while size > MIN_PT and not text_fits(
+        text, width - 0.2, height - 0.1, size, bold=bold
+    ):
+        size -= 1
+    tb = slide.shapes.add_textbox(
+        Inches(left), Inches(top), Inches(width), Inches(height)
+    )
+    tf = tb.text_frame
+    tf.word_wrap = True
+    tf.auto_size = MSO_AUTO_SIZE.NONE
+    tf.margin_left = tf.margin_right = Inches(0.1)
+    tf.margin_top = tf.margin_bottom = Inches(0.05)
+    for i, para in enumerate(text.split("\n")):
+        p = tf.paragraphs[0] if i == 0 else tf.add_paragraph()
+        p.text = para
+        p.font.size = Pt(size)
+        p.font.bold = bold
+        p.font.name = FONT
+        if colour:
+            p.font.color.rgb = RGBColor.from_string(colour)
+    return tb
+
+
+def _title(slide, title, subtitle="") -> bool:
+    """Title (one line) and subtitle (two lines at most); False if the subtitle
+    could not fit even at 14 pt and was left to the speaker notes."""
+    width = SLIDE_W - 2 * MARGIN
+    _box(slide, title, MARGIN, 0.2, width, 0.62, TITLE_PT, bold=True)
+    if not subtitle:
+        return True
+    if not text_fits(subtitle, width - 0.2, 0.62 - 0.1, MIN_PT):
+        return False
+    _box(slide, subtitle, MARGIN, 0.8, width, 0.62, SUBTITLE_PT, colour="444444")
+    return True
+
+
+def _chart_slide(prs, chart, title, subtitle, notes):
+    from pptx.util import Emu, Inches
+
+    slide = prs.slides.add_slide(prs.slide_layouts[6])
+    if not _title(slide, title, subtitle):
+        notes = f"{subtitle}\n\n{notes}"
+    top = Inches(1.45)
+    max_h = prs.slide_height - top - Inches(0.05)
+    fw, fh = chart.figure.get_size_inches()
+    height = Emu(int(min(max_h, Inches(SLIDE_W - 2 * MARGIN) * fh / fw)))
+    width = Emu(int(height * fw / fh))
+    left = Emu(int((prs.slide_width - width) / 2))
+    pic = slide.shapes.add_picture(
+        io.BytesIO(chart.print_png), left, top, width=width, height=height
+    )
+    pic._element.nvPicPr.cNvPr.set("descr", chart.alt)
+    slide.notes_slide.notes_text_frame.text = notes
+    return slide
+
+
+def _text_slide(prs, title, lines, notes="", subtitle=""):
+    slide = prs.slides.add_slide(prs.slide_layouts[6])
+    if not _title(slide, title, subtitle):
+        notes = f"{subtitle}\n\n{notes}"
+    body = "\n".join(f"\u2022 {x}" for x in lines)
+    _box(slide, body, MARGIN, 1.5, SLIDE_W - 2 * MARGIN, SLIDE_H - 1.5 - 0.3, BODY_PT)
+    slide.notes_slide.notes_text_frame.text = notes
+    return slide
+
+
+def _caveats(row) -> list:
+    out = []
+    if bool(row.get(s.UNRELIABLE, False)):
+        out.append("Small numbers: this estimate is unreliable; read with care.")
+    if bool(row.get("needs_pooling", False)):
+        out.append("Pool 3 or more years before relying on this gap.")
+    if bool(row.get("uncertainty_unknown", False)):
+        out.append("The source publishes no confidence interval for this gap.")
+    return out
+
+
+def _numbers(row) -> str:
+    def f(v, d=2):
+        return "not available" if not np.isfinite(v) else f"{v:.{d}f}"
+
+    return (
+        f"Times as likely: {f(row['adverse_ratio'])} (95% CI "
+        f"{f(row['adverse_ratio_ci_lower'])} to {f(row['adverse_ratio_ci_upper'])}); "
+        f"state's gap: {f(row['state_adverse_ratio'])}; trend: {row['trend']}; "
+        "children affected: " + str(row.get("children_affected", "unknown")) + "."
+    )
+
+
+def _notes(row, chart, extra=(), synthetic=False) -> str:
+    parts = [f"In plain words: {row['explanation']}", _numbers(row)]
+    parts += _caveats(row)
+    parts += list(extra)
+    if synthetic:
+        parts.append("SYNTHETIC DEMO DATA: do not quote these numbers.")
+    if chart is not None:
+        parts.append(f"What the chart shows: {chart.alt}")
+    return "\n\n".join(parts)
+
+
+def render_deck(profile, path, *, n_candidates: int = 3) -> Path:
+    """Lay out a county profile as a 16:9 board deck.
+
+    Parameters
+    ----------
+    profile : CountyProfile
+        From :func:`disparities.profile.build_county_profile` (charts drawn).
+    path : str or Path
+        The .pptx file to write.
+    n_candidates : int
+        Shortlisted candidates shown when no focus is recorded.
+
+    Returns
+    -------
+    Path
+    """
+    from pptx import Presentation
+    from pptx.util import Inches
+
+    from disparities.narrative import SYNTHETIC_NOTICE
+    from disparities.profile import short_title
+
+    prs = Presentation()
+    prs.slide_width, prs.slide_height = Inches(SLIDE_W), Inches(SLIDE_H)
+    synthetic = profile.synthetic
+    cover = prs.slides.add_slide(prs.slide_layouts[6])
+    _box(
+        cover, f"{profile.place}", MARGIN, 2.0, SLIDE_W - 2 * MARGIN, 1.0, 44, bold=True
+    )
+    sub = (
+        f"Our focus: {profile.focus['short_title']}"
+        if profile.focus
+        else "Choosing a focus disparity affecting young children"
+    )
+    _box(cover, sub, MARGIN, 3.1, SLIDE_W - 2 * MARGIN, 1.0, 26)
+    _box(
+        cover,
+        "Source: " + "; ".join(profile.sources),
+        MARGIN,
+        4.3,
+        SLIDE_W - 2 * MARGIN,
+        0.9,
+        16,
+        colour="444444",
+    )
+    if synthetic:
+        _box(
+            cover,
+            SYNTHETIC_NOTICE,
+            MARGIN,
+            5.4,
+            SLIDE_W - 2 * MARGIN,
+            0.8,
+            20,
+            bold=True,
+            colour="B00020",
+        )
+    cover.notes_slide.notes_text_frame.text = (
+        "Gaps between groups of children in "
+        f"{profile.place}, ranked on what the data can support."
+    )
+    _text_slide(
+        prs,
+        "Key findings",
+        [f["sentence"] for f in profile.findings],
+        notes="The three best-supported gaps, in the ranking's order.",
+    )
+    focus = profile.focus
+    if focus is not None and focus.get("current") is not None:
+        row = focus["current"]
+        reason = [f"Why we chose it: {focus['reason']}"] if focus.get("reason") else []
+        who = [
+            f"Chosen by {focus.get('chosen_by', 'unknown')} on "
+            f"{str(focus.get('chosen_at', ''))[:10]}."
+        ]
+        gap = profile.chart("focus_gap")
+        if gap is not None:
+            _chart_slide(
+                prs,
+                gap,
+                short_title(row),
+                f"Our focus. {gap.title}",
+                _notes(row, gap, reason + who, synthetic),
+            )
+        trend = profile.chart("focus_trend")
+        if trend is not None:
+            _chart_slide(
+                prs,
+                trend,
+                f"Is the gap changing? {str(row['trend']).capitalize()}"[:60],
+                trend.title,
+                _notes(row, trend, synthetic=synthetic),
+            )
+        peers = []
+        if profile.bright_spots is not None:
+            peers = list(profile.bright_spots["sentence"])
+        if peers:
+            _text_slide(
+                prs,
+                "Counties like ours on this gap",
+                peers,
+                notes="Peers: the counties most like this one in number of "
+                "children, density, child poverty and who lives there. A peer is "
+                "a bright spot only where its gap is clearly smaller.",
+            )
+        _text_slide(
+            prs,
+            "What to watch",
+            focus.get("what_to_watch", []),
+            notes=_notes(row, None, synthetic=synthetic),
+        )
+        overview = profile.chart("overview")
+        if overview is not None:
+            _chart_slide(
+                prs,
+                overview,
+                "The other gaps we considered",
+                overview.title,
+                "\n\n".join(
+                    ["The shortlist, best supported first:"]
+                    + list(profile.candidates.head(5)["explanation"])
+                    + [f"What the chart shows: {overview.alt}"]
+                ),
+            )
+        return _save(prs, path)
+    overview = profile.chart("overview")
+    if overview is not None:
+        _chart_slide(
+            prs,
+            overview,
+            "The shortlist at a glance",
+            overview.title,
+            "\n\n".join(
+                ["The shortlist, best supported first:"]
+                + list(profile.candidates.head(5)["explanation"])
+                + [f"What the chart shows: {overview.alt}"]
+            ),
+        )
+    for i, (_, row) in enumerate(
+        profile.candidates.head(n_candidates).iterrows(), start=1
+    ):
+        for kind in ("gap", "groups"):
+            chart = profile.chart_for(row, kind)
+            if chart is None:
+                continue
+            _chart_slide(
+                prs,
+                chart,
+                f"{i}. {short_title(row, 57)}",
+                chart.title,
+                _notes(row, chart, synthetic=synthetic),
+            )
+    return _save(prs, path)
+
+
+def _save(prs, path) -> Path:
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    prs.save(out)
+    return out
 
 
 def build_county_deck(
@@ -18,62 +327,37 @@ def build_county_deck(
     state: str = "NC",
     out_path="reports/board_deck.pptx",
     n_candidates: int = 3,
+    focus=None,
 ) -> Path:
-    """Overview, then each top candidate's comparison and gap, with speaker notes.
+    """Build a county's profile and lay it out as a board deck.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Prepared tidy table (the county, its state and its state's counties).
+    county, state : str
+        The county (name or FIPS) and its state.
+    out_path : str or Path
+        The .pptx file; a focus record beside it is used when ``focus`` is None.
+    n_candidates : int
+        Candidates shown when no focus is recorded.
+    focus : dict, str or Path, optional
+        A focus record or its file.
 
     Returns
     -------
     Path
     """
-    import matplotlib
+    from disparities.profile import build_county_profile
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    from disparities import plots
-    from disparities.focus import rank_focus_candidates
-    from disparities.gaps import compute_gaps
-    from disparities.geography import find_county, resolve_state
-    from disparities.narrative import SYNTHETIC_NOTICE, is_synthetic
-    from disparities.plots.export import DeckSlide, build_deck
-    from disparities.select import parent_geo_id
-
-    abbr = resolve_state(state)[1]
-    geo_id, place = find_county(county, abbr)
-    local = table[table[s.GEO_ID].astype(str).isin([geo_id, parent_geo_id(geo_id)])]
-    gaps = compute_gaps(local)
-    cands = rank_focus_candidates(local, geo_id, gaps=gaps)
-    slides = []
-    ax = plots.plot_disparity_overview(gaps, geo_id)
-    slides.append(
-        DeckSlide(
-            ax,
-            f"Where are {place}'s biggest gaps?",
-            "\n".join(cands.head(5)["explanation"]),
-        )
+    profile = build_county_profile(
+        table,
+        county,
+        state=state,
+        focus=focus if focus is not None else Path(out_path).parent,
+        n_detail=n_candidates,
     )
-    for _, c in cands.head(n_candidates).iterrows():
-        ind, dim = str(c[s.INDICATOR]), str(c[s.DIMENSION])
-        ax = plots.plot_group_comparison(table, geo_id, ind, dimension=dim)
-        slides.append(DeckSlide(ax, plots.style.get_title(ax), c["explanation"]))
-        ax = plots.plot_gap_dumbbell(
-            gaps, geo_id, ind, dimension=dim, highlight_group=str(c[s.GROUP])
-        )
-        notes = (
-            f"Times as likely: {c['adverse_ratio']:.2f} (95% CI "
-            f"{c['adverse_ratio_ci_lower']:.2f} to {c['adverse_ratio_ci_upper']:.2f}); "
-            f"state: {c['state_adverse_ratio']:.2f}; trend: {c['trend']}."
-        )
-        slides.append(DeckSlide(ax, plots.style.get_title(ax), notes))
-    subtitle = "Disparities affecting young children"
-    if is_synthetic(table[s.SOURCE]):
-        subtitle += f"\n{SYNTHETIC_NOTICE}"
-    path = build_deck(
-        slides,
-        out_path,
-        title=f"{place}: choosing a focus disparity",
-        subtitle=subtitle,
-    )
-    for sl in slides:
-        plt.close(sl.chart.get_figure())
-    return path
+    try:
+        return render_deck(profile, out_path, n_candidates=n_candidates)
+    finally:
+        profile.close()

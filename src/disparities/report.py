@@ -1,13 +1,15 @@
-"""The county disparity profile: one self-contained HTML file, PNGs and a CSV.
+"""The county disparity profile as one self-contained HTML file (plus PNGs, CSVs).
 
-The HTML embeds its images (base64) and its styles; it loads nothing from the
-network, so it opens offline and can be emailed as one file.
+:func:`render_html` lays out a :class:`~disparities.profile.CountyProfile`
+through the Jinja2 template ``templates/profile.html.j2`` (autoescaped). The
+HTML embeds its images (screen-sized PNGs, base64) and its styles; it loads
+nothing from the network, so it opens offline and can be emailed as one file.
 """
 
 from __future__ import annotations
 
 import base64
-import html
+import io
 import sys
 import time
 from pathlib import Path
@@ -21,10 +23,9 @@ from disparities.narrative import (
     SYNTHETIC_NOTICE,
     format_period,
     format_value,
-    is_synthetic,
 )
 
-__all__ = ["build_county_report", "Progress"]
+__all__ = ["build_county_report", "render_html", "Progress"]
 
 
 class Progress:
@@ -57,25 +58,24 @@ font-style:italic}.small{font-size:.85em;color:#444}
 """
 
 
-def _img(png: bytes, alt: str) -> str:
-    data = base64.b64encode(png).decode("ascii")
-    return f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}">'
-
-
-def _table(df: pd.DataFrame, *, flag_col=None, hidden_col=None) -> str:
+def _table_view(df: pd.DataFrame, *, flag_col=None, hidden_col=None) -> dict:
+    """Columns and formatted rows of a table, for the template."""
     rows = []
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
     for i, (_, r) in enumerate(df.iterrows()):
         cls = ""
         if hidden_col is not None and bool(hidden_col.iloc[i]):
-            cls = ' class="hidden"'
+            cls = "hidden"
         elif flag_col is not None and bool(flag_col.iloc[i]):
-            cls = ' class="flag"'
-        cells = "".join(f"<td>{html.escape(_fmt(v))}</td>" for v in r)
-        rows.append(f"<tr{cls}>{cells}</tr>")
-    return (
-        f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-    )
+            cls = "flag"
+        rows.append({"cls": cls, "cells": [_fmt(v) for v in r]})
+    return {"columns": [str(c) for c in df.columns], "rows": rows}
+
+
+def _excess(v) -> str:
+    """Excess cases in words: none when the group is not worse off."""
+    if not np.isfinite(v):
+        return ""
+    return "none" if round(v) <= 0 else f"{v:,.0f}"
 
 
 def _fmt(v) -> str:
@@ -88,7 +88,7 @@ def _fmt(v) -> str:
 
 def _ci(lo, hi, digits=1):
     if not (np.isfinite(lo) and np.isfinite(hi)):
-        return "not shown"
+        return "no CI published"
     return f"{lo:.{digits}f} to {hi:.{digits}f}"
 
 
@@ -126,14 +126,367 @@ def disparity_table_for_display(gaps: pd.DataFrame) -> pd.DataFrame:
                     "{:+.1f}",
                     1,
                 ),
-                "Excess cases": ""
-                if not np.isfinite(r["excess_cases"])
-                else f"{r['excess_cases']:,.0f}",
+                "Excess cases": _excess(r["excess_cases"]),
                 "Reading": r["direction"],
                 "Note": r[s.NOTE],
             }
         )
     return pd.DataFrame(rows)
+
+
+GLOSSARY = (
+    (
+        "Reference group",
+        "The group every other group is compared with (usually the group with "
+        "the most children, or the best-off income group).",
+    ),
+    (
+        "Times as likely",
+        "How many times as often one group has the worse outcome as the reference "
+        "group; 1 means no gap.",
+    ),
+    (
+        "95% confidence interval (CI)",
+        "The range the true value very likely lies in, given the numbers behind "
+        "it; a wide range means an uncertain estimate.",
+    ),
+    (
+        "Children affected",
+        "How many children would not have the worse outcome if their group had "
+        "the reference group's rate ('none' when the group is not worse off).",
+    ),
+    (
+        "Unreliable",
+        "Built on few events (fewer than 20, or a relative standard error above "
+        "30%): shown, but read with care.",
+    ),
+    (
+        "Not shown",
+        "Built on fewer than 10 events: hidden to protect privacy and because "
+        "such small counts swing from year to year.",
+    ),
+    (
+        "FPL",
+        "Federal poverty level: the income line the federal government uses to "
+        "count poverty; '100-199% FPL' means one to two times that line.",
+    ),
+    (
+        "Peer counties",
+        "The counties most like this one in number of children, children per "
+        "square km, child poverty and who lives there.",
+    ),
+    ("Bright spot", "A peer county with a smaller gap on the same comparison."),
+    (
+        "Trend",
+        "Whether the gap has been widening, narrowing or holding steady over the "
+        "periods in the data.",
+    ),
+)
+
+MEASURE_HELP = {
+    "index_of_disparity": (
+        "Index of disparity",
+        "the average distance of each group's rate from the reference group's, "
+        "as a percentage of the reference rate (unit: %).",
+    ),
+    "slope_index_of_inequality": (
+        "Slope index of inequality",
+        "the difference in the outcome between the bottom and the top of the "
+        "ordered groups (income only), in the indicator's own unit.",
+    ),
+    "population_attributable_fraction": (
+        "Population attributable fraction",
+        "the share of the whole county's rate that would go away if every group "
+        "had the best-off group's rate (unit: %).",
+    ),
+}
+
+_CSS = (
+    _CSS
+    + """
+figure{margin:12px 0}figcaption{font-size:.95em}
+details{margin:8px 0}summary{cursor:pointer;font-weight:600}
+.findings li{margin:4px 0}.focus{background:#F6FAF3;border-left:6px solid #009E73;
+padding:4px 18px;margin:16px 0}
+dl.glossary{display:grid;grid-template-columns:max-content 1fr;gap:4px 14px;font-size:.9em}
+dl.glossary dt{font-weight:600}dl.glossary dd{margin:0}
+code{background:#f3f3f3;padding:1px 4px}
+"""
+)
+
+
+def _chart_view(chart) -> dict:
+    from PIL import Image
+
+    with Image.open(io.BytesIO(chart.screen_png)) as im:
+        w, h = im.size
+    return {
+        "heading": chart.heading,
+        "title": chart.title,
+        "alt": chart.alt,
+        "data": base64.b64encode(chart.screen_png).decode("ascii"),
+        "width": w,
+        "height": h,
+    }
+
+
+def _shortlist_view(cands: pd.DataFrame) -> dict:
+    show = cands.head(10)
+    disp = pd.DataFrame(
+        {
+            "Rank": show["rank"],
+            "Disparity": [
+                f"{get_indicator(str(r[s.INDICATOR])).label}: {r[s.GROUP]} vs "
+                f"{r['reference_group']} ({format_period(r[s.PERIOD])})"
+                + (" (unreliable)" if r[s.UNRELIABLE] else "")
+                for _, r in show.iterrows()
+            ],
+            "Times as likely (95% CI)": [
+                _estimate_ci(a, lo, hi, "{:.1f}", 1)
+                for a, lo, hi in zip(
+                    show["adverse_ratio"],
+                    show["adverse_ratio_ci_lower"],
+                    show["adverse_ratio_ci_upper"],
+                    strict=True,
+                )
+            ],
+            # no counts published (e.g. CHR rates): unknown, not "none"
+            # counted, estimated from population data, or unknown (never 0)
+            "Children affected": show["children_affected"],
+            "Trend": show["trend"],
+            "State's gap": show["state_adverse_ratio"].map(
+                lambda v: "not available" if not np.isfinite(v) else f"{v:.1f}"
+            ),
+            "Score": show["score"].map("{:.2f}".format),
+        }
+    )
+    return _table_view(disp, flag_col=show[s.UNRELIABLE].reset_index(drop=True))
+
+
+def _focus_view(profile) -> dict | None:
+    from disparities.narrative import group_noun
+    from disparities.profile import headline
+
+    f = profile.focus
+    if f is None:
+        return None
+    row = f["current"]
+    view = {
+        "short_title": f["long_title"],
+        "chosen_by": f.get("chosen_by", "unknown"),
+        "chosen_at": str(f.get("chosen_at", "")).replace("T", " "),
+        "reason": f.get("reason", ""),
+        "rank_when_chosen": f.get("rank_when_chosen", ""),
+        "watch": f.get("what_to_watch", []),
+        "charts": [_chart_view(c) for c in profile.charts_in("focus")],
+    }
+    if row is None:
+        view.update(
+            sentence="This comparison is not in the current data.",
+            gap="not available",
+            trend="not available",
+            affected="not available",
+        )
+        return view
+    ind = str(row[s.INDICATOR])
+    view["sentence"] = headline(row)
+    values = (
+        f"{row[s.GROUP]}: {format_value(row[s.VALUE], ind)}; "
+        f"{row['reference_group']}: {format_value(row['reference_value'], ind)}"
+    )
+    if np.isfinite(row["adverse_ratio"]):
+        ratio = _estimate_ci(
+            row["adverse_ratio"],
+            row["adverse_ratio_ci_lower"],
+            row["adverse_ratio_ci_upper"],
+            "{:.1f}",
+            1,
+        )
+        view["gap"] = f"{values}; {ratio} times as likely (95% CI)."
+    else:  # averages, scores, incomes: compared by their difference
+        view["gap"] = f"{values}."
+    view["trend"] = str(row["trend"])
+    who = group_noun(str(row[s.GROUP]), ind)
+    ex, cons = row["excess_cases"], row["conservative_excess"]
+    basis = str(row.get("children_affected_basis", ""))
+    if basis.startswith("estimated") and np.isfinite(ex) and ex >= 1:
+        view["affected"] = (
+            f"{row['children_affected']} {who} ({basis}) would not have the worse "
+            f"outcome at the {row['reference_group']} rate."
+        )
+    elif np.isfinite(ex) and ex >= 1:
+        view["affected"] = (
+            f"about {ex:,.0f} {who} (at least {cons:,.0f}) would not have the worse "
+            f"outcome at the {row['reference_group']} rate."
+        )
+    elif not np.isfinite(ex):
+        view["affected"] = (
+            "not applicable: an average, score or income is compared by its difference."
+            if basis == "not applicable"
+            else "unknown: the source publishes rates without counts of children, "
+            "and the data hold no population figures to estimate them."
+        )
+    else:
+        view["affected"] = "none beyond the reference group's rate."
+    return view
+
+
+def _bright_view(profile) -> dict | None:
+    if profile.peers is None:
+        return None
+    sentences = []
+    if profile.bright_spots is not None:
+        sentences = list(profile.bright_spots["sentence"])
+    peers = profile.peers
+    return {
+        "sentences": sentences,
+        "peers": "Peer counties (most alike first, on "
+        + ", ".join(peers.attrs.get("labels", []) or ["the data's features"])
+        + "): "
+        + "; ".join(
+            f"{n} ({w})" if isinstance(w, str) and w else str(n)
+            for n, w in zip(
+                peers["geo_name"],
+                peers["similarity"] if "similarity" in peers else [""] * len(peers),
+                strict=True,
+            )
+        )
+        + ".",
+    }
+
+
+def _measures_view(measures: pd.DataFrame) -> dict:
+    lm = measures[
+        measures[s.PERIOD_END]
+        == measures.groupby(s.INDICATOR, observed=True)[s.PERIOD_END].transform("max")
+    ]
+    lm = lm[lm["measure"].isin(list(MEASURE_HELP))]
+    return _table_view(
+        pd.DataFrame(
+            {
+                "Indicator": [get_indicator(str(i)).label for i in lm[s.INDICATOR]],
+                "Groups": lm[s.DIMENSION]
+                .astype(str)
+                .replace({"race_ethnicity": "race/ethnicity"}),
+                "Measure": [MEASURE_HELP[str(m)][0] for m in lm["measure"]],
+                "Estimate": [
+                    f"{v:.2f}" if np.isfinite(v) else "—" for v in lm["estimate"]
+                ],
+                "95% CI": [
+                    _ci(a, b, 2)
+                    for a, b in zip(lm[s.CI_LOWER], lm[s.CI_UPPER], strict=True)
+                ],
+                "Note": lm["note"],
+            }
+        )
+    )
+
+
+def render_html(profile, *, fragment: bool = False) -> str:
+    """Lay out a county profile as one self-contained HTML page.
+
+    Parameters
+    ----------
+    profile : CountyProfile
+        From :func:`disparities.profile.build_county_profile`.
+    fragment : bool
+        Leave out ``<html>``/``<head>`` (for notebook display).
+
+    Returns
+    -------
+    str
+    """
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    env = Environment(
+        loader=FileSystemLoader(str(Path(__file__).parent / "templates")),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    focus = _focus_view(profile)
+    focus_sig = None
+    if profile.focus is not None:
+        focus_sig = tuple(
+            str(profile.focus[k]) for k in ("indicator", "dimension", "group")
+        )
+    cands = []
+    for f, (_, r) in zip(
+        profile.findings,
+        profile.candidates.head(len(profile.findings)).iterrows(),
+        strict=True,
+    ):
+        section = f"candidate{f['rank']}"
+        sig = (str(r[s.INDICATOR]), str(r[s.DIMENSION]), str(r[s.GROUP]))
+        cands.append(
+            {
+                "rank": f["rank"],
+                "short": f["short"],
+                "explanation": r["explanation"],
+                "same_as_focus": sig == focus_sig,
+                "open": False,
+                "charts": [_chart_view(c) for c in profile.charts_in(section)],
+            }
+        )
+    better = []
+    if profile.better_than_state is not None:
+        for _, r in profile.better_than_state.iterrows():
+            ind = str(r[s.INDICATOR])
+            better.append(
+                f"{get_indicator(ind).label}, {r[s.GROUP]}: "
+                f"{format_value(r[s.VALUE], ind)} vs the state's "
+                f"{format_value(r['reference_value'], ind)} "
+                f"({format_period(r[s.PERIOD])})"
+            )
+    lat = profile.latest.sort_values([s.INDICATOR, s.DIMENSION, s.GROUP])
+    notes = [
+        "Values built on fewer than 10 events are not shown; values with a "
+        "relative standard error above 30% or fewer than 20 events are marked "
+        "unreliable.",
+        "Confidence intervals: Wilson (proportions), exact Poisson (rates), ACS "
+        "margins of error (survey estimates); gaps by combined standard errors, "
+        "ratios on the log scale.",
+        *[rep.summary() for rep in profile.load_reports],
+        *profile.notes,
+    ]
+    if profile.files:
+        notes.append(
+            "Files: "
+            + ", ".join(
+                Path(profile.files[k]).name
+                for k in ("csv", "candidates_csv", "measures_csv")
+                if k in profile.files
+            )
+            + "."
+        )
+    overview = profile.chart("overview")
+    return env.get_template("profile.html.j2").render(
+        fragment=fragment,
+        # in a notebook the styles stay inside the profile, not the whole page
+        css=_CSS.replace("body{", ".dp-profile{") if fragment else _CSS,
+        place=profile.place,
+        state_name=profile.state_name,
+        synthetic=profile.synthetic,
+        synthetic_notice=SYNTHETIC_NOTICE,
+        sources="; ".join(profile.sources),
+        findings=profile.findings,
+        focus=focus,
+        shortlist=_shortlist_view(profile.candidates),
+        overview=_chart_view(overview) if overview else None,
+        candidates=cands,
+        bright=_bright_view(profile),
+        bright_missing="Peer counties could not be found in these data.",
+        better=better,
+        all_table=_table_view(
+            disparity_table_for_display(lat),
+            flag_col=lat[s.UNRELIABLE].reset_index(drop=True),
+            hidden_col=lat[s.SUPPRESSED].reset_index(drop=True),
+        ),
+        glossary=GLOSSARY,
+        measure_help=list(MEASURE_HELP.values()),
+        measures=_measures_view(profile.measures),
+        notes=notes,
+    )
 
 
 def build_county_report(
@@ -145,8 +498,11 @@ def build_county_report(
     load_reports=(),
     n_detail: int = 3,
     quiet: bool = False,
+    focus=None,
+    shared: dict | None = None,
+    profile=None,
 ) -> dict:
-    """Write a county disparity profile: HTML, PNG charts and the CSV table.
+    """Write a county disparity profile: HTML, PNG charts and the CSV tables.
 
     Parameters
     ----------
@@ -158,332 +514,46 @@ def build_county_report(
     state : str
         State abbreviation, name or FIPS.
     out_dir : str or Path
-        Folder to write into (created if needed).
+        Folder to write into (created if needed). A focus record there
+        (``<county>_focus.json``, see :func:`disparities.save_focus`) puts an
+        "Our focus" section first.
     load_reports : sequence of LoadReport
         Shown in the data-notes section.
     n_detail : int
         How many top candidates get their own charts.
     quiet : bool
         No progress messages on stderr.
+    focus : dict, str or Path, optional
+        A focus record or its file (default: look in ``out_dir``).
+    shared : dict, optional
+        State-wide results computed once (used by the batch).
+    profile : CountyProfile, optional
+        An already assembled profile (then ``table`` may be None).
 
     Returns
     -------
     dict
-        Paths by kind: ``html``, ``csv``, ``pngs`` (list), ``candidates_csv``.
+        Paths by kind: ``html``, ``csv``, ``pngs`` (list), ``candidates_csv``,
+        ``measures_csv``; and ``profile``.
     """
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    from disparities import plots
-    from disparities.focus import rank_focus_candidates
-    from disparities.gaps import compute_gaps
-    from disparities.geography import find_county, resolve_state
-    from disparities.peers import (
-        better_than_state,
-        find_bright_spots,
-        find_peer_counties,
-    )
-    from disparities.plots.export import save_chart
-    from disparities.plots.overview import latest_gaps
-    from disparities.select import parent_geo_id
-    from disparities.summary_measures import compute_summary_measures
-    from disparities.trends import compute_gap_trends
+    from disparities.focus_record import output_file_name
+    from disparities.profile import build_county_profile, write_profile_files
 
     progress = Progress(quiet)
-    st_fips, st_abbr, st_name = resolve_state(state)
-    if str(county).isdigit() and len(str(county)) == 5:
-        geo_id = str(county)
-        names = table.loc[table[s.GEO_ID].astype(str) == geo_id, s.GEO_NAME]
-        place = names.iloc[0] if len(names) else geo_id
-    else:
-        geo_id, place = find_county(county, st_abbr)
-    have = set(table[s.GEO_ID].astype(str))
-    if geo_id not in have:
-        from disparities.geography import UnknownPlaceError
-
-        raise UnknownPlaceError(
-            f"{place} ({geo_id}) is a real county but the data hold no rows for it; "
-            "run 'disparities counties' to list what the data hold"
+    if profile is None:
+        profile = build_county_profile(
+            table,
+            county,
+            state=state,
+            focus=focus if focus is not None else out_dir,
+            n_detail=n_detail,
+            load_reports=load_reports,
+            shared=shared,
+            progress=progress,
         )
-    out = Path(out_dir)
-    slug = place.lower().replace(" ", "_")
-    out.mkdir(parents=True, exist_ok=True)
-    progress(f"profile of {place}, {st_name}: computing gaps")
-    parent = parent_geo_id(geo_id)
-    local = table[table[s.GEO_ID].astype(str).isin([geo_id, parent, "US"])]
-    gaps = compute_gaps(local)
-    here = gaps[gaps[s.GEO_ID].astype(str) == geo_id]
-    progress("trends and summary measures")
-    trends = compute_gap_trends(here)
-    measures = compute_summary_measures(local[local[s.GEO_ID].astype(str) == geo_id])
-    progress("ranking candidate focus disparities")
-    cands = rank_focus_candidates(local, geo_id, gaps=gaps, trends=trends)
-    latest = latest_gaps(gaps, geo_id)
-    csv_path = out / f"{slug}_disparities.csv"
-    here.to_csv(csv_path, index=False)
-    cand_path = out / f"{slug}_focus_candidates.csv"
-    cands.to_csv(cand_path, index=False)
-    measures.to_csv(out / f"{slug}_summary_measures.csv", index=False)
-
-    charts = []  # (key, ax_or_fig, caption)
-
-    def add(key, make, caption):
-        try:
-            obj = make()
-        except (KeyError, ValueError) as exc:
-            progress(f"skipped chart {key}: {exc}")
-            return
-        charts.append((key, obj, caption))
-
-    progress("drawing charts")
-    add(
-        "overview",
-        lambda: plots.plot_disparity_overview(gaps, geo_id),
-        "Where the biggest gaps are (each dot: how many times as likely).",
-    )
-    top = cands.head(n_detail)
-    for i, (_, c) in enumerate(top.iterrows(), start=1):
-        ind, dim, grp = str(c[s.INDICATOR]), str(c[s.DIMENSION]), str(c[s.GROUP])
-        add(
-            f"candidate{i}_groups",
-            lambda ind=ind, dim=dim: plots.plot_group_comparison(
-                table, geo_id, ind, dimension=dim
-            ),
-            f"Candidate {i}: every group.",
-        )
-        add(
-            f"candidate{i}_gap",
-            lambda ind=ind, dim=dim, grp=grp: plots.plot_gap_dumbbell(
-                gaps, geo_id, ind, dimension=dim, highlight_group=grp
-            ),
-            f"Candidate {i}: the gaps, beside the state's.",
-        )
-        add(
-            f"candidate{i}_trend",
-            lambda ind=ind, grp=grp: plots.plot_gap_trend(
-                gaps, trends, geo_id, ind, grp
-            ),
-            f"Candidate {i}: is the gap changing?",
-        )
-    if len(top):
-        ind0 = str(top.iloc[0][s.INDICATOR])
-        add(
-            "map",
-            lambda: plots.plot_county_map(table, st_abbr, ind0, focus_geo_id=geo_id),
-            "The top candidate's indicator across the state's counties.",
-        )
-        dim0 = str(top.iloc[0][s.DIMENSION])
-        grp0 = str(top.iloc[0][s.GROUP])
-        ref0 = str(top.iloc[0]["reference_group"])
-        add(
-            "trend_by_group",
-            lambda: plots.plot_group_trend(table, geo_id, ind0, dimension=dim0),
-            "The top candidate's indicator over time, every group.",
-        )
-        add(
-            "maps_by_group",
-            lambda: plots.plot_map_small_multiples(
-                table, st_abbr, ind0, groups=[grp0, ref0], focus_geo_ids=[geo_id]
-            ),
-            "The top candidate's two groups across the state, on one colour scale.",
-        )
-    pngs, png_of = [], {}
-    for key, obj, _ in charts:
-        written = save_chart(obj, out / f"{slug}_{key}", formats=("png",))
-        pngs += written
-        png_of[key] = written[0].read_bytes()
-
-    progress("bright spots")
-    bright_html = ""
-    try:
-        peers = find_peer_counties(table, geo_id)
-        peer_ids = peers[s.GEO_ID].tolist()
-        peer_tab = table[table[s.GEO_ID].astype(str).isin(peer_ids)]
-        peer_gaps = compute_gaps(peer_tab)
-        if len(top):
-            c0 = top.iloc[0]
-            spots = find_bright_spots(
-                pd.concat([gaps, peer_gaps]),
-                peers,
-                geo_id,
-                str(c0[s.INDICATOR]),
-                str(c0[s.GROUP]),
-                table=table,
-            )
-            bright_html += (
-                f"<h3>Counties like {html.escape(place)}: the gap for the "
-                "top candidate</h3><ul>"
-                + "".join(f"<li>{html.escape(x)}</li>" for x in spots["sentence"])
-                + "</ul>"
-            )
-        bright_html += (
-            "<p class='small'>Peers: the counties most like this one in "
-            + html.escape(", ".join(peers.attrs.get("labels", [])))
-            + ". "
-            + html.escape(
-                "; ".join(
-                    f"{n} ({w})"
-                    for n, w in zip(peers["geo_name"], peers["similarity"], strict=True)
-                )
-            )
-            + ".</p>"
-        )
-    except KeyError as exc:
-        bright_html += f"<p>Peers could not be found: {html.escape(str(exc))}</p>"
-    better = better_than_state(table, geo_id)
-    if len(better):
-        items = "".join(
-            f"<li>{html.escape(get_indicator(str(r[s.INDICATOR])).label)}, "
-            f"{html.escape(str(r[s.GROUP]))}: "
-            f"{format_value(r[s.VALUE], str(r[s.INDICATOR]))} vs the state's "
-            f"{format_value(r['reference_value'], str(r[s.INDICATOR]))} "
-            f"({format_period(r[s.PERIOD])})</li>"
-            for _, r in better.iterrows()
-        )
-        bright_html += (
-            f"<h3>Where {html.escape(place)} already does better than "
-            f"{html.escape(st_name)}</h3><ul>{items}</ul>"
-        )
-
+    files = write_profile_files(profile, out_dir)
     progress("writing HTML")
-    synthetic = is_synthetic(table[s.SOURCE])
-    sources = sorted(set(table[s.SOURCE].astype(str)) - {""})
-    parts = [
-        f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-        f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
-        f"<title>Disparity profile: {html.escape(place)}</title>"
-        f"<style>{_CSS}</style></head><body>"
-    ]
-    if synthetic:
-        parts.append(
-            f"<div class='banner' role='alert'>{SYNTHETIC_NOTICE}. Use it to "
-            "learn the tool; do not quote these numbers.</div>"
-        )
-    parts.append(
-        f"<main><h1>Child disparities in {html.escape(place)}, "
-        f"{html.escape(st_name)}</h1>"
-    )
-    parts.append(
-        f"<p class='lead'>A profile of gaps between groups of children, to help "
-        f"choose one disparity to focus on. Source: "
-        f"{html.escape('; '.join(sources))}.</p>"
-    )
-    parts.append("<h2>Key findings</h2>")
-    for _, c in top.iterrows():
-        parts.append(f"<div class='finding'>{html.escape(c['explanation'])}</div>")
-    parts.append(
-        "<h2>Candidate focus disparities</h2><p>Ranked on what the data can "
-        "support: the conservative end of each gap's 95% confidence interval, "
-        "the children affected, the trend, and how the gap compares with the "
-        "state's. Every component is shown; unreliable estimates count half. "
-        "Comparisons hidden for small numbers are left out.</p>"
-    )
-    show = cands.head(10).copy()
-    disp = pd.DataFrame(
-        {
-            "Rank": show["rank"],
-            "Disparity": [
-                f"{get_indicator(str(r[s.INDICATOR])).label}: {r[s.GROUP]} vs "
-                f"{r['reference_group']}"
-                for _, r in show.iterrows()
-            ],
-            "Times as likely": show["adverse_ratio"].map("{:.1f}".format),
-            "At least (95% CI)": show["conservative_ratio"].map("{:.1f}".format),
-            "Children affected": show["children_affected"],
-            "Trend": show["trend"],
-            "State's gap": show["state_adverse_ratio"].map(
-                lambda v: "not available" if not np.isfinite(v) else f"{v:.1f}"
-            ),
-            "Score": show["score"].map("{:.2f}".format),
-            "Why": show["explanation"],
-        }
-    )
-    parts.append(_table(disp, flag_col=show[s.UNRELIABLE].reset_index(drop=True)))
-    for key, obj, caption in charts:
-        alt = plots.get_alt_text(obj)
-        parts.append(
-            f"<h3>{html.escape(caption)}</h3>{_img(png_of[key], alt)}"
-            f"<p class='caption'>{html.escape(alt)}</p>"
-        )
-        if key == "overview":
-            parts.append("<h2>The top candidates, one by one</h2>")
-    parts.append("<h2>Bright spots</h2>" + bright_html)
-    parts.append(
-        "<h2>All disparities, latest period</h2><p>Shaded rows rest on small "
-        "numbers (unreliable); grey rows are not shown to protect privacy and "
-        "because small counts are too unstable to read.</p>"
-    )
-    lat = latest.sort_values([s.INDICATOR, s.DIMENSION, s.GROUP])
-    parts.append(
-        _table(
-            disparity_table_for_display(lat),
-            flag_col=lat[s.UNRELIABLE].reset_index(drop=True),
-            hidden_col=lat[s.SUPPRESSED].reset_index(drop=True),
-        )
-    )
-    parts.append(
-        "<h2>Summary measures</h2><p class='small'>Across all groups at once "
-        "(latest period; WHO HEAT / NCI HD*Calc definitions, 95% CIs).</p>"
-    )
-    lm = measures[
-        measures[s.PERIOD_END]
-        == measures.groupby(s.INDICATOR, observed=True)[s.PERIOD_END].transform("max")
-    ]
-    lm = lm[
-        lm["measure"].isin(
-            [
-                "index_of_disparity",
-                "slope_index_of_inequality",
-                "population_attributable_fraction",
-            ]
-        )
-    ]
-    parts.append(
-        _table(
-            pd.DataFrame(
-                {
-                    "Indicator": [get_indicator(str(i)).label for i in lm[s.INDICATOR]],
-                    "Groups": lm[s.DIMENSION]
-                    .astype(str)
-                    .replace({"race_ethnicity": "race/ethnicity"}),
-                    "Measure": lm["measure"].astype(str).str.replace("_", " "),
-                    "Estimate": [
-                        f"{v:.2f}" if np.isfinite(v) else "—" for v in lm["estimate"]
-                    ],
-                    "95% CI": [
-                        _ci(a, b, 2)
-                        for a, b in zip(lm[s.CI_LOWER], lm[s.CI_UPPER], strict=True)
-                    ],
-                    "Note": lm["note"],
-                }
-            )
-        )
-    )
-    parts.append("<h2>About the data</h2><ul class='small'>")
-    parts.append(
-        "<li>Values built on fewer than 10 events are not shown; values with a "
-        "relative standard error above 30% or fewer than 20 events are marked "
-        "unreliable.</li><li>Confidence intervals: Wilson (proportions), exact "
-        "Poisson (rates), ACS margins of error (survey estimates); gaps by "
-        "combined standard errors, ratios on the log scale.</li>"
-    )
-    for rep in load_reports:
-        parts.append(f"<li>{html.escape(rep.summary())}</li>")
-    parts.append(
-        f"<li>Files: {html.escape(csv_path.name)} (every gap), "
-        f"{html.escape(cand_path.name)} (candidates).</li></ul>"
-    )
-    parts.append("</main></body></html>")
-    html_path = out / f"{slug}_profile.html"
-    html_path.write_text("".join(parts), encoding="utf-8")
-    for _, obj, _ in charts:
-        plt.close(obj if hasattr(obj, "savefig") else obj.get_figure())
+    html_path = Path(out_dir) / output_file_name(profile.place, "profile.html")
+    html_path.write_text(render_html(profile), encoding="utf-8")
     progress(f"done: {html_path}")
-    return {
-        "html": html_path,
-        "csv": csv_path,
-        "candidates_csv": cand_path,
-        "pngs": pngs,
-    }
+    return {"html": html_path, **files, "profile": profile}

@@ -116,17 +116,26 @@ def plot_gap_dumbbell(
                     linewidth=3,
                     hatch=style.UNRELIABLE_HATCH if rr[s.UNRELIABLE] else None,
                 )
-            label = format_value(v, indicator).split(" per ")[0]
-            if rr[s.UNRELIABLE]:
-                label += " (unreliable)"
-            ax.annotate(
-                label,
-                (max(v, v0), y),
-                xytext=(14, 0),
-                textcoords="offset points",
-                va="center",
-                fontsize=style.FONT["annotation"],
-            )
+            # each dot carries its own value: the larger on its right, the
+            # smaller on its left, so no label sits beside the other dot
+            hi_is_group = v >= v0
+            for val, is_group in ((v, True), (v0, False)):
+                label = format_value(val, indicator).split(" per ")[0]
+                if is_group and rr[s.UNRELIABLE]:
+                    label += " (unreliable)"
+                right = is_group == hi_is_group
+                ann = ax.annotate(
+                    label,
+                    (val, y),
+                    xytext=(14 if right else -14, 0),
+                    textcoords="offset points",
+                    ha="left" if right else "right",
+                    va="center",
+                    fontsize=style.FONT["annotation"],
+                    color="#222222" if filled else "#555555",
+                )
+                ann._disparities_value = float(val)
+                ann._disparities_role = "group" if is_group else "reference"
             y -= 0.8
         y -= 0.6
     ax.set_yticks(yticks, ylabels, fontsize=style.FONT["annotation"])
@@ -136,10 +145,29 @@ def plot_gap_dumbbell(
             lab.set_fontsize(style.FONT["annotation"] - 2)
     ax.set_xlabel(info.unit, fontsize=style.FONT["label"])
     ax.set_ylim(y + 0.5, 0.8)
-    lo = 0 if info.measure_type != "score" else None
-    ax.set_xlim(left=lo)
-    xr = ax.get_xlim()
-    ax.set_xlim(xr[0], xr[1] + (xr[1] - xr[0]) * 0.25)
+    # room for a label on each side of the dots; no negative ticks for counts
+    vals = pd.concat(
+        [here[[s.VALUE, "reference_value"]], state[[s.VALUE, "reference_value"]]]
+    )
+    vals = vals.to_numpy(float)
+    vals = vals[np.isfinite(vals)]
+    if len(vals):
+        vmin, vmax = float(vals.min()), float(vals.max())
+        span = max(vmax - vmin, abs(vmax) * 0.1, 1e-9)
+        # a long label on the left (an unreliable group below its reference)
+        # gets the room it needs, so it never runs into the group names
+        left_long = any(
+            a.get_text().endswith("(unreliable)") and a.get_ha() == "right"
+            for a in ax.texts
+        )
+        ax.set_xlim(vmin - span * (0.6 if left_long else 0.35), vmax + span * 0.35)
+    if info.measure_type != "score":
+        from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=7))
+        ax.xaxis.set_major_formatter(
+            FuncFormatter(lambda x, _: "" if x < -1e-9 else f"{x:g}")
+        )
     style.style_axes(ax)
     ax.grid(axis="x", color="#DDDDDD")
     shown = here[here["direction"] == "worse"].copy()

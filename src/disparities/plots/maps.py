@@ -538,7 +538,8 @@ def plot_map_small_multiples(
     fig.text(
         0.01,
         0.002,
-        note,
+        "\n".join(textwrap.wrap(note, 105)),  # profile: footnotes stay on the page
+        va="bottom",
         fontsize=style.FONT["footnote"],
         color="#B00020" if "SYNTHETIC" in note else "#333333",
     )

@@ -47,8 +47,9 @@ def plot_disparity_overview(
 
     Points right of the line at 1 mean the group is worse off than its
     reference group (for every indicator, whichever way it runs); the rows are
-    sorted by the conservative end of the CI, so a gap resting on small
-    numbers does not top the chart. Hollow points are unreliable.
+    sorted by the conservative end of the CI (the title and subtitle say so),
+    so a gap resting on small numbers does not top the chart; a legend names
+    each group's colour; the axis always holds every dot. Hollow points are unreliable.
 
     Parameters
     ----------
@@ -121,12 +122,21 @@ def plot_disparity_overview(
     ax.set_yticks(y, tick_labels, fontsize=style.FONT["annotation"] - 1)
     ax.set_xscale("log")
     ax.axvline(1, color="#333333", linewidth=2)
-    lo_lim = max(min(0.8, float(np.nanmin(here["adverse_ratio_ci_lower"])) * 0.8), 0.05)
-    hi_lim = min(max(5.0, float(np.nanmax(here["adverse_ratio_ci_upper"])) * 1.2), 50)
+    # the limits always hold every dot, so no row is ever empty; a CI wider
+    # than the axis is cut at its edge, never the estimate
+    ratios = here["adverse_ratio"].to_numpy(float)
+    lo_ci = float(np.nanmin(here["adverse_ratio_ci_lower"].to_numpy(float)))
+    hi_ci = float(np.nanmax(here["adverse_ratio_ci_upper"].to_numpy(float)))
+    lo_lim = min(max(min(0.8, lo_ci * 0.8), 0.05), float(np.nanmin(ratios)) * 0.8)
+    hi_lim = max(min(max(5.0, hi_ci * 1.2), 50), float(np.nanmax(ratios)) * 1.25)
     ax.set_xlim(lo_lim, hi_lim)
-    ticks = [
-        t for t in (0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 6, 8, 16) if lo_lim <= t <= hi_lim
-    ]
+    # fewer ticks on a wide range, so their labels never run together
+    candidates = (
+        (0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 6, 8, 16)
+        if hi_lim / lo_lim <= 12
+        else (0.125, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64)
+    )
+    ticks = [t for t in candidates if lo_lim <= t <= hi_lim]
     ax.set_xticks(ticks, [f"{t:g}\u00d7" for t in ticks])
     ax.minorticks_off()
     ax.axvspan(1, hi_lim, color="#F4E1D2", alpha=0.5, zorder=0)
@@ -142,8 +152,36 @@ def plot_disparity_overview(
         bbox=dict(fc="white", ec="none", alpha=0.8),
     )
     ax.set_xlabel(
-        "times as likely as the reference group to have the worse outcome (log scale)",
+        "times as likely as the reference group (log scale)",
         fontsize=style.FONT["label"] - 1,
+    )
+    # colour means the group: say so in a legend (each group once)
+    from matplotlib.lines import Line2D
+
+    seen = []
+    for g in here[s.GROUP].astype(str).iloc[::-1]:
+        if g not in seen:
+            seen.append(g)
+    handles = [
+        Line2D(
+            [],
+            [],
+            marker="o",
+            linestyle="",
+            markersize=13,
+            color=style.group_colour(g),
+            label=style.wrap_label(g, 22),
+        )
+        for g in seen
+    ]
+    ax.legend(
+        handles=handles,
+        title="Group",
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        frameon=False,
+        fontsize=style.FONT["annotation"],
+        title_fontsize=style.FONT["annotation"],
     )
     style.style_axes(ax)
     place = here[s.GEO_NAME].iloc[0] or geo_id
@@ -152,9 +190,9 @@ def plot_disparity_overview(
     style.set_title(
         ax,
         title
-        or f"Where are {place}'s biggest gaps? The {len(here)} largest, "
-        f"{worse} of them clearly worse than the reference group",
-        subtitle="Dots: how many times as likely; lines: 95% confidence intervals",
+        or f"Where are {place}'s biggest gaps? The {len(here)} the data support "
+        f"best, {worse} of them clearly worse than the reference group",
+        subtitle="Sorted by the low end of each 95% confidence interval (line)",
     )
     extra = (
         "Hollow dots: unreliable (small numbers). Hollow diamonds: the source "

@@ -57,7 +57,7 @@ FONT = {
     "label": 17,
     "tick": 15,
     "annotation": 14,
-    "footnote": 11.5,
+    "footnote": 12.5,
 }
 SUPPRESSED_HATCH = "//"
 UNRELIABLE_HATCH = ".."
@@ -108,7 +108,11 @@ def set_title(ax, title: str, subtitle: str = "") -> None:
         fig.suptitle(wrapped, x=0.01, ha="left", fontsize=FONT["title"])
         if subtitle:
             ax.set_title(
-                subtitle, loc="left", fontsize=FONT["subtitle"], color="#444444", pad=12
+                "\n".join(textwrap.wrap(subtitle, 55)),
+                loc="left",
+                fontsize=FONT["subtitle"],
+                color="#444444",
+                pad=12,
             )
     else:
         wrapped = "\n".join(textwrap.wrap(title, 45))
@@ -124,7 +128,7 @@ def add_footnote(ax, text: str) -> None:
     import textwrap
 
     fig = ax.get_figure()
-    wrapped = "\n".join(textwrap.wrap(text, 150))
+    wrapped = "\n".join(textwrap.wrap(text, 105))
     colour = "#B00020" if "SYNTHETIC" in text else "#333333"
     fig.text(
         0.01,

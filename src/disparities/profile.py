@@ -1,0 +1,633 @@
+"""A county profile assembled once, as data, for every rendering.
+
+:func:`build_county_profile` computes the gaps, trends, summary measures,
+ranked candidates, the recorded focus (if any), bright spots and notes, and
+draws each chart once. The result, a :class:`CountyProfile`, is rendered to
+the HTML report (:func:`disparities.report.render_html`), the board deck
+(:func:`disparities.deck.render_deck`) and notebook displays
+(``CountyProfile._repr_html_`` and :meth:`CountyProfile.show`). Renderers
+decide layout only; they never recompute or re-rank.
+
+Each chart is rasterised once, at 200 dpi; the same pixels give the PNG file
+(print and slides) and, downsampled to screen size, the image the HTML embeds.
+"""
+
+from __future__ import annotations
+
+import io
+import textwrap
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from disparities import schema as s
+from disparities.focus_record import load_focus, output_file_name
+from disparities.outputs import write_csv
+
+__all__ = [
+    "Chart",
+    "CountyProfile",
+    "build_county_profile",
+    "short_title",
+    "CHART_SIZE",
+    "PRINT_DPI",
+    "SCREEN_DPI",
+]
+
+#: Figure size (inches) of profile charts: drawn at the size they fill on a
+#: 16:9 slide under a title, so 14-pt chart text is 14 pt on the slide.
+CHART_SIZE = (12.5, 6.2)
+PRINT_DPI = 200
+SCREEN_DPI = 100
+
+_SHORT = {
+    "Economically disadvantaged": "Econ. disadvantaged",
+    "Not economically disadvantaged": "not disadvantaged",
+    "American Indian or Alaska Native": "American Indian",
+    "White alone (incl. Hispanic)": "White",
+    "Native Hawaiian or Pacific Islander": "Pacific Islander",
+    "400% FPL and over": "400%+ FPL",
+}
+
+
+def long_title(row) -> str:
+    """Indicator and the two groups, in full (for headings with room)."""
+    from disparities.catalog import get_indicator
+
+    label = get_indicator(str(row["indicator"])).label
+    return f"{label}: {row['group']} vs {row['reference_group']}"
+
+
+def short_title(row, limit: int = 60) -> str:
+    """A slide-length title for one gap: indicator, groups and ratio.
+
+    Examples
+    --------
+    >>> short_title({"indicator": "child_poverty", "group": "Black",
+    ...     "reference_group": "White", "adverse_ratio": 2.91})
+    'Children in poverty: Black vs White, 2.9× as likely'
+    """
+    from disparities.catalog import get_indicator
+
+    label = get_indicator(str(row["indicator"])).label
+    g = _SHORT.get(str(row["group"]), str(row["group"]))
+    ref = _SHORT.get(str(row["reference_group"]), str(row["reference_group"]))
+    ar = row.get("adverse_ratio", np.nan)
+    ratio = (
+        f", {ar:.1f}\u00d7 as likely"
+        if ar is not None and np.isfinite(ar) and ar >= 1
+        else ""
+    )
+    # most complete first; the reference group is the first thing dropped (the
+    # subtitle and the chart name it), then the ratio
+    for text in (
+        f"{label}: {g} vs {ref}{ratio}",
+        f"{label}: {g} vs {ref}",
+        f"{label}: {g}{ratio}",
+        f"{label}: {g}",
+    ):
+        if len(text) <= limit:
+            return text
+    base = f"{label}: {g}"
+    return textwrap.shorten(base, limit, placeholder="\u2026")
+
+
+@dataclass
+class Chart:
+    """One chart of a profile, drawn once.
+
+    Attributes
+    ----------
+    key : str
+        Short id (``overview``, ``focus_gap``, ``candidate2_trend`` ...).
+    section : str
+        ``overview``, ``focus`` or ``candidate<N>``.
+    heading : str
+        Short heading (at most about 60 characters).
+    title : str
+        The chart's sentence title (shown as text by renderers, not drawn).
+    alt : str
+        Description for screen readers.
+    figure : matplotlib.figure.Figure
+    print_png, screen_png : bytes
+        The 200-dpi PNG and the screen-sized PNG, from one rasterisation.
+    path : Path or None
+        The 200-dpi PNG file, once written.
+    """
+
+    key: str
+    section: str
+    heading: str
+    title: str
+    alt: str
+    figure: object
+    print_png: bytes = b""
+    screen_png: bytes = b""
+    path: Path | None = None
+    subject: tuple = ()
+
+
+@dataclass
+class CountyProfile:
+    """Everything a county's report, deck and notebook show, computed once."""
+
+    geo_id: str
+    place: str
+    state_abbr: str
+    state_name: str
+    synthetic: bool
+    sources: list
+    candidates: pd.DataFrame
+    latest: pd.DataFrame
+    gaps_here: pd.DataFrame
+    measures: pd.DataFrame
+    findings: list = field(default_factory=list)
+    focus: dict | None = None
+    charts: list = field(default_factory=list)
+    bright_spots: pd.DataFrame | None = None
+    bright_subject: dict | None = None
+    peers: pd.DataFrame | None = None
+    better_than_state: pd.DataFrame | None = None
+    notes: list = field(default_factory=list)
+    load_reports: tuple = ()
+    files: dict = field(default_factory=dict)
+
+    def chart(self, key: str) -> Chart | None:
+        """The chart with this key, or None when it could not be drawn."""
+        return next((c for c in self.charts if c.key == key), None)
+
+    def chart_for(self, row, kind: str) -> Chart | None:
+        """The ``kind`` chart (gap, groups, trend ...) of one comparison, wherever
+        it was drawn (a chart shared by the focus and a candidate is drawn once)."""
+        sig = (str(row[s.INDICATOR]), str(row[s.DIMENSION]), str(row[s.GROUP]))
+        return next(
+            (c for c in self.charts if c.subject == sig and c.key.endswith(f"_{kind}")),
+            None,
+        )
+
+    def charts_in(self, section: str) -> list:
+        """Charts of one section, in drawing order."""
+        return [c for c in self.charts if c.section == section]
+
+    def _repr_html_(self) -> str:
+        from disparities.report import render_html
+
+        return render_html(self, fragment=True)
+
+    def show(self) -> None:
+        """Display the profile in a notebook (falls back to printing text)."""
+        try:
+            from IPython.display import HTML, display
+        except ImportError:  # pragma: no cover - notebooks have IPython
+            for f in self.findings:
+                print("-", f["sentence"])
+            return
+        display(HTML(self._repr_html_()))
+
+    def close(self) -> None:
+        """Free the charts' figures (their PNGs stay)."""
+        import matplotlib.pyplot as plt
+
+        for c in self.charts:
+            plt.close(c.figure)
+
+
+# ---------------------------------------------------------------- steps
+
+
+def resolve_place(table: pd.DataFrame, county: str, state: str):
+    """Step 1: ``(geo_id, place, state_abbr, state_name)``, checked against the data.
+
+    Raises
+    ------
+    UnknownPlaceError
+        An unknown name, or a real county the data hold no rows for.
+    """
+    from disparities.geography import UnknownPlaceError, find_county, resolve_state
+
+    _, st_abbr, st_name = resolve_state(state)
+    if str(county).isdigit() and len(str(county)) == 5:
+        geo_id = str(county)
+        names = table.loc[table[s.GEO_ID].astype(str) == geo_id, s.GEO_NAME]
+        place = str(names.iloc[0]) if len(names) else geo_id
+    else:
+        geo_id, place = find_county(county, st_abbr)
+    if not (table[s.GEO_ID].astype(str) == geo_id).any():
+        raise UnknownPlaceError(
+            f"{place} ({geo_id}) is a real county but the data hold no rows for it; "
+            "run 'disparities counties' to list what the data hold"
+        )
+    return geo_id, place, st_abbr, st_name
+
+
+def compute_analysis(table: pd.DataFrame, geo_id: str, shared: dict | None = None):
+    """Step 2: gaps, trends, summary measures and ranked candidates of one county.
+
+    ``shared`` may hold state-wide ``gaps``, ``trends`` and ``measures``
+    computed once for many counties (see :mod:`disparities.batch`).
+    """
+    from disparities.focus import rank_focus_candidates
+    from disparities.gaps import compute_gaps
+    from disparities.plots.overview import latest_gaps
+    from disparities.select import parent_geo_id
+    from disparities.summary_measures import compute_summary_measures
+    from disparities.trends import compute_gap_trends
+
+    parent = parent_geo_id(geo_id)
+    ids = [geo_id, parent, "US"]
+    local = table[table[s.GEO_ID].astype(str).isin(ids)]
+    if shared:
+        g = shared["gaps"]
+        gaps = g[g[s.GEO_ID].astype(str).isin(ids)]
+    else:
+        gaps = compute_gaps(local)
+    here = gaps[gaps[s.GEO_ID].astype(str) == geo_id]
+    if shared and "trends" in shared:
+        t = shared["trends"]
+        trends = t[t[s.GEO_ID].astype(str) == geo_id]
+    else:
+        trends = compute_gap_trends(here)
+    if shared and "measures" in shared:
+        m = shared["measures"]
+        measures = m[m[s.GEO_ID].astype(str) == geo_id]
+    else:
+        measures = compute_summary_measures(
+            local[local[s.GEO_ID].astype(str) == geo_id]
+        )
+    cands = rank_focus_candidates(local, geo_id, gaps=gaps, trends=trends)
+    return {
+        "local": local,
+        "gaps": gaps,
+        "here": here,
+        "trends": trends,
+        "measures": measures,
+        "candidates": cands,
+        "latest": latest_gaps(gaps, geo_id),
+        "state_gaps": shared["gaps"] if shared else None,
+    }
+
+
+def match_focus(record: dict | None, cands: pd.DataFrame, geo_id: str):
+    """Step 3: the recorded focus beside today's numbers for the same comparison."""
+    if record is None:
+        return None
+    if str(record["geo_id"]) != geo_id:
+        from disparities.focus_record import FocusRecordError
+
+        raise FocusRecordError(
+            f"{record.get('path', 'focus record')}: recorded for "
+            f"{record['geo_id']}, not {geo_id}"
+        )
+    keys = ("indicator", "dimension", "group")
+    hit = cands
+    for k in keys:
+        hit = hit[hit[k].astype(str) == str(record[k])]
+    focus = dict(record)
+    focus["current"] = hit.iloc[0] if len(hit) else None
+    subject = hit.iloc[0] if len(hit) else {**record, "adverse_ratio": np.nan}
+    focus["short_title"] = short_title(subject)
+    focus["long_title"] = long_title(subject)
+    return focus
+
+
+def _axes():
+    import matplotlib.pyplot as plt
+
+    _, ax = plt.subplots(figsize=CHART_SIZE, layout="constrained")
+    return ax
+
+
+def _figure(obj):
+    return obj if hasattr(obj, "savefig") else obj.get_figure()
+
+
+def rasterise(chart: Chart) -> Chart:
+    """Render a chart once at 200 dpi; keep that PNG and a screen-sized one."""
+    from PIL import Image
+    from PIL.PngImagePlugin import PngInfo
+
+    fig = chart.figure
+    raw = io.BytesIO()
+    fig.savefig(raw, format="rgba", dpi=PRINT_DPI, facecolor="white")
+    w, h = (round(v * PRINT_DPI) for v in fig.get_size_inches())
+    rgba = np.frombuffer(raw.getvalue(), dtype=np.uint8).reshape(h, w, 4)
+    img = Image.fromarray(rgba[..., :3].copy())
+    meta = PngInfo()
+    meta.add_text("Description", chart.alt)
+    meta.add_text("Title", chart.title)
+    buf = io.BytesIO()
+    img.save(buf, format="PNG", pnginfo=meta, dpi=(PRINT_DPI, PRINT_DPI))
+    chart.print_png = buf.getvalue()
+    factor = SCREEN_DPI / PRINT_DPI
+    small = img.resize(
+        (round(img.width * factor), round(img.height * factor)), Image.LANCZOS
+    ).quantize(colors=256, method=Image.Quantize.FASTOCTREE)
+    buf = io.BytesIO()
+    small.save(buf, format="PNG")  # optimize=True: 5% smaller, 9x slower
+    chart.screen_png = buf.getvalue()
+    return chart
+
+
+def draw_charts(table, an, geo_id, st_abbr, subjects, progress) -> list:
+    """Step 4: draw every chart once (in-figure titles removed; renderers show them)."""
+    import matplotlib.pyplot as plt
+
+    from disparities import plots
+    from disparities.plots import style
+
+    charts, seen = [], {}
+
+    def add(key, section, heading, make, subject=()):
+        try:
+            obj = make()
+        except (KeyError, ValueError) as exc:
+            progress(f"skipped chart {key}: {exc}")
+            return
+        fig = _figure(obj)
+        title = style.get_title(obj) if not hasattr(obj, "savefig") else ""
+        title = title or getattr(fig, "_disparities_title", "") or heading
+        if getattr(fig, "_suptitle", None) is not None and len(fig.axes) == 1:
+            fig._suptitle.remove()
+            fig._suptitle = None
+        alt = style.get_alt_text(obj) or style.get_alt_text(fig)
+        chart = Chart(key, section, heading, title, alt, fig, subject=subject)
+        charts.append(rasterise(chart))
+        plt.close(fig)  # pixels kept; the Figure object stays usable
+        return chart
+
+    gaps, trends = an["gaps"], an["trends"]
+    add(
+        "overview",
+        "overview",
+        "Where the gaps are",
+        lambda: plots.plot_disparity_overview(gaps, geo_id, ax=_axes()),
+    )
+    for section, row in subjects:
+        ind, dim, grp = str(row[s.INDICATOR]), str(row[s.DIMENSION]), str(row[s.GROUP])
+        sig = (ind, dim, grp)
+        if sig in seen:  # drawn already for another section: no second drawing
+            continue
+        seen[sig] = section
+        add(
+            f"{section}_gap",
+            section,
+            "The gap, beside the state's",
+            lambda ind=ind, dim=dim, grp=grp: plots.plot_gap_dumbbell(
+                gaps, geo_id, ind, dimension=dim, highlight_group=grp, ax=_axes()
+            ),
+            sig,
+        )
+        add(
+            f"{section}_groups",
+            section,
+            "Every group",
+            lambda ind=ind, dim=dim: plots.plot_group_comparison(
+                table, geo_id, ind, dimension=dim, ax=_axes()
+            ),
+            sig,
+        )
+        add(
+            f"{section}_trend",
+            section,
+            "Is the gap changing?",
+            lambda ind=ind, grp=grp: plots.plot_gap_trend(
+                gaps, trends, geo_id, ind, grp, ax=_axes()
+            ),
+            sig,
+        )
+    if subjects:
+        section, row = subjects[0]
+        ind, dim = str(row[s.INDICATOR]), str(row[s.DIMENSION])
+        grp, ref = str(row[s.GROUP]), str(row["reference_group"])
+        add(
+            f"{section}_trend_by_group",
+            section,
+            "Every group over time",
+            lambda: plots.plot_group_trend(
+                table, geo_id, ind, dimension=dim, ax=_axes()
+            ),
+        )
+        add(
+            f"{section}_map",
+            section,
+            "Across the state's counties",
+            lambda: plots.plot_county_map(
+                table, st_abbr, ind, focus_geo_id=geo_id, ax=_axes()
+            ),
+        )
+        add(
+            f"{section}_maps_by_group",
+            section,
+            "The two groups across the state",
+            lambda: plots.plot_map_small_multiples(
+                table, st_abbr, ind, groups=[grp, ref], focus_geo_ids=[geo_id]
+            ),
+        )
+    return charts
+
+
+def find_bright(table, an, geo_id, subject, progress):
+    """Step 5: peers, bright spots on the lead disparity, and better-than-state."""
+    from disparities.gaps import compute_gaps
+    from disparities.peers import (
+        better_than_state,
+        find_bright_spots,
+        find_peer_counties,
+    )
+
+    out = {"peers": None, "bright_spots": None}
+    try:
+        peers = find_peer_counties(table, geo_id)
+        out["peers"] = peers
+        ids = peers[s.GEO_ID].astype(str).tolist()
+        if an.get("state_gaps") is not None:  # batch: computed once per state
+            sg = an["state_gaps"]
+            peer_gaps = sg[sg[s.GEO_ID].astype(str).isin(ids)]
+        else:
+            peer_gaps = compute_gaps(table[table[s.GEO_ID].astype(str).isin(ids)])
+        if subject is not None:
+            out["bright_spots"] = find_bright_spots(
+                pd.concat([an["gaps"], peer_gaps]),
+                peers,
+                geo_id,
+                str(subject[s.INDICATOR]),
+                str(subject[s.GROUP]),
+                table=table,
+            )
+    except KeyError as exc:
+        progress(f"no bright spots: {exc}")
+    out["better_than_state"] = better_than_state(table, geo_id)
+    return out
+
+
+def what_to_watch(focus: dict, state_name: str) -> list:
+    """Plain-language things to watch for a recorded focus (from its numbers)."""
+    from disparities.narrative import format_period, format_value
+
+    row = focus.get("current")
+    if row is None:
+        return [
+            "This comparison is not in the current data (hidden for small numbers "
+            "or no longer published); check the data notes."
+        ]
+    ind = str(row[s.INDICATOR])
+    out = [
+        f"The next release of this indicator: does the {row[s.GROUP]} value "
+        f"({format_value(row[s.VALUE], ind)}) move toward the {row['reference_group']}"
+        f" value ({format_value(row['reference_value'], ind)})?"
+    ]
+    trend = str(row["trend"])
+    if trend in ("widening", "narrowing"):
+        out.append(f"The gap has been {trend}; watch whether that continues.")
+    else:
+        out.append(f"Trend so far: {trend}.")
+    sr = row["state_adverse_ratio"]
+    if np.isfinite(sr):
+        out.append(f"{state_name}'s gap ({sr:.1f} times as likely) as a yardstick.")
+    if bool(row[s.UNRELIABLE]) or bool(row.get("needs_pooling", False)):
+        out.append(
+            f"Small numbers in {format_period(row[s.PERIOD])}: pool 3 or more years "
+            "before relying on a change."
+        )
+    then = (focus.get("numbers_when_chosen") or {}).get("adverse_ratio")
+    now = row["adverse_ratio"]
+    if then is not None and np.isfinite(now) and abs(now - then) >= 0.05:
+        out.append(
+            f"The numbers have changed since the choice: {then:.1f} times then, "
+            f"{now:.1f} now ({format_period(row[s.PERIOD])})."
+        )
+    return out
+
+
+def headline(row) -> str:
+    """The first clause of a candidate's explanation: its gap in one sentence."""
+    return str(row["explanation"]).split("; ")[0].rstrip(".") + "."
+
+
+def build_findings(cands: pd.DataFrame, n: int = 3) -> list:
+    """Step 6: key findings, short (one sentence each, no repetition of the table)."""
+    return [
+        {"rank": int(r["rank"]), "short": short_title(r), "sentence": headline(r)}
+        for _, r in cands.head(n).iterrows()
+    ]
+
+
+def build_county_profile(
+    table: pd.DataFrame,
+    county: str,
+    *,
+    state: str = "NC",
+    focus=None,
+    n_detail: int = 3,
+    load_reports=(),
+    shared: dict | None = None,
+    progress=None,
+) -> CountyProfile:
+    """Assemble a county's profile once: numbers, ranked candidates, focus, charts.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Prepared tidy table holding the county, its state and the state's
+        other counties (for the map and the peers).
+    county : str
+        County name (any case, with or without "County") or 5-digit FIPS.
+    state : str
+        State abbreviation, name or FIPS.
+    focus : dict, str or Path, optional
+        A focus record (from :func:`disparities.load_focus`), its JSON file, or
+        the output folder to look for ``<county>_focus.json`` in.
+    n_detail : int
+        How many shortlisted candidates get their own charts.
+    load_reports : sequence of LoadReport
+        Shown in the data notes.
+    shared : dict, optional
+        State-wide ``gaps``/``trends``/``measures`` computed once (batch).
+    progress : callable, optional
+        Called with step messages.
+
+    Returns
+    -------
+    CountyProfile
+    """
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from disparities.narrative import is_synthetic
+
+    progress = progress or (lambda msg: None)
+    geo_id, place, st_abbr, st_name = resolve_place(table, county, state)
+    progress(f"profile of {place}, {st_name}: gaps, trends, summary measures")
+    an = compute_analysis(table, geo_id, shared)
+    cands = an["candidates"]
+    if focus is not None and not isinstance(focus, dict):
+        focus = load_focus(focus, place)
+    focus = match_focus(focus, cands, geo_id)
+    subjects = []
+    if focus is not None and focus["current"] is not None:
+        subjects.append(("focus", focus["current"]))
+    for i, (_, c) in enumerate(cands.head(n_detail).iterrows(), start=1):
+        subjects.append((f"candidate{i}", c))
+    progress("drawing charts")
+    charts = draw_charts(table, an, geo_id, st_abbr, subjects, progress)
+    progress("bright spots")
+    lead = subjects[0][1] if subjects else None
+    bright = find_bright(table, an, geo_id, lead, progress)
+    if focus is not None:
+        focus["what_to_watch"] = what_to_watch(focus, st_name)
+    sources = sorted(set(an["local"][s.SOURCE].astype(str)) - {""})
+    return CountyProfile(
+        geo_id=geo_id,
+        place=place,
+        state_abbr=st_abbr,
+        state_name=st_name,
+        synthetic=is_synthetic(table[s.SOURCE]),
+        sources=sources,
+        candidates=cands,
+        latest=an["latest"],
+        gaps_here=an["here"],
+        measures=an["measures"],
+        findings=build_findings(cands),
+        focus=focus,
+        charts=charts,
+        bright_spots=bright["bright_spots"],
+        bright_subject=None if lead is None else dict(lead),
+        peers=bright["peers"],
+        better_than_state=bright["better_than_state"],
+        load_reports=tuple(load_reports),
+    )
+
+
+def write_profile_files(profile: CountyProfile, out_dir) -> dict:
+    """Write the CSV tables and each chart's 200-dpi PNG (with alt text) to ``out_dir``.
+
+    Returns
+    -------
+    dict
+        Paths by kind: ``csv``, ``candidates_csv``, ``measures_csv``, ``pngs``.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+
+    def name(kind):
+        return out / output_file_name(profile.place, kind)
+
+    files = {
+        "csv": name("disparities.csv"),
+        "candidates_csv": name("focus_candidates.csv"),
+        "measures_csv": name("summary_measures.csv"),
+    }
+    write_csv(profile.gaps_here, files["csv"])
+    write_csv(profile.candidates, files["candidates_csv"])
+    write_csv(profile.measures, files["measures_csv"])
+    pngs = []
+    for c in profile.charts:
+        c.path = name(f"{c.key}.png")
+        c.path.write_bytes(c.print_png)
+        name(f"{c.key}.alt.txt").write_text(c.alt + "\n", encoding="utf-8")
+        pngs.append(c.path)
+    files["pngs"] = pngs
+    profile.files.update(files)
+    return files
