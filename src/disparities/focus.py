@@ -259,7 +259,10 @@ def _records(rows: pd.DataFrame) -> list:
 def _add_context(cand, trends, gaps, geo_id, parent) -> None:
     """The trend verdict and the state's gap for each candidate (in place)."""
     keys = [s.INDICATOR, s.DIMENSION, s.GROUP]
+    if all(s.SOURCE in f.columns for f in (cand, trends, gaps)):
+        keys.append(s.SOURCE)  # two sources of one gap are separate series
     tr = trends[trends[s.GEO_ID].astype(str) == geo_id].set_index(keys)["verdict"]
+    tr = tr[~tr.index.duplicated()]
     cand["trend"] = [
         tr.get(tuple(k), "too few periods")
         for k in cand[keys].astype(str).itertuples(index=False)

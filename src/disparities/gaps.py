@@ -158,10 +158,13 @@ def _positions_by_key(key: np.ndarray, mask: np.ndarray) -> np.ndarray:
 def _reference_positions(df, reference, worse_by, codes):
     n = len(df)
     is_total = _label_codes(df, s.DIMENSION, "total")
+    # two sources of one observation are separate series: never compared
+    # with each other's reference
+    src = [s.SOURCE] if s.SOURCE in df.columns else []
     if reference == "total":
-        key = _key_codes(df, [s.GEO_ID, s.INDICATOR, s.PERIOD])
+        key = _key_codes(df, [s.GEO_ID, s.INDICATOR, s.PERIOD, *src])
         return _positions_by_key(key, is_total)
-    key = _key_codes(df, [s.GEO_ID, s.INDICATOR, s.PERIOD, s.DIMENSION])
+    key = _key_codes(df, [s.GEO_ID, s.INDICATOR, s.PERIOD, s.DIMENSION, *src])
     if reference == "best":
         v = df[s.VALUE].to_numpy(float)
         oriented = np.where(worse_by[codes], v, -v)
@@ -206,7 +209,8 @@ def _reference_positions(df, reference, worse_by, codes):
 def _state_reference_positions(df):
     geo = df[s.GEO_ID].astype(str)
     parent = np.where(geo.str.len() == 5, geo.str[:2], np.where(geo == "US", "", "US"))
-    full = df[[s.INDICATOR, s.PERIOD, s.DIMENSION, s.GROUP]].astype(str)
+    src = [s.SOURCE] if s.SOURCE in df.columns else []  # the same source's state
+    full = df[[s.INDICATOR, s.PERIOD, s.DIMENSION, s.GROUP, *src]].astype(str)
     own = pd.MultiIndex.from_arrays([geo.to_numpy(), *[full[c] for c in full]])
     lookup = pd.Series(np.arange(len(df)), index=own)
     lookup = lookup[~lookup.index.duplicated()]

@@ -606,7 +606,9 @@ def _comparisons(df, alpha, reference="best"):
     suppressed = df[s.SUPPRESSED].to_numpy(bool)
     values = df[s.VALUE].to_numpy(float)
     keep = ~is_total & ~suppressed & ~np.isnan(values)
-    key3 = _key_codes(df, [s.GEO_ID, s.INDICATOR, s.PERIOD])
+    # two sources of one observation are separate comparisons
+    src = [s.SOURCE] if s.SOURCE in df.columns else []
+    key3 = _key_codes(df, [s.GEO_ID, s.INDICATOR, s.PERIOD, *src])
     dim = df[s.DIMENSION].astype("category")
     n_dim = len(dim.cat.categories) + 1
     key = key3 * n_dim + dim.cat.codes.to_numpy(np.int64)

@@ -392,9 +392,11 @@ def compute_gap_trends(
             np.log(g["adverse_ratio_ci_upper"]) - np.log(g["adverse_ratio_ci_lower"])
         ) / (2 * z)
     rows = []
-    for key, sub in g.groupby(_SERIES_KEYS, observed=True, sort=True):
+    # a series is one source's: two sources of one gap are never mixed
+    series_keys = _SERIES_KEYS + ([s.SOURCE] if s.SOURCE in g.columns else [])
+    for key, sub in g.groupby(series_keys, observed=True, sort=True):
         sub = sub.sort_values("year")
-        rec = dict(zip(_SERIES_KEYS, key, strict=True))
+        rec = dict(zip(series_keys, key, strict=True))
         rec.update(
             first_period=str(sub[s.PERIOD].iloc[0]),
             last_period=str(sub[s.PERIOD].iloc[-1]),
@@ -410,4 +412,5 @@ def compute_gap_trends(
         else:
             rec.update(_series_record(sub, alpha, heterogeneity_alpha))
         rows.append(rec)
-    return pd.DataFrame(rows, columns=_COLUMNS)
+    columns = _COLUMNS + ([s.SOURCE] if s.SOURCE in g.columns else [])
+    return pd.DataFrame(rows, columns=columns)
