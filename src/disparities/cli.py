@@ -73,7 +73,7 @@ def _load_file(path, args, *, source=None, state=None, options=None):
         table, report = load(file_state)
         needs_state = any("no state" in str(r["reason"]) for r in report.rejected)
     except DataValidationError as exc:
-        if "state=" not in str(exc):
+        if "state=" not in str(exc) or not args.state:
             raise
         needs_state = True
     if needs_state and args.state:
@@ -113,12 +113,52 @@ def _add_data_args(p):
         help="column-mapping file (.toml or .json) for a tidy file with its own "
         "column names; see README 'Bring your own data'",
     )
-    p.add_argument("--state", default="NC", help="state (abbreviation or name)")
+    p.add_argument(
+        "--state",
+        default=None,
+        help="state (abbreviation or name); by default the state the data hold "
+        "(the demo: NC). It picks a state in the data and never relabels a file",
+    )
     p.add_argument(
         "--strict",
         action="store_true",
         help="stop at the first bad row instead of warning",
     )
+
+
+#: the embedded demo's state (used when no --data and no --state are given)
+DEMO_STATE = "NC"
+
+
+def _state_from_data(args, table) -> None:
+    """Set ``args.state`` from the data when the user gave none (after loading).
+
+    Raises
+    ------
+    disparities.schema.DataValidationError
+        When the data hold several states and none was chosen.
+    """
+    from disparities import schema as s
+    from disparities.schema import DataValidationError
+
+    if args.state is not None:
+        return
+    levels = table[s.GEO_LEVEL].astype(str).isin(["state", "county"])
+    found = sorted(set(table.loc[levels.to_numpy(), s.STATE].astype(str)) - {""})
+    if len(found) == 1:
+        args.state = found[0]
+    elif not found:
+        args.state = DEMO_STATE if not getattr(args, "data", None) else None
+        if args.state is None:
+            raise DataValidationError(
+                "the data hold no state or county rows: pass --state"
+            )
+    else:
+        raise DataValidationError(
+            f"the data hold several states ({', '.join(found[:8])}): pass --state "
+            "to pick one"
+        )
+    _check_place(args)
 
 
 def _check_place(args) -> None:
@@ -129,6 +169,10 @@ def _check_place(args) -> None:
     """
     from disparities.geography import find_county, resolve_state
 
+    if args.state is None:
+        if getattr(args, "data", None):
+            return  # the state comes from the data: checked once they are read
+        args.state = DEMO_STATE
     resolve_state(args.state)
     county = getattr(args, "county", None)
     if county and not (str(county).isdigit() and len(str(county)) == 5):
@@ -172,6 +216,7 @@ def cmd_report(args) -> int:
 
     _check_place(args)
     table, reports = _load(args)
+    _state_from_data(args, table)
     profile = _profile_or_error(args, table, reports)
     if profile is None:
         return 2
@@ -189,6 +234,7 @@ def cmd_focus(args) -> int:
 
     _check_place(args)
     table, _ = _load(args)
+    _state_from_data(args, table)
     geo_id, place, _, _ = resolve_place(table, args.county, args.state)
     cands = rank_focus_candidates(table, geo_id)
     if args.choose is None:
@@ -239,6 +285,7 @@ def cmd_batch(args) -> int:
 
     _check_place(args)
     table, reports = _load(args)
+    _state_from_data(args, table)
     result = build_batch_reports(
         table,
         state=args.state,
@@ -258,6 +305,7 @@ def cmd_deck(args) -> int:
 
     _check_place(args)
     table, reports = _load(args)
+    _state_from_data(args, table)
     profile = _profile_or_error(args, table, reports)
     if profile is None:
         return 2

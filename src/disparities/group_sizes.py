@@ -412,9 +412,9 @@ def add_size_estimates(
             se_r[m] = np.where(need_r, d_r, se_r[m])
             sl_r[m] = np.where(need_r, d_r / y0[m], sl_r[m])
 
-    published = (
-        out["adverse_ratio_ci_lower"].notna() & out["adverse_ratio_ci_upper"].notna()
-    )
+    # the difference's CI decides significance (gaps.py), and exists for every
+    # measure type (scores and incomes have no adverse ratio)
+    published = out["difference_ci_lower"].notna() & out["difference_ci_upper"].notna()
     shown = ~out[s.SUPPRESSED].to_numpy(bool) & np.isfinite(y) & np.isfinite(y0)
     derive = (
         ~published.to_numpy()
