@@ -14,6 +14,7 @@ EPILOG = """examples:
   disparities counties --state NC
   disparities batch --state NC --counties Durham Wake Robeson
   disparities deck --county Durham
+  disparities app                                    # point and click, in the browser
   disparities fetch chr --state NC --year 2022       # needs internet
 """
 
@@ -139,6 +140,15 @@ def cmd_fetch(args) -> int:
     return 0
 
 
+def cmd_app(args) -> int:
+    from disparities.app import serve_app
+
+    serve_app(
+        port=args.port, out_dir=args.out, state=args.state, open_browser=not args.no_browser
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and docs)."""
     p = argparse.ArgumentParser(
@@ -182,6 +192,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data_args(d)
     d.add_argument("--out", default="reports")
     d.set_defaults(func=cmd_deck)
+    a = sub.add_parser(
+        "app", help="a point-and-click explorer in your browser (this computer only)"
+    )
+    a.add_argument("--port", type=int, default=None, help="default: a free port")
+    a.add_argument("--out", default="reports", help="where choices and files are saved")
+    a.add_argument("--state", default="NC")
+    a.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    a.set_defaults(func=cmd_app)
     m = sub.add_parser("demo", help="rebuild the synthetic demo data files")
     m.add_argument("--state", default="NC")
     m.set_defaults(func=cmd_demo)
