@@ -144,7 +144,10 @@ def cmd_app(args) -> int:
     from disparities.app import serve_app
 
     serve_app(
-        port=args.port, out_dir=args.out, state=args.state, open_browser=not args.no_browser
+        port=args.port,
+        out_dir=args.out,
+        state=args.state,
+        open_browser=not args.no_browser,
     )
     return 0
 

@@ -11,7 +11,7 @@ import re
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -86,6 +86,22 @@ def _num(v, fmt="{:.2f}") -> str:
     return fmt.format(v) if np.isfinite(v) else "not shown"
 
 
+def _ci(lo, hi) -> str:
+    lo, hi = _num(lo), _num(hi)
+    if lo == "not shown" and hi == "not shown":
+        return "not published"
+    return f"{lo} to {hi}"
+
+
+def _label(indicator: str) -> str:
+    from disparities.catalog import get_indicator
+
+    try:
+        return get_indicator(str(indicator)).label
+    except KeyError:
+        return str(indicator)
+
+
 class Explorer:
     """The explorer's state and steps, for one person's session.
 
@@ -123,6 +139,7 @@ class Explorer:
         self.selected: pd.Series | None = None
         self.focus: dict | None = None
         self.focus_path: Path | None = None
+        self.earlier_focus: dict | None = None
         self.timings: dict[str, float] = {}
         self._uploads = Path(tempfile.mkdtemp(prefix="disparities_uploads_"))
 
@@ -220,8 +237,7 @@ class Explorer:
         if not tables:
             why = " ".join(f.sentence for f in loaded)
             raise AppError(
-                "None of these files has rows we can use, so nothing was loaded. "
-                + why
+                "None of these files has rows we can use, so nothing was loaded. " + why
             )
         try:
             table = combine_tables(tables)
@@ -269,7 +285,7 @@ class Explorer:
     def _forget_county(self) -> None:
         self.geo_id = self.geo_name = None
         self.gaps = self.trends = self.candidates = self.selected = None
-        self.focus = self.focus_path = None
+        self.focus = self.focus_path = self.earlier_focus = None
 
     def data_sources(self) -> list[str]:
         """The sources named in the loaded data."""
@@ -338,9 +354,12 @@ class Explorer:
             )
         self.geo_id, self.geo_name = geo_id, place
         self.gaps, self.trends, self.candidates = gaps, trends, cands
-        self.focus = integration.read_focus(self.out_dir, geo_id, place)
-        if self.focus:
+        saved = integration.read_focus(self.out_dir, geo_id, place)
+        if saved and saved.get("data_sources") == self.data_sources():
+            self.focus = saved
             self.focus_path = integration.focus_record_path(self.out_dir, geo_id, place)
+        else:  # chosen from other data: shown, but not used for the downloads
+            self.earlier_focus = saved
         self.timings["county"] = time.perf_counter() - t
         return place
 
@@ -360,10 +379,13 @@ class Explorer:
                     "Compared with": str(r["reference_group"]),
                     "Period": format_period(str(r[s.PERIOD])),
                     "Times as likely": round(float(r["adverse_ratio"]), 2),
-                    "95% CI": f"{_num(r['adverse_ratio_ci_lower'])} to "
-                    f"{_num(r['adverse_ratio_ci_upper'])}",
-                    "At least this many children": int(
-                        round(float(r["conservative_excess"]))
+                    "95% CI": _ci(
+                        r["adverse_ratio_ci_lower"], r["adverse_ratio_ci_upper"]
+                    ),
+                    "At least this many children": (
+                        int(round(float(r["conservative_excess"])))
+                        if np.isfinite(float(r["excess_cases"]))
+                        else None  # no counts in the source: blank, not 0
                     ),
                     "Trend": str(r["trend"]),
                     "State's gap": _num(r["state_adverse_ratio"]),
@@ -379,6 +401,8 @@ class Explorer:
 
     def left_out_sentence(self) -> str:
         """Which comparisons were left out of the ranking (small numbers)."""
+        from disparities.narrative import format_period
+
         c = self._need_candidates()
         left = c.attrs.get("left_out", [])
         if not left:
@@ -386,7 +410,11 @@ class Explorer:
         return (
             f"{len(left)} comparison(s) are not ranked because the source hid the "
             "numbers (too few children or events): "
-            + "; ".join(f"{d['group']}, {d['indicator']}, {d['period']}" for d in left[:6])
+            + "; ".join(
+                f"{d['group']}, {_label(d['indicator']).lower()}, "
+                f"{format_period(d['period'])}"
+                for d in left[:6]
+            )
             + ("; ..." if len(left) > 6 else "")
             + "."
         )
@@ -485,9 +513,9 @@ class Explorer:
                 "County": spots[s.GEO_NAME].astype(str),
                 "Times as likely": spots["adverse_ratio"].round(2),
                 "Smaller gap than yours": np.where(
-                    spots["is_focus"], "(your county)", spots["smaller_gap"].map(
-                        {True: "yes", False: "no"}
-                    )
+                    spots["is_focus"],
+                    "(your county)",
+                    spots["smaller_gap"].map({True: "yes", False: "no"}),
                 ),
                 "In plain words": spots["sentence"].astype(str),
             }

@@ -21,12 +21,13 @@ log = logging.getLogger("disparities.app")
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
 
-_CSS = """
-:host, .bk-root {font-size: 17px;}
-.step-title {font-size: 1.35em; font-weight: 700; color: #0b3d66; margin: 0;}
-.hint {color: #333; font-size: 0.95em; margin: 2px 0 6px 0;}
-.synthetic {background:#B00020;color:#fff;padding:6px 12px;font-weight:700;}
-"""
+# inline styles: each Bokeh widget lives in its own shadow root, out of a page sheet's reach
+_TITLE_STYLE = "font-size:22px;font-weight:700;color:#0b3d66;margin:0"
+_HINT_STYLE = "font-size:16px;color:#333;margin:2px 0 6px 0"
+_BANNER = (
+    "<div style='background:#B00020;color:#fff;padding:8px 14px;font-weight:700;"
+    "font-size:17px'>SYNTHETIC DEMO DATA: made-up numbers for practice, not real.</div>"
+)
 
 
 def escape_text(text) -> str:
@@ -37,7 +38,13 @@ def escape_text(text) -> str:
     >>> escape_text("<b>x</b> *y*")
     '&lt;b&gt;x&lt;/b&gt; \\\\*y\\\\*'
     """
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=True))
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=False))
+
+
+def _indicator_label(indicator: str) -> str:
+    from disparities.app.explorer import _label
+
+    return _label(indicator)
 
 
 def _plain_formatters(columns):
@@ -45,9 +52,9 @@ def _plain_formatters(columns):
 
 
 def _title(number: str, text: str, hint: str = "") -> pn.pane.HTML:
-    body = f'<p class="step-title">{html.escape(number)} {html.escape(text)}</p>'
+    body = f'<p style="{_TITLE_STYLE}">{html.escape(f"{number} {text}".strip())}</p>'
     if hint:
-        body += f'<p class="hint">{html.escape(hint)}</p>'
+        body += f'<p style="{_HINT_STYLE}">{html.escape(hint)}</p>'
     return pn.pane.HTML(body, sizing_mode="stretch_width", margin=(4, 10))
 
 
@@ -89,8 +96,8 @@ class ExplorerPage:
         )
         self.view = pn.Column(
             pn.pane.HTML(
-                "<h1 style='margin:4px 0;color:#0b3d66'>Child outcome disparities: "
-                "choose a focus</h1><p class='hint'>Pick your county, look at its "
+                "<h1 style='margin:4px 0;color:#0b3d66;font-size:30px'>Child outcome "
+                f"disparities: choose a focus</h1><p style='{_HINT_STYLE}'>Pick your county, look at its "
                 "biggest gaps between groups of children, choose one to work on, "
                 "and take a board deck and a report away. Nothing leaves this "
                 "computer.</p>",
@@ -100,7 +107,6 @@ class ExplorerPage:
             self.tabs,
             sizing_mode="stretch_width",
             max_width=1400,
-            stylesheets=[_CSS],
         )
 
     # ------------------------------------------------------------ helpers
@@ -151,7 +157,7 @@ class ExplorerPage:
             multiple=True,
             accept=".csv,.xlsx,.xls,.json,.txt",
             visible=False,
-            name="upload",
+            name="Your files (CSV or Excel, several at once is fine)",
         )
         self.load_button = pn.widgets.Button(
             name="Load the data", button_type="primary", width=200
@@ -186,7 +192,12 @@ class ExplorerPage:
         """Load the chosen data and show the load report in words."""
         choice = self.source_choice.value
         if self.state_input.value.strip().upper() != self.ex.state:
-            if self._run("reading the state", self.ex.set_state, self.state_input.value) is None:
+            if (
+                self._run(
+                    "reading the state", self.ex.set_state, self.state_input.value
+                )
+                is None
+            ):
                 return
         if choice.startswith("Demo"):
             files = self._run("loading the demo", self.ex.use_demo)
@@ -225,7 +236,9 @@ class ExplorerPage:
                 kind = "warning"
             items.append(
                 pn.pane.Alert(
-                    escape_text(f.sentence), alert_type=kind, sizing_mode="stretch_width"
+                    escape_text(f.sentence),
+                    alert_type=kind,
+                    sizing_mode="stretch_width",
                 )
             )
             if f.report is not None and f.report.rejected:
@@ -244,13 +257,7 @@ class ExplorerPage:
         if self.ex.table is not None and any(
             "SYNTHETIC" in str(x).upper() for x in self.ex.data_sources()
         ):
-            items.append(
-                pn.pane.HTML(
-                    "<div class='synthetic'>SYNTHETIC DEMO DATA: made-up numbers "
-                    "for practice, not real.</div>",
-                    sizing_mode="stretch_width",
-                )
-            )
+            items.append(pn.pane.HTML(_BANNER, sizing_mode="stretch_width"))
         self.load_words.objects = items
 
     # ------------------------------------------------------ step 2: county
@@ -284,7 +291,9 @@ class ExplorerPage:
 
     def on_county(self, event=None):
         """Rank the county's candidate disparities."""
-        place = self._run("ranking the candidates", self.ex.choose_county, self.county_input.value)
+        place = self._run(
+            "ranking the candidates", self.ex.choose_county, self.county_input.value
+        )
         if place is None:
             return
         table = self.ex.candidate_table()
@@ -297,7 +306,12 @@ class ExplorerPage:
         self.say(
             f"{place}: {len(table)} candidate disparities, best first. Step 3: "
             "click a row to see its charts."
-            + (" A focus was already chosen; see step 5." if focus else ""),
+            + (" A focus was already chosen; see step 5." if focus else "")
+            + (
+                " A focus chosen earlier from other data is noted in step 5."
+                if self.ex.earlier_focus
+                else ""
+            ),
             "success",
         )
 
@@ -316,12 +330,16 @@ class ExplorerPage:
             selectable=1,
             pagination=None,
             layout="fit_data_table",
-            formatters=_plain_formatters(text_cols),
-            widths={"In plain words": 520, "Outcome": 170},
+            formatters={
+                **_plain_formatters(text_cols),
+                "Outcome": {"type": "textarea"},  # wraps; escapes like plaintext
+                "In plain words": {"type": "textarea"},
+            },
+            widths={"In plain words": 460, "Outcome": 190, "Group": 170},
             header_filters=False,
             frozen_columns=["Rank"],
             sizing_mode="stretch_width",
-            max_height=420,
+            max_height=520,
             visible=False,
             name="candidates",
             configuration={"columnDefaults": {"headerWordWrap": True}},
@@ -375,8 +393,10 @@ class ExplorerPage:
             _title("4.", "Look closer", "Click a candidate in step 3 to see it here."),
             self.detail_title,
             self.charts,
-            pn.pane.HTML("<p class='step-title' style='font-size:1.1em'>Bright spots: "
-                         "similar counties</p>"),
+            pn.pane.HTML(
+                f"<p style='{_TITLE_STYLE};font-size:19px'>Bright spots: similar "
+                "counties</p>"
+            ),
             self.bright_words,
             self.bright_table,
             title="4. Look closer",
@@ -502,7 +522,9 @@ class ExplorerPage:
         if path is None:
             return
         self._show_focus_status()
-        self.say(f"Focus saved in {path}. Download the deck or the report below.", "success")
+        self.say(
+            f"Focus saved in {path}. Download the deck or the report below.", "success"
+        )
 
     def _show_focus_status(self):
         f = self.ex.focus
@@ -510,7 +532,18 @@ class ExplorerPage:
         self.deck_download.disabled = not has
         self.report_download.disabled = not has
         if not has:
-            self.focus_status.object = "No focus chosen yet."
+            e = self.ex.earlier_focus
+            self.focus_status.object = (
+                "No focus chosen yet."
+                if not e
+                else escape_text(
+                    f"No focus chosen with these data yet. A focus was saved earlier from "
+                    f"other data ({'; '.join(e.get('data_sources', []))}): "
+                    f"{e['group']} compared with {e['reference_group']}, "
+                    f"{_indicator_label(e['indicator'])}, "
+                    f"{e['period']}. Choose again here to replace it."
+                )
+            )
             return
         from disparities.catalog import get_indicator
 
