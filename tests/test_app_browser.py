@@ -62,6 +62,9 @@ return walk(document, []).filter(e => e.shadowRoot)
 )
 
 
+from selenium.webdriver.common.keys import Keys  # noqa: E402 (after the skip)
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -114,6 +117,7 @@ def browser(tmp_path):
     ):
         opts.add_argument(arg)
     opts.set_capability("goog:loggingPrefs", {"performance": "ALL"})
+    os.environ.setdefault("SE_OFFLINE", "true")  # selenium never fetches a driver
     downloads = tmp_path / "downloads"
     downloads.mkdir()
     drv = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
@@ -163,6 +167,8 @@ def _shot(drv, name: str) -> Path:
         "document.documentElement.scrollHeight)"
     )
     drv.set_window_size(1400, min(max(int(height) + 100, 1000), 6000))
+    drv.execute_script("window.scrollTo(0, 0);")
+    time.sleep(0.3)
     path = ARTIFACTS / name
     drv.save_screenshot(str(path))
     return path
@@ -183,8 +189,26 @@ def _external_requests(drv, port: int) -> list[str]:
     return [u for u in urls if not u.startswith(ok)]
 
 
+def _outward_ip() -> str | None:
+    """This machine's address on its network (no packet is sent)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        try:
+            sock.connect(("10.255.255.255", 1))
+            return sock.getsockname()[0]
+        except OSError:
+            return None
+
+
+def test_app_listens_on_loopback_only(server):
+    ip = _outward_ip()
+    if not ip or ip.startswith("127."):
+        pytest.skip("this machine has no network address besides loopback")
+    with socket.socket() as sock:
+        sock.settimeout(2)
+        assert sock.connect_ex((ip, server["port"])) != 0
+
+
 def _pick_durham(drv):
-    box = _find(drv, "input", "")
     box = _find(drv, "input[placeholder^='Start typing']")
     _click(drv, box)
     box.send_keys("Durh")
@@ -237,6 +261,23 @@ def test_demo_flow_in_a_browser(server, browser):
     times["download the deck"] = time.time() - t
     assert deck.read_bytes()[:2] == b"PK"  # a .pptx is a zip file
     _shot(drv, "app_3_focus_chosen.png")
+
+    t = time.time()
+    _click(drv, _find(drv, ".bk-tab", "Compare counties"))
+    for name in ("Durham County", "Wake County", "Robeson County"):
+        choices = _find(drv, "input.choices__input--cloned")
+        _click(drv, choices)
+        choices.send_keys(name[:4])
+        _find(drv, ".choices__item--choice.is-highlighted", name, timeout=10)
+        choices.send_keys(Keys.ENTER)  # takes the highlighted match
+        time.sleep(0.5)
+    _click(drv, _find(drv, "button", "Compare"))
+    _wait_text(drv, "3 counties compared")
+    times["cohort view, 3 counties"] = time.time() - t
+    text = drv.execute_script(_TEXT)
+    assert "Many children affected; our partners can act on it." in text
+    assert "not chosen yet" in text
+    _shot(drv, "app_5_cohort.png")
 
     external = _external_requests(drv, server["port"])
     assert external == [], f"the page asked the network for {external}"
