@@ -381,6 +381,14 @@ def test_page_flow_and_wrong_upload(tmp_path):
     assert page.message.alert_type == "success"
     assert not page.deck_download.disabled
     assert "Our reason" in page.focus_status.object
+    page.cohort_input.value = ["Durham County", "Wake County"]
+    page.on_cohort()
+    assert page.cohort_table.visible
+    assert page.cohort_table.value["County"].tolist() == [
+        "Durham County",
+        "Wake County",
+    ]
+    assert page.cohort_table.value.loc[0, "Why"] == "Our reason"
 
 
 def test_cli_has_the_app_command():

@@ -53,10 +53,7 @@ _SOURCE_WORDS = {
 #: Columns of the candidate table shown to people, in order.
 CANDIDATE_COLUMNS = [
     "Rank",
-    "Outcome",
-    "Group",
-    "Compared with",
-    "Period",
+    "In plain words",
     "Times as likely",
     "95% CI",
     "At least this many children",
@@ -67,7 +64,10 @@ CANDIDATE_COLUMNS = [
     "Children part",
     "Trend part",
     "Versus state part",
-    "In plain words",
+    "Outcome",
+    "Group",
+    "Compared with",
+    "Period",
 ]
 
 

@@ -74,6 +74,7 @@ class ExplorerPage:
             alert_type="info",
             sizing_mode="stretch_width",
             name="message",
+            styles={"font-size": "17px"},
         )
         self._build_data_step()
         self._build_county_step()
@@ -239,6 +240,7 @@ class ExplorerPage:
                     escape_text(f.sentence),
                     alert_type=kind,
                     sizing_mode="stretch_width",
+                    styles={"font-size": "16px"},
                 )
             )
             if f.report is not None and f.report.rejected:
@@ -335,7 +337,7 @@ class ExplorerPage:
                 "Outcome": {"type": "textarea"},  # wraps; escapes like plaintext
                 "In plain words": {"type": "textarea"},
             },
-            widths={"In plain words": 460, "Outcome": 190, "Group": 170},
+            widths={"In plain words": 430, "Outcome": 190, "Group": 170},
             header_filters=False,
             frozen_columns=["Rank"],
             sizing_mode="stretch_width",
