@@ -607,7 +607,7 @@ class Explorer:
         gaps = compute_gaps(local)
         rows = []
         for geo_id, place in places:
-            row = {"County": place}
+            row = {"County": place, "Chosen focus": "not chosen yet", "Why": ""}
             try:
                 c = rank_focus_candidates(local, geo_id, gaps=gaps)
             except KeyError:
@@ -629,8 +629,6 @@ class Explorer:
                     f"{focus['reference_group']} ({focus['period']})"
                 )
                 row["Why"] = focus["reason"]
-            else:
-                row["Chosen focus"], row["Why"] = "not chosen yet", ""
             rows.append(row)
         self.timings["cohort"] = time.perf_counter() - t
         return pd.DataFrame(rows)

@@ -608,7 +608,11 @@ class ExplorerPage:
         table = self._run("comparing counties", self.ex.cohort, self.cohort_input.value)
         if table is None:
             return
-        self.cohort_table.formatters = _plain_formatters(table.columns)
+        self.cohort_table.formatters = {  # wrapped, escaped
+            c: {"type": "textarea"} for c in table.columns
+        }
+        self.cohort_table.widths = {c: 300 for c in table.columns if c != "County"}
         self.cohort_table.value = table
         self.cohort_table.visible = True
-        self.say(f"{len(table)} counties compared.", "success")
+        n = len(table)
+        self.say(f"{n} {'county' if n == 1 else 'counties'} compared.", "success")
