@@ -132,6 +132,15 @@ def test_a_wrong_file_says_why_and_loads_nothing(tmp_path):
     assert ex.files[0].error and ex.files[0].name == "notes.csv"
 
 
+def test_a_file_named_for_nothing_says_to_rename_it(tmp_path, shared):
+    ex = Explorer(tmp_path, state="KY")
+    with pytest.raises(AppError, match="rename the file so its name says what"):
+        ex.use_uploads({"download (3).csv": shared(KY).read_bytes()})
+    # renamed as the message says, the same bytes load
+    files = ex.use_uploads({"Low birthweight babies.csv": shared(KY).read_bytes()})
+    assert files[0].report.rows_read == 968
+
+
 def test_upload_is_read_not_run_and_every_row_is_accounted(tmp_path, shared):
     from disparities.loaders import load_data
 

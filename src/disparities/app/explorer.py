@@ -224,6 +224,14 @@ class Explorer:
                 table, report = load_data(path, state=self.state)
             except (ValueError, KeyError, OSError, UnicodeDecodeError) as exc:
                 lf.error = str(exc).replace(str(path), name)
+                if "which indicator" in lf.error:  # say it without code
+                    lf.error += (
+                        ". In plain words: rename the file so its name says what "
+                        "it measures, as the KIDS COUNT Data Center names its "
+                        "downloads (for example 'Children in poverty by race and "
+                        "ethnicity.csv' or 'Low birthweight babies.csv'), then "
+                        "load it again"
+                    )
                 lf.sentence = f"{name}: could not be used. {lf.error}"
                 loaded.append(lf)
                 continue
