@@ -16,6 +16,7 @@ EPILOG = """examples:
   disparities focus --county Durham                  # the ranked shortlist
   disparities focus --county Durham --choose 2 --reason "our literacy goal"
   disparities deck --county Durham
+  disparities app                                    # point and click, in the browser
   disparities fetch chr --state NC --year 2022       # needs internet
 """
 
@@ -336,6 +337,18 @@ def cmd_fetch(args) -> int:
     return 0
 
 
+def cmd_app(args) -> int:
+    from disparities.app import serve_app
+
+    serve_app(
+        port=args.port,
+        out_dir=args.out,
+        state=args.state,
+        open_browser=not args.no_browser,
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and docs)."""
     p = argparse.ArgumentParser(
@@ -403,6 +416,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="output folder the record is written to (default: reports)",
     )
     fo.set_defaults(func=cmd_focus)
+    a = sub.add_parser(
+        "app", help="a point-and-click explorer in your browser (this computer only)"
+    )
+    a.add_argument("--port", type=int, default=None, help="default: a free port")
+    a.add_argument("--out", default="reports", help="where choices and files are saved")
+    a.add_argument("--state", default="NC")
+    a.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    a.set_defaults(func=cmd_app)
     m = sub.add_parser("demo", help="rebuild the synthetic demo data files")
     m.add_argument("--state", default="NC")
     m.set_defaults(func=cmd_demo)

@@ -88,6 +88,7 @@ def save_focus(
     reason: str = "",
     chosen_by: str | None = None,
     when: _dt.datetime | None = None,
+    sources=None,
 ) -> Path:
     """Save the candidate ranked ``choose`` as the county's focus disparity.
 
@@ -105,6 +106,9 @@ def save_focus(
         Who chose it (default: the login name).
     when : datetime, optional
         Time of the choice (default: now, UTC).
+    sources : sequence of str, optional
+        The data sources behind the numbers (default: the candidates'
+        ``source`` column).
 
     Returns
     -------
@@ -143,7 +147,15 @@ def save_focus(
             k: _plain(r[k]) for k in _NUMBERS + _TEXT if k in r.index
         },
         "sources": sorted(
-            {str(x) for x in candidates.get(s.SOURCE, pd.Series(dtype=str))} - {""}
+            {
+                str(x)
+                for x in (
+                    sources
+                    if sources is not None
+                    else candidates.get(s.SOURCE, pd.Series(dtype=str))
+                )
+            }
+            - {""}
         ),
     }
     path = focus_path(out_dir, record["geo_name"])
