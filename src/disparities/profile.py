@@ -362,7 +362,8 @@ def draw_charts(table, an, geo_id, st_abbr, subjects, progress) -> list:
         "overview",
         "overview",
         "Where the gaps are",
-        lambda: plots.plot_disparity_overview(gaps, geo_id, ax=_axes()),
+        # 8 rows keep the two-line labels apart at slide size
+        lambda: plots.plot_disparity_overview(gaps, geo_id, max_rows=8, ax=_axes()),
     )
     for section, row in subjects:
         ind, dim, grp = str(row[s.INDICATOR]), str(row[s.DIMENSION]), str(row[s.GROUP])

@@ -172,10 +172,20 @@ GLOSSARY = (
     ),
     (
         "Peer counties",
-        "The counties most like this one in number of children, children per "
-        "square km, child poverty and who lives there.",
+        "The counties most like this one on the features the data hold (such as "
+        "population, age make-up, rurality and who lives there; the page lists "
+        "them).",
     ),
-    ("Bright spot", "A peer county with a smaller gap on the same comparison."),
+    (
+        "Bright spot",
+        "A peer county whose gap on the same comparison is smaller by more than "
+        "chance would explain.",
+    ),
+    (
+        "Estimated",
+        "Worked out from population figures because the source publishes no "
+        "counts or no confidence interval: a rough guide, not a count.",
+    ),
     (
         "Trend",
         "Whether the gap has been widening, narrowing or holding steady over the "
@@ -243,14 +253,15 @@ def _shortlist_view(cands: pd.DataFrame) -> dict:
             ],
             "Times as likely (95% CI)": [
                 _estimate_ci(a, lo, hi, "{:.1f}", 1)
-                for a, lo, hi in zip(
+                + (" estimated" if str(basis).startswith("derived") else "")
+                for a, lo, hi, basis in zip(
                     show["adverse_ratio"],
                     show["adverse_ratio_ci_lower"],
                     show["adverse_ratio_ci_upper"],
+                    show.get("interval_basis", pd.Series([""] * len(show))),
                     strict=True,
                 )
             ],
-            # no counts published (e.g. CHR rates): unknown, not "none"
             # counted, estimated from population data, or unknown (never 0)
             "Children affected": show["children_affected"],
             "Trend": show["trend"],

@@ -143,13 +143,13 @@ def plot_group_comparison(
         title or f"{info.label} in {place} by {words}, {format_period(period)}",
         subtitle=f"{info.unit}; lines show 95% confidence intervals",
     )
-    flagged = groups[groups[s.SUPPRESSED] | groups[s.UNRELIABLE]]
-    extra = ""
-    if len(flagged):
-        extra = (
-            "Hatched bars: unreliable (small numbers). 'Not shown': fewer events "
-            "than the publication threshold."
-        )
+    # the footnote explains only the marks the chart actually draws
+    marks = []
+    if (groups[s.UNRELIABLE] & ~groups[s.SUPPRESSED]).any():
+        marks.append("Hatched bars: unreliable (small numbers).")
+    if groups[s.SUPPRESSED].any():
+        marks.append("'Not shown': hidden (small numbers or by the source).")
+    extra = " ".join(marks)
     style.add_footnote(ax, source_footnote(groups[s.SOURCE], [period], extra=extra))
     parts = []
     for _, r in groups.iterrows():
