@@ -51,6 +51,7 @@ import ast
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -81,6 +82,19 @@ TESTS = {
     "trends": ["tests/test_trends.py"],
     "summary_measures": ["tests/test_summary_measures.py"],
 }
+
+#: Heavy third-party imports done once when forking (never the project itself).
+PRELOAD = [
+    "numpy",
+    "pandas",
+    "scipy.stats",
+    "scipy.special",
+    "statsmodels.stats.proportion",
+    "hypothesis",
+    "matplotlib",
+    "_pytest.doctest",
+    "pytest",
+]
 
 _CMP_SWAPS = {
     ast.Lt: (ast.LtE, ast.GtE),
@@ -320,7 +334,11 @@ def read_excluded(path: Path = EXCLUDE_FILE) -> dict[tuple[str, str, str], str]:
 class Sandbox:
     """A temporary copy of the project where mutants are written and tested."""
 
-    def __init__(self):
+    def __init__(self, fork: bool = False):
+        self.fork = fork
+        if fork:  # warm the interpreter once; children inherit the imports
+            for name in PRELOAD:
+                __import__(name)
         self.base = Path(tempfile.mkdtemp(prefix="mutation-"))
         self.repo = self.base / "repo"
         ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache")
@@ -342,10 +360,7 @@ class Sandbox:
         target = self.repo / "src" / "disparities" / f"{module}.py"
         target.write_text(source)
         tests = [t for t in TESTS[module] if (self.repo / t).exists()]
-        cmd = [
-            sys.executable,
-            "-m",
-            "pytest",
+        args = [
             "-x",
             "-q",
             "-p",
@@ -357,6 +372,9 @@ class Sandbox:
             f"src/disparities/{module}.py",
             *tests,
         ]
+        if self.fork:
+            return self._run_forked(args, timeout)
+        cmd = [sys.executable, "-m", "pytest", *args]
         start = time.perf_counter()
         try:
             proc = subprocess.run(
@@ -378,11 +396,47 @@ class Sandbox:
         # import during collection: the tests noticed, so it counts as killed
         return "killed", took
 
+    def _run_forked(self, args, timeout):
+        """Run pytest in a forked child of this process, where NumPy, pandas,
+        SciPy and pytest are already imported (saves ~2 s per mutant). The
+        project itself is never imported here, so each child imports the
+        mutant fresh."""
+        start = time.perf_counter()
+        pid = os.fork()
+        if pid == 0:  # child
+            code = 3
+            try:
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, 1)
+                os.dup2(devnull, 2)
+                os.chdir(self.repo)
+                os.environ.update(self.env)
+                sys.path.insert(0, str(self.repo / "src"))
+                sys.dont_write_bytecode = True
+                import pytest
+
+                code = int(pytest.main(args))
+            finally:
+                os._exit(code)
+        while True:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            took = time.perf_counter() - start
+            if done:
+                code = os.waitstatus_to_exitcode(status)
+                return ("survived" if code == 0 else "killed"), took
+            if took > timeout:
+                os.kill(pid, 9)
+                os.waitpid(pid, 0)
+                return "timeout", took
+            time.sleep(0.05)
+
     def cleanup(self):
         shutil.rmtree(self.base, ignore_errors=True)
 
 
-def run_module(module, sandbox, excluded, *, only=None, timeout=None, verbose=False):
+def run_module(
+    module, sandbox, excluded, *, only=None, timeout=None, verbose=False, sample=None
+):
     """Run every mutant of ``module``; return a list of result dicts."""
     original = (PACKAGE / f"{module}.py").read_text()
     # the baseline is the unparsed (comment-free) source, as every mutant is
@@ -395,7 +449,14 @@ def run_module(module, sandbox, excluded, *, only=None, timeout=None, verbose=Fa
     limit = timeout or max(30.0, 4 * took)
     print(f"{module}: baseline tests pass in {took:.1f}s (timeout {limit:.0f}s)")
     results = []
-    for m in list_mutants(module):
+    mutants = list_mutants(module)
+    if sample and sample < len(mutants):
+        import random
+
+        keep = set(random.Random(0).sample(range(len(mutants)), sample))
+        mutants = [m for i, m in enumerate(mutants) if i in keep]
+        print(f"  a random sample of {sample} mutants")
+    for m in mutants:
         if only is not None and m.key not in only:
             continue
         if m.key in excluded:
@@ -431,6 +492,16 @@ def main(argv=None):
     parser.add_argument(
         "--survivors-of", type=Path, help="rerun only the survivors in this JSON"
     )
+    parser.add_argument(
+        "--no-fork",
+        action="store_true",
+        help="start a fresh interpreter per mutant (slower; default on non-POSIX)",
+    )
+    parser.add_argument(
+        "--sample",
+        type=int,
+        help="test only a random sample of this many mutants per module (seed 0)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
     unknown = [m for m in args.modules if m not in TESTS]
@@ -456,7 +527,10 @@ def main(argv=None):
             for r in rs
             if r["status"] == "survived"
         }
-    sandbox = Sandbox()
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    sandbox = Sandbox(fork=hasattr(os, "fork") and not args.no_fork)
+    # a plain `kill` still removes the temporary copy
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     all_results = {}
     try:
         for module in args.modules:
@@ -467,6 +541,7 @@ def main(argv=None):
                 only=only,
                 timeout=args.timeout,
                 verbose=args.verbose,
+                sample=args.sample,
             )
     finally:
         sandbox.cleanup()

@@ -149,3 +149,23 @@ def test_moe_of_proportion_at_zero_under_the_root():
     assert float(moe_of_proportion(500, 1000, 10, 20.1)) == pytest.approx(
         np.sqrt(100 + 0.25 * 20.1**2) / 1000
     )
+
+
+def test_moe_of_product_weights_each_margin_by_the_other_estimate():
+    # Census Bureau (2020), ch. 8: MOE(AB) = sqrt(A^2 MOE_B^2 + B^2 MOE_A^2)
+    # 10 +/- 3 times 20 +/- 2: sqrt(100 x 4 + 400 x 9) = sqrt(4000)
+    from disparities.uncertainty import moe_of_product
+
+    assert float(moe_of_product(10, 20, 3, 2)) == pytest.approx(np.sqrt(4000))
+    assert float(moe_of_product(10, 20, 0, 2)) == pytest.approx(20.0)
+
+
+@pytest.mark.parametrize("alpha", [0.05, 0.1])
+def test_wilson_bounds_never_leave_0_to_1(alpha):
+    # at x = n the algebra gives exactly 1, but floating point lands a hair
+    # above it for some n (e.g. n = 16); a proportion's bound may not exceed 1
+    n = np.arange(1, 200.0)
+    lo, hi = wilson_interval(n, n, alpha=alpha)
+    assert (hi <= 1.0).all() and (lo < 1.0).all()
+    lo, hi = wilson_interval(0 * n, n, alpha=alpha)
+    assert (lo >= 0.0).all() and (hi > 0.0).all()
