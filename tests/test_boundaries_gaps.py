@@ -326,3 +326,78 @@ def test_income_default_reference_alongside_race():
     assert g.loc["100-199% FPL", "ratio"] == pytest.approx(1.5)
     assert g.loc["Black", "reference_group"] == "White"
     assert sorted(g.index) == ["100-199% FPL", "Black", "Under 100% FPL"]
+
+
+def test_small_but_significant_differences_point_the_right_way():
+    # large counts make a 0.5-point gap significant: the lower CI bound of the
+    # difference is between 0 and 1 (Wald, independent samples)
+    n = 200_000
+    rows = [
+        counts("Black", 0.055 * n, n, ind="low_birthweight"),  # 5.5% vs 5.0%
+        counts("White", 0.050 * n, n, ind="low_birthweight"),
+        counts("Black", 0.505 * n, n, ind="third_grade_reading"),  # 50.5 vs 50
+        counts("Asian", 0.495 * n, n, ind="third_grade_reading"),  # 49.5 vs 50
+        counts("White", 0.500 * n, n, ind="third_grade_reading"),
+    ]
+    g = compute_gaps(prepare_observations(pd.DataFrame(rows), suppress_below=None))
+    g = g.set_index(["indicator", "group"])
+    lbw = g.loc[("low_birthweight", "Black")]
+    se = np.hypot(binomial_se(0.055 * n, n), binomial_se(0.05 * n, n))
+    assert lbw["difference_ci_lower"] == pytest.approx(0.5 - Z * se)
+    assert 0 < lbw["difference_ci_lower"] < 0.5
+    assert lbw["direction"] == "worse" and lbw["significant"]
+    read = g.loc["third_grade_reading"]
+    assert read.loc["Black", "direction"] == "better"
+    assert read.loc["Asian", "direction"] == "worse"
+    assert -1 < read.loc["Asian", "difference_ci_upper"] < 0
+    # "times as likely not to read": 50.5/50 and 49.5/50 not proficient
+    assert read.loc["Black", "adverse_ratio"] == pytest.approx(49.5 / 50)
+    assert read.loc["Asian", "adverse_ratio"] == pytest.approx(50.5 / 50)
+
+
+def test_a_ci_of_zero_width_at_zero_difference_is_no_difference():
+    # exact published values (no sampling error) that are equal: the
+    # difference's CI is [0, 0], which does not exclude 0
+    row = gaps(
+        [published("Black", 5.0, 5.0, 5.0), published("White", 5.0, 5.0, 5.0)]
+    ).loc["Black"]
+    assert (row["difference_ci_lower"], row["difference_ci_upper"]) == (0.0, 0.0)
+    assert row["direction"] == "no clear difference" and not row["significant"]
+
+
+def test_values_below_one_and_near_one_hundred_percent():
+    # rates under 1 per 1,000 still have ratios (0.5 vs 1.5: 1/3)
+    row = gaps([counts("Asian", 1, 2000), counts("White", 3, 2000)]).loc["Asian"]
+    assert row["ratio"] == pytest.approx(1 / 3)
+    assert row["adverse_ratio"] == pytest.approx(1 / 3)
+    # a reference rate of 0 gives no ratio (division by zero), but a difference
+    row = gaps([counts("Black", 3, 2000), counts("White", 0, 2000)]).loc["Black"]
+    assert np.isnan(row["ratio"]) and row["difference"] == pytest.approx(1.5)
+    # 99.5% vs 99% proficient: not proficient 0.5% vs 1.0%, half as likely
+    rows = [
+        counts("Asian", 199, 200, ind="third_grade_reading"),
+        counts("White", 990, 1000, ind="third_grade_reading"),
+    ]
+    assert gaps(rows).loc["Asian", "adverse_ratio"] == pytest.approx(0.5)
+    # a reference at 100%: no complement ratio
+    rows = [
+        counts("Asian", 199, 200, ind="third_grade_reading"),
+        counts("White", 1000, 1000, ind="third_grade_reading"),
+    ]
+    assert np.isnan(gaps(rows).loc["Asian", "adverse_ratio"])
+
+
+def test_a_value_without_a_ci_is_said_so():
+    # a published score with no CI and no margin: the gap cannot be tested
+    rows = [
+        published("Black", 2.0, np.nan, np.nan),
+        published("White", 4.0, 3.6, 4.4),
+    ]
+    row = gaps(rows).loc["Black"]
+    assert row["difference"] == pytest.approx(-2.0)
+    assert row["direction"] == "no confidence interval published"
+    assert row["note"] == (
+        "the source publishes no confidence interval: the size of this gap "
+        "cannot be tested"
+    )
+    assert not row["significant"]

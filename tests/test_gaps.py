@@ -179,3 +179,6 @@ def test_blocks_of_any_size_give_the_same_table(demo, monkeypatch):
     monkeypatch.setattr(disparities.gaps, "_CHUNK", 5)
     monkeypatch.setattr(disparities.reliability, "_CHUNK", 3)
     pd.testing.assert_frame_equal(compute_gaps(t, reference="best"), whole)
+    # the lookup for key spaces too big for a dense table gives the same too
+    monkeypatch.setattr(disparities.gaps, "_KEY_SPACE_LIMIT", 0)
+    pd.testing.assert_frame_equal(compute_gaps(t, reference="best"), whole)

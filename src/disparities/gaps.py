@@ -285,15 +285,13 @@ def _gap_numbers(cols, rows, r, has_ref, z):
     notes[~hidden & unreliable] = 5
     notes[no_ci & ~unreliable] = 6
     # a suppressed cell's own numbers are never passed through either
-    g_shown = np.where(sup_g, np.nan, 1.0)
-    r_shown = np.where(sup_r, np.nan, 1.0)
     numbers = (
-        y * g_shown,
-        cols["lo"][rows] * g_shown,
-        cols["hi"][rows] * g_shown,
-        reference_value * r_shown,
-        take(cols["lo"]) * r_shown,
-        take(cols["hi"]) * r_shown,
+        np.where(sup_g, np.nan, y),
+        np.where(sup_g, np.nan, cols["lo"][rows]),
+        np.where(sup_g, np.nan, cols["hi"][rows]),
+        np.where(sup_r, np.nan, reference_value),
+        np.where(sup_r, np.nan, take(cols["lo"])),
+        np.where(sup_r, np.nan, take(cols["hi"])),
         denom,
         *derived,
     )
