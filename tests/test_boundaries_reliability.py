@@ -338,3 +338,53 @@ def test_pool_needs_single_years():
     t = table([row("Black", 30, 3000, period="2019-2021")])
     with pytest.raises(ValueError, match="single-year"):
         pool_periods(t)
+
+
+def test_prepare_observations_defaults_are_the_stated_rules():
+    # 19 and 20 events (RSE 22.9% and 22.4%); survey RSE 29.9% and 30.1%
+    rows = [
+        row("Black", 19, 5000),
+        row("White", 20, 5000),
+        survey(50.0, 0.299 * 50 * 1.645, group="Asian"),
+        survey(50.0, 0.301 * 50 * 1.645, group="White"),
+    ]
+    out = prepare_observations(pd.DataFrame(rows)).set_index(["indicator", "group"])
+    assert out["unreliable"].to_dict() == {
+        ("child_poverty", "Asian"): False,
+        ("child_poverty", "White"): True,
+        ("infant_mortality", "Black"): True,
+        ("infant_mortality", "White"): False,
+    }
+    # 95% intervals by default: exact Poisson for 20 events in 5,000
+    lo = stats.chi2.ppf(0.025, 40) / 2 / 5000 * 1000
+    assert out.loc[("infant_mortality", "White"), "ci_lower"] == pytest.approx(lo)
+
+
+def test_few_events_without_an_rse_say_only_the_count():
+    # a count with no denominator: no value, so no RSE, but 5 events is few
+    t = add_intervals(table([row("Black", 5, np.nan)]))
+    out = flag_reliability(t, min_events=20)
+    assert out.loc[0, "unreliable"]
+    assert out.loc[0, "note"] == "unreliable: fewer than 20 events (5)"
+
+
+def test_indicator_codes_for_unknown_and_missing_indicators():
+    from disparities.reliability import indicator_codes
+
+    t = pd.DataFrame(
+        {"indicator": pd.Categorical(["infant_mortality", "mystery", None])}
+    )
+    codes, per = indicator_codes(t)
+    assert list(per.index) == ["infant_mortality", "mystery", ""]
+    assert codes.tolist() == [0, 1, 2]
+    # catalog: infant mortality is a rate (type 1) per 1,000, higher is worse;
+    # unknown or missing indicators get no type (-1), no multiplier, and are
+    # read as higher-is-worse
+    assert per["type_code"].tolist() == [1, -1, -1]
+    assert per["multiplier"].iloc[0] == 1000
+    assert per["multiplier"].iloc[1:].isna().all()
+    assert per["higher_is_worse"].tolist() == [True, True, True]
+    # a plain string column works the same
+    codes2, per2 = indicator_codes(pd.DataFrame({"indicator": ["third_grade_reading"]}))
+    assert per2["higher_is_worse"].tolist() == [False, True]
+    assert per2["type_code"].tolist() == [0, -1]
