@@ -166,6 +166,7 @@ class Mutant:
     choice: int  # which alternative at that site
     line: int
     col: int
+    end_col: int
     description: str
     source_line: str
 
@@ -175,7 +176,7 @@ class Mutant:
 
     @property
     def label(self) -> str:
-        return f"col {self.col}: {self.description}"
+        return f"col {self.col}-{self.end_col}: {self.description}"
 
 
 def _skipped_nodes(tree: ast.AST) -> set[int]:
@@ -271,6 +272,7 @@ def list_mutants(module: str) -> list[Mutant]:
                     choice,
                     node.lineno,
                     node.col_offset,
+                    node.end_col_offset if node.end_lineno == node.lineno else -1,
                     desc,
                     lines[node.lineno - 1].strip(),
                 )
@@ -543,6 +545,8 @@ def main(argv=None):
                 verbose=args.verbose,
                 sample=args.sample,
             )
+            if args.json:  # after each module, so a long run keeps its results
+                args.json.write_text(json.dumps(all_results, indent=1))
     finally:
         sandbox.cleanup()
     print()

@@ -388,3 +388,15 @@ def test_indicator_codes_for_unknown_and_missing_indicators():
     codes2, per2 = indicator_codes(pd.DataFrame({"indicator": ["third_grade_reading"]}))
     assert per2["higher_is_worse"].tolist() == [False, True]
     assert per2["type_code"].tolist() == [0, -1]
+
+
+def test_a_proportion_with_a_margin_but_no_count_uses_the_margin():
+    # value 8% +/- 1.645 (90%) with a denominator but no numerator: the CI and
+    # SE come from the margin (SE 1.0), not from (missing) counts
+    z = stats.norm.ppf(0.975)
+    t = table([row("Black", np.nan, 1000, ind="low_birthweight", value=8.0, moe=1.645)])
+    out = add_intervals(t)
+    assert (out.loc[0, "ci_lower"], out.loc[0, "ci_upper"]) == pytest.approx(
+        (8 - z, 8 + z)
+    )
+    assert standard_errors(out).loc[0, "se"] == pytest.approx(1.0)
