@@ -400,3 +400,29 @@ def test_a_proportion_with_a_margin_but_no_count_uses_the_margin():
         (8 - z, 8 + z)
     )
     assert standard_errors(out).loc[0, "se"] == pytest.approx(1.0)
+
+
+def test_rse_from_a_published_95_percent_ci():
+    # only a CI 40-60 around 50: SE = 20 / (2 x 1.959964) = 5.102, RSE 10.2%
+    t = table(
+        [
+            row(
+                "Black",
+                np.nan,
+                np.nan,
+                ind="kindergarten_readiness",
+                value=50.0,
+                ci_lower=40.0,
+                ci_upper=60.0,
+            )
+        ]
+    )
+    assert flag_reliability(t).loc[0, "rse"] == pytest.approx(
+        100 * 20 / (2 * 1.959964) / 50, rel=1e-6
+    )
+
+
+def test_pool_periods_default_is_three_years():
+    pooled = pool_periods(table(years([3, 4, 5, 6, 7, 8])))
+    assert pooled["period"].astype(str).tolist() == ["2013-2015", "2016-2018"]
+    assert pooled["note"].tolist() == ["pooled over 3 years"] * 2
