@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
+from statsmodels.stats.proportion import proportion_confint
 
 from disparities.reliability import (
     add_intervals,
@@ -426,3 +427,54 @@ def test_pool_periods_default_is_three_years():
     pooled = pool_periods(table(years([3, 4, 5, 6, 7, 8])))
     assert pooled["period"].astype(str).tolist() == ["2013-2015", "2016-2018"]
     assert pooled["note"].tolist() == ["pooled over 3 years"] * 2
+
+
+def test_counts_come_first_and_published_cis_are_never_touched():
+    z = stats.norm.ppf(0.975)
+    t = table(
+        [
+            # counts and a margin: the counts decide (binomial SE, Wilson CI)
+            row("Black", 81, 263, ind="low_birthweight", moe=5.0),
+            # a published CI and a margin: the published CI stays, even a
+            # rounded upper bound over 100
+            survey(99.8, 1.0, group="White") | {"ci_lower": 98.9, "ci_upper": 100.2},
+            survey(20.0, 1.645, group="Asian") | {"ci_lower": 15.0, "ci_upper": 25.0},
+        ]
+    ).set_index("group")
+    out = add_intervals(t.reset_index()).set_index("group")
+    lo, hi = proportion_confint(81, 263, method="wilson")
+    assert (out.loc["Black", "ci_lower"], out.loc["Black", "ci_upper"]) == (
+        pytest.approx((100 * lo, 100 * hi))
+    )
+    assert (out.loc["White", "ci_lower"], out.loc["White", "ci_upper"]) == (98.9, 100.2)
+    assert (out.loc["Asian", "ci_lower"], out.loc["Asian", "ci_upper"]) == (15.0, 25.0)
+    se = standard_errors(out.reset_index()).set_index(out.index)
+    p = 81 / 263
+    assert se.loc["Black", "se"] == pytest.approx(100 * np.sqrt(p * (1 - p) / 263))
+    assert se.loc["Asian", "se"] == pytest.approx(1.0)  # the margin, not the CI
+    assert z > 0
+
+
+def test_zero_births_give_no_rate_no_interval_and_no_se():
+    t = table([row("Black", 0, 0)])
+    out = add_intervals(t)
+    assert out[["value", "ci_lower", "ci_upper"]].isna().all(axis=None)
+    se = standard_errors(out)
+    assert se.isna().all(axis=None)
+
+
+def test_add_intervals_without_a_suppressed_column():
+    # a bare frame (not validated): nothing is taken as hidden
+    t = pd.DataFrame(
+        {
+            "indicator": ["infant_mortality"],
+            "numerator": [10.0],
+            "denominator": [2000.0],
+            "value": [np.nan],
+            "ci_lower": [np.nan],
+            "ci_upper": [np.nan],
+            "moe": [np.nan],
+        }
+    )
+    out = add_intervals(t)
+    assert out.loc[0, "ci_lower"] == pytest.approx(stats.chi2.ppf(0.025, 20) / 4)
