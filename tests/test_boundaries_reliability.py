@@ -478,3 +478,21 @@ def test_add_intervals_without_a_suppressed_column():
     )
     out = add_intervals(t)
     assert out.loc[0, "ci_lower"] == pytest.approx(stats.chi2.ppf(0.025, 20) / 4)
+
+
+def test_x_equals_n_on_a_table_with_the_smallest_denominators():
+    # 1 of 1 and 2 of 2: 100%, Wilson interval from statsmodels, upper bound 100
+    t = add_intervals(
+        table(
+            [
+                row("Black", 1, 1, ind="low_birthweight"),
+                row("White", 2, 2, ind="low_birthweight"),
+            ]
+        )
+    ).set_index("group")
+    for g, n in (("Black", 1), ("White", 2)):
+        lo, hi = proportion_confint(n, n, method="wilson")
+        assert t.loc[g, "value"] == pytest.approx(100.0)
+        assert (t.loc[g, "ci_lower"], t.loc[g, "ci_upper"]) == pytest.approx(
+            (100 * lo, 100 * hi)
+        )
