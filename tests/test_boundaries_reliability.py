@@ -262,7 +262,7 @@ def test_add_intervals_fills_a_half_missing_ci_and_keeps_values():
 
 
 def test_standard_errors_from_a_ci_touching_zero():
-    # published CI 0 to 4 around 1.0: SE = 4 / 2z; a log-scale SE cannot come
+    # published CI 0 to 4 around 2.0: SE = 4 / 2z; a log-scale SE cannot come
     # from ln 0, so it falls back to SE / value (delta method)
     z = stats.norm.ppf(0.975)
     t = table(
@@ -272,7 +272,7 @@ def test_standard_errors_from_a_ci_touching_zero():
                 np.nan,
                 np.nan,
                 ind="kindergarten_readiness",
-                value=1.0,
+                value=2.0,
                 ci_lower=0.0,
                 ci_upper=4.0,
             )
@@ -280,7 +280,7 @@ def test_standard_errors_from_a_ci_touching_zero():
     )
     got = standard_errors(t)
     assert got.loc[0, "se"] == pytest.approx(4 / (2 * z))
-    assert got.loc[0, "se_log"] == pytest.approx(4 / (2 * z))
+    assert got.loc[0, "se_log"] == pytest.approx(4 / (2 * z) / 2.0)
 
 
 # --- pooling ----------------------------------------------------------------
@@ -496,3 +496,7 @@ def test_x_equals_n_on_a_table_with_the_smallest_denominators():
         assert (t.loc[g, "ci_lower"], t.loc[g, "ci_upper"]) == pytest.approx(
             (100 * lo, 100 * hi)
         )
+    # p = 1: the binomial SE and Katz's log-scale SE are both 0 (from counts,
+    # not from the interval)
+    se = standard_errors(t.reset_index())
+    assert se.to_numpy() == pytest.approx(np.zeros((2, 2)))
