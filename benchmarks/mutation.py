@@ -413,7 +413,8 @@ class Sandbox:
                 os.dup2(devnull, 2)
                 os.chdir(self.repo)
                 os.environ.update(self.env)
-                sys.path.insert(0, str(self.repo / "src"))
+                # as `python -m pytest` from the root: the root and src importable
+                sys.path[:0] = [str(self.repo), str(self.repo / "src")]
                 sys.dont_write_bytecode = True
                 import pytest
 
@@ -445,9 +446,8 @@ def run_module(
     baseline = ast.unparse(ast.parse(original))
     status, took = sandbox.run(module, baseline, timeout=600)
     if status != "survived":
-        raise SystemExit(
-            f"{module}: the tests fail without any mutation; fix them first"
-        )
+        print(f"{module}: the tests fail without any mutation ({status}); skipped")
+        return []
     limit = timeout or max(30.0, 4 * took)
     print(f"{module}: baseline tests pass in {took:.1f}s (timeout {limit:.0f}s)")
     results = []

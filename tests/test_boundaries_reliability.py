@@ -281,6 +281,9 @@ def test_standard_errors_from_a_ci_touching_zero():
     got = standard_errors(t)
     assert got.loc[0, "se"] == pytest.approx(4 / (2 * z))
     assert got.loc[0, "se_log"] == pytest.approx(4 / (2 * z) / 2.0)
+    # a lower bound above 0 but below 1 still has a log: (ln 2 - ln 0.5) / 2z
+    t.loc[0, ["value", "ci_lower", "ci_upper"]] = [1.0, 0.5, 2.0]
+    assert standard_errors(t).loc[0, "se_log"] == pytest.approx(np.log(4) / (2 * z))
 
 
 # --- pooling ----------------------------------------------------------------

@@ -7,6 +7,8 @@
 * a suppressed cell's hidden count or value never changes any output.
 """
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -34,9 +36,9 @@ INTERVALS = [
 @pytest.fixture(scope="module")
 def chr_gaps():
     import disparities as dp
-    from tests.conftest import SHARED
 
-    path = SHARED / "chr2022_nc_county_health_rankings_v1.xlsx"
+    shared = Path(__file__).resolve().parents[2] / "shared" / "data"
+    path = shared / "chr2022_nc_county_health_rankings_v1.xlsx"
     if not path.exists():
         pytest.skip(f"{path} is not here")
     table, _ = dp.load_data(path)
