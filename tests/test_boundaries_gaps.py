@@ -401,3 +401,10 @@ def test_a_value_without_a_ci_is_said_so():
         "cannot be tested"
     )
     assert not row["significant"]
+
+
+def test_a_one_row_table_without_a_reference():
+    row = gaps([counts("Black", 30, 2000)]).loc["Black"]
+    assert row["note"] == "no reference value for this comparison"
+    assert row["value"] == pytest.approx(15.0)
+    assert np.isnan(row["reference_value"]) and np.isnan(row["difference"])
