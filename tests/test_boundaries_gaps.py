@@ -408,3 +408,10 @@ def test_a_one_row_table_without_a_reference():
     assert row["note"] == "no reference value for this comparison"
     assert row["value"] == pytest.approx(15.0)
     assert np.isnan(row["reference_value"]) and np.isnan(row["difference"])
+
+
+def test_a_reference_in_the_first_row():
+    # the reference row first in the table (position 0) is still found
+    row = gaps([counts("White", 12, 2000), counts("Black", 24, 2000)]).loc["Black"]
+    assert row["reference_group"] == "White"
+    assert row["ratio"] == pytest.approx(2.0)
