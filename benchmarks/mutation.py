@@ -523,7 +523,7 @@ def main(argv=None):
             (
                 f"{r['module']}.py",
                 r["source_line"],
-                f"col {r['col']}: {r['description']}",
+                f"col {r['col']}-{r['end_col']}: {r['description']}",
             )
             for rs in old.values()
             for r in rs

@@ -442,16 +442,26 @@ def test_counts_come_first_and_published_cis_are_never_touched():
             # rounded upper bound over 100
             survey(99.8, 1.0, group="White") | {"ci_lower": 98.9, "ci_upper": 100.2},
             survey(20.0, 1.645, group="Asian") | {"ci_lower": 15.0, "ci_upper": 25.0},
+            # and one that needs its interval from the margin, in the same table
+            survey(50.0, 1.645, group="Black"),
         ]
     ).set_index("group")
-    out = add_intervals(t.reset_index()).set_index("group")
+    out = add_intervals(t.reset_index())
+    poverty = out[out.indicator == "child_poverty"].set_index("group")
+    assert poverty.loc["Black", "ci_upper"] == pytest.approx(50 + z)
+    out = (
+        out[out.indicator == "low_birthweight"]
+        .set_index("group")
+        .combine_first(poverty)
+    )
     lo, hi = proportion_confint(81, 263, method="wilson")
     assert (out.loc["Black", "ci_lower"], out.loc["Black", "ci_upper"]) == (
         pytest.approx((100 * lo, 100 * hi))
     )
     assert (out.loc["White", "ci_lower"], out.loc["White", "ci_upper"]) == (98.9, 100.2)
     assert (out.loc["Asian", "ci_lower"], out.loc["Asian", "ci_upper"]) == (15.0, 25.0)
-    se = standard_errors(out.reset_index()).set_index(out.index)
+    se = standard_errors(out.reset_index())
+    se.index = out.index
     p = 81 / 263
     assert se.loc["Black", "se"] == pytest.approx(100 * np.sqrt(p * (1 - p) / 263))
     assert se.loc["Asian", "se"] == pytest.approx(1.0)  # the margin, not the CI
