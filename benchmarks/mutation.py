@@ -37,7 +37,7 @@ Equivalent mutants (a change no test could ever detect, e.g. the size of a
 processing block) are listed in ``benchmarks/equivalent_mutants.txt`` with a
 reason, one per line::
 
-    gaps.py | _CHUNK = 1 << 18 | col 14: 18 -> 19 | block size: same table
+    gaps.py || _CHUNK = 1 << 18 || col 14-16: 18 -> 19 || block size: same table
 
 The key is the file, the stripped source line and the mutation (with its
 column), so it survives edits elsewhere in the file. Excluded mutants are
@@ -317,17 +317,17 @@ def _replace(tree, old, new):
 
 
 def read_excluded(path: Path = EXCLUDE_FILE) -> dict[tuple[str, str, str], str]:
-    """Equivalent mutants: key -> reason (``file | line | mutation | reason``)."""
+    """Equivalent mutants: key -> reason (``file || line || mutation || reason``)."""
     out = {}
     if not path.exists():
         return out
     for raw in path.read_text().splitlines():
         if not raw.strip() or raw.lstrip().startswith("#"):
             continue
-        parts = [p.strip() for p in raw.split(" | ")]
+        parts = [p.strip() for p in raw.split(" || ")]
         if len(parts) != 4:
             raise SystemExit(
-                f"{path}: expected 'file | line | mutation | reason': {raw}"
+                f"{path}: expected 'file || line || mutation || reason': {raw}"
             )
         out[tuple(parts[:3])] = parts[3]
     return out

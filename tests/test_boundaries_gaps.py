@@ -80,6 +80,7 @@ def test_higher_is_worse_proportion_every_column():
         row["excess_cases_ci_upper"],
     ) == pytest.approx((2 * (10 - Z * se_d), 2 * (10 + Z * se_d)))
     assert row["direction"] == "worse" and row["significant"]
+    assert row["note"] == "" and not row["suppressed"] and not row["unreliable"]
     assert row["higher_is_worse"]
     assert row["reference_value"] == pytest.approx(5.0)
     assert row["denominator"] == 200
@@ -415,3 +416,12 @@ def test_a_reference_in_the_first_row():
     row = gaps([counts("White", 12, 2000), counts("Black", 24, 2000)]).loc["Black"]
     assert row["reference_group"] == "White"
     assert row["ratio"] == pytest.approx(2.0)
+
+
+def test_best_reference_when_every_group_is_hidden():
+    # no group has a value, so there is no best group: both rows stay, each
+    # saying there is no reference
+    rows = [counts("Black", 4, 2000), counts("White", 3, 3000)]
+    g = gaps(rows, suppress=10, reference="best")
+    assert sorted(g.index) == ["Black", "White"]
+    assert (g["note"] == "no reference value for this comparison").all()
