@@ -330,13 +330,14 @@ def _gap_numbers(cols, rows, r, has_ref, z):
     notes[no_ci & ~unreliable] = 6
     notes[~hidden & ~no_ci & borderline & (notes == 0)] = 7
     notes[~hidden & cols["score"][code] & (notes == 0)] = 8
+    # a suppressed cell's own numbers are never passed through either
     numbers = (
-        y,
-        cols["lo"][rows],
-        cols["hi"][rows],
-        reference_value,
-        take(cols["lo"]),
-        take(cols["hi"]),
+        np.where(sup_g, np.nan, y),
+        np.where(sup_g, np.nan, cols["lo"][rows]),
+        np.where(sup_g, np.nan, cols["hi"][rows]),
+        np.where(sup_r, np.nan, reference_value),
+        np.where(sup_r, np.nan, take(cols["lo"])),
+        np.where(sup_r, np.nan, take(cols["hi"])),
         denom,
         *derived,
     )

@@ -140,7 +140,8 @@ def add_intervals(
     with np.errstate(invalid="ignore", divide="ignore"):
         value = np.where(np.isnan(value) & has_counts, x / n * mult, value)
     need = np.isnan(lo) | np.isnan(hi)
-    suppressed = df[s.SUPPRESSED].to_numpy(bool) if s.SUPPRESSED in df else False
+    no_flags = np.zeros(len(df), dtype=bool)
+    suppressed = df[s.SUPPRESSED].to_numpy(bool) if s.SUPPRESSED in df else no_flags
     need &= ~suppressed
 
     prop = need & has_counts & is_prop
