@@ -348,7 +348,13 @@ def _rank_on_evidence(cand: pd.DataFrame) -> pd.DataFrame:
     """Tiers first (clear gap, then tested but unclear, then untestable), then score."""
     tier = np.where(cand["clear_gap"], 1, np.where(cand["uncertainty_unknown"], 3, 2))
     cand["rank_tier"] = tier
-    cand["evidence"] = pd.Series(tier, index=cand.index).map(EVIDENCE_TIERS)
+    evidence = pd.Series(tier, index=cand.index).map(EVIDENCE_TIERS)
+    # a clear difference in the group's favour is not a gap against it, but it is
+    # clear: say so rather than "no clear difference"
+    if "direction" in cand.columns:
+        better = (cand["direction"].astype(str) == "better") & (tier != 1)
+        evidence = evidence.mask(better, "clearly better")
+    cand["evidence"] = evidence
     cand = cand.sort_values(
         ["rank_tier", "score", "adverse_ratio"], ascending=[True, False, False]
     )

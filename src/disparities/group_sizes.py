@@ -360,6 +360,8 @@ def add_size_estimates(
     """
     from disparities.uncertainty import z_value
 
+    if "interval_basis" in gaps.columns:
+        return gaps.copy()  # already filled in (idempotent: a derived CI stays derived)
     out = gaps.copy()
     if out.empty:
         for c in ("group_size", "reference_size"):
@@ -471,6 +473,17 @@ def add_size_estimates(
         "published",
         np.where(derive, "derived from group sizes", "none"),
     )
+    # the row says what its interval is, the same way everywhere it is shown
+    if s.NOTE in out.columns:
+        untested = "the source publishes no confidence interval: the size of this "
+        note = out[s.NOTE].astype(str).to_numpy().astype(object)
+        for i in np.flatnonzero(derive):
+            if note[i].startswith(untested):
+                note[i] = (
+                    "the source publishes no confidence interval: an approximate "
+                    "one is estimated from the group sizes"
+                )
+        out[s.NOTE] = note
 
     # excess cases from the group's size where the source gave none
     had = out["excess_cases"].notna().to_numpy()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 from disparities.catalog import get_indicator
@@ -186,6 +187,17 @@ def gap_sentence(row: pd.Series | dict, *, place: str | None = None) -> str:
         caveat += " (no confidence interval published)"
     if info.measure_type == "score":
         return _score_sentence(r, info, who, ref, where_txt, period, caveat)
+    ar0 = float(r.get("adverse_ratio", np.nan))
+    lo0 = float(r.get("adverse_ratio_ci_lower", np.nan))
+    hi0 = float(r.get("adverse_ratio_ci_upper", np.nan))
+    if direction == "no clear difference" and ar0 >= 1.5 and np.isfinite(lo0 + hi0):
+        # a large ratio the interval cannot confirm: too few to tell, not "equal"
+        return (
+            f"{who[0].upper() + who[1:]}{where_txt} were {ar0:.1f} times as likely "
+            f"as {ref} {info.adverse_phrase}, {period}, but with so few "
+            f"{info.subject} this could be chance (95% CI {lo0:.1f} to {hi0:.1f})"
+            f"{caveat}."
+        )
     if direction == "no clear difference":
         return (
             f"No clear difference between {who} and {ref}{where_txt} in "

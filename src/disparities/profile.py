@@ -230,6 +230,7 @@ def compute_analysis(table: pd.DataFrame, geo_id: str, shared: dict | None = Non
     """
     from disparities.focus import rank_focus_candidates
     from disparities.gaps import compute_gaps
+    from disparities.group_sizes import add_size_estimates
     from disparities.plots.overview import latest_gaps
     from disparities.select import parent_geo_id
     from disparities.summary_measures import compute_summary_measures
@@ -243,6 +244,9 @@ def compute_analysis(table: pd.DataFrame, geo_id: str, shared: dict | None = Non
         gaps = g[g[s.GEO_ID].astype(str).isin(ids)]
     else:
         gaps = compute_gaps(local)
+    # derived intervals and children affected (where a source publishes none)
+    # are filled in once, so the page, charts, deck and CSVs say the same
+    gaps = add_size_estimates(gaps, local)
     here = gaps[gaps[s.GEO_ID].astype(str) == geo_id]
     if shared and "trends" in shared:
         t = shared["trends"]

@@ -69,7 +69,12 @@ from scipy import stats
 from disparities import schema as s
 from disparities.uncertainty import z_value
 
-__all__ = ["compute_gap_trends", "fit_gap_trend", "heterogeneity"]
+__all__ = [
+    "OVERLAP_UNCLEAR",
+    "compute_gap_trends",
+    "fit_gap_trend",
+    "heterogeneity",
+]
 
 _SERIES_KEYS = [s.GEO_ID, s.INDICATOR, s.DIMENSION, s.GROUP, "reference_group"]
 
@@ -247,6 +252,10 @@ def fit_gap_trend(
     }
 
 
+#: verdict for overlapping spans whose change is not significant
+OVERLAP_UNCLEAR = "can't tell yet (the periods share years)"
+
+
 def _verdict(slope, p, mean_gap, alpha):
     if np.isnan(p):
         return UNTESTABLE
@@ -325,6 +334,10 @@ def _series_record(sub, alpha, heterogeneity_alpha):
             "periods overlap and share years: the change rests on the years they "
             "do not share and is a change in multi-year averages"
         )
+        if verdict == "no significant change":
+            # treated as independent, overlapping spans have little power to
+            # show a change: "no change" would read as "stable", which it is not
+            verdict = OVERLAP_UNCLEAR
     return {
         "n_periods": a["n_periods"],
         "slope_per_year": a["slope"],

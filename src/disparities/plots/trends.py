@@ -212,9 +212,10 @@ def plot_gap_trend(
             if verdict in ("narrowing", "widening")
             else "shows "
             + (
-                "no significant change"
-                if verdict == "no significant change"
-                else "too few periods to tell a trend"
+                {
+                    "no significant change": "no significant change",
+                    "too few periods": "too few periods to tell a trend",
+                }.get(verdict, "no trend the data can confirm yet")
             )
         )
         + f" ({span})",
