@@ -17,9 +17,7 @@ def run_notebook(path, **params):
     the one tagged ``parameters``); return the executed notebook."""
     nb = nbformat.read(path, as_version=4)
     at = next(
-        i
-        for i, c in enumerate(nb.cells)
-        if "parameters" in c.metadata.get("tags", [])
+        i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])
     )
     if params:
         injected = nbformat.v4.new_code_cell(
