@@ -142,3 +142,41 @@ def test_there_are_four_notebooks():
         "03_board_charts",
         "04_bring_your_own_data",
     ]
+
+
+def test_shortlist_table_has_plain_columns():
+    import pandas as pd
+
+    from disparities.focus_record import shortlist_table
+
+    cands = pd.DataFrame(
+        {
+            "rank": [1, 2],
+            "evidence": ["clear gap", "cannot be tested"],
+            "indicator": ["child_poverty", "third_grade_reading"],
+            "group": ["Black", "Economically disadvantaged"],
+            "reference_group": ["White", "Not economically disadvantaged"],
+            "period": ["2018-2022", "2023"],
+            "adverse_ratio": [3.14, float("nan")],
+            "conservative_ratio": [2.66, float("nan")],
+            "children_affected": ["at least 4,872", "unknown"],
+            "trend": ["narrowing", "one period only"],
+            "state_adverse_ratio": [3.3, float("nan")],
+            "size_component": [1.0, 0.5],
+            "children_affected_component": [1.0, 0.0],
+            "trend_component": [-1.0, 0.0],
+            "versus_state_component": [-0.126, 0.0],
+            "reliability_factor": [1.0, 0.5],
+            "score": [0.53, 0.1],
+            "needs_pooling": [False, True],
+        }
+    )
+    t = shortlist_table(cands)
+    assert not any("_" in c for c in t.columns)
+    assert t.index.name == "Rank"
+    assert t.loc[1, "Disparity"] == "Children in poverty: Black vs White (2018–2022)"
+    assert (t.loc[1, "Times as likely"], t.loc[1, "Cautious end"]) == ("3.1", "2.7")
+    assert t.loc[2, "Times as likely"] == "—"  # a ratio does not apply to a score
+    assert t.loc[1, "Versus-state part"] == -0.13
+    assert list(t["Pool more years first"]) == ["", "yes"]
+    assert len(shortlist_table(cands, n=1)) == 1
