@@ -20,6 +20,7 @@ __all__ = [
     "DEMO_KIDS_COUNT_FILE",
     "DEMO_CHR_FILE",
     "SHARED_DATA_DIR",
+    "REPORTS_DIR",
 ]
 
 
@@ -38,6 +39,8 @@ PROJ_ROOT: Path = _find_project_root()
 DATA_DIR: Path = PROJ_ROOT / "data"
 RAW_DATA_DIR: Path = DATA_DIR / "raw"
 PROCESSED_DATA_DIR: Path = DATA_DIR / "processed"
+#: Default output folder of the command line and the notebooks (one focus record).
+REPORTS_DIR: Path = PROJ_ROOT / "reports"
 
 #: Synthetic demo data (see ``disparities.demo``); every name says "synthetic".
 DEMO_RAW_FILE: Path = RAW_DATA_DIR / "synthetic_demo_nc_child_outcomes_counts.csv.gz"
