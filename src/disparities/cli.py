@@ -253,6 +253,13 @@ def cmd_focus(args) -> int:
             f'"{place}" --choose N --reason "..."'
         )
         return 0
+    if not (args.reason or "").strip():
+        print(
+            'disparities: error: say why you chose it: add --reason "..." (it is '
+            "saved with the choice, for the board and for next year's team)",
+            file=sys.stderr,
+        )
+        return 2
     try:
         path = save_focus(
             cands, args.choose, args.out, reason=args.reason or "", chosen_by=args.by
