@@ -107,8 +107,13 @@ def test_population_shares_make_the_untestable_testable():
     assert "an estimated 432 Black children" in pov["explanation"]
     assert "not counted" in pov["explanation"]
     assert "approximate one was derived" in pov["explanation"]
-    # a derived interval counts three quarters
-    assert pov["reliability_factor"] == 0.75
+    # a derived interval counts three quarters, unless it is too wide to rely
+    # on: White's 6% among n children has a survey SE of
+    # 100 sqrt(19 x 0.06 x 0.94 / n) (PUMS factor 19 = 95/5), an RSE over 30%
+    n_white = 20_000 * 0.20 * 0.45  # residents x under 18 x White share = 1,800
+    rse_white = 100 * np.sqrt(19 * 0.06 * 0.94 / n_white) / 6.0
+    assert rse_white > 0.30  # 2.44 points on 6%: 41%
+    assert pov["unreliable"] and pov["reliability_factor"] == 0.5
 
 
 def test_totals_without_groups_give_an_empty_ranking_with_a_note():

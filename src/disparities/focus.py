@@ -427,7 +427,13 @@ def affected_phrase(r) -> str:
     if r.get(s.PERIOD_START) is not None and r.get(s.PERIOD_START) != r.get(
         s.PERIOD_END
     ):
-        who += f" (over {format_period(r[s.PERIOD])})"
+        from disparities.catalog import get_indicator
+
+        if get_indicator(str(r[s.INDICATOR])).measure_type == "survey":
+            # a survey's span is an average over its years, not a running total
+            who += f" (on average in {format_period(r[s.PERIOD])})"
+        else:
+            who += f" (over {format_period(r[s.PERIOD])}, all years together)"
     point, low = r.get("excess_cases", np.nan), r.get("conservative_excess", np.nan)
     if pd.isna(point):
         return (

@@ -473,6 +473,13 @@ def add_size_estimates(
         "published",
         np.where(derive, "derived from group sizes", "none"),
     )
+    # a derived interval as wide as the reliability rule allows no more: the
+    # same 30% relative-standard-error rule as published estimates
+    # (:func:`disparities.reliability.flag_reliability`), on either group
+    with np.errstate(invalid="ignore", divide="ignore"):
+        wide = derive & ((se_g / np.abs(y) > 0.30) | (se_r / np.abs(y0) > 0.30))
+    if s.UNRELIABLE in out.columns and wide.any():
+        out[s.UNRELIABLE] = out[s.UNRELIABLE].to_numpy(bool) | wide
     # the row says what its interval is, the same way everywhere it is shown
     if s.NOTE in out.columns:
         untested = "the source publishes no confidence interval: the size of this "
@@ -482,6 +489,12 @@ def add_size_estimates(
                 note[i] = (
                     "the source publishes no confidence interval: an approximate "
                     "one is estimated from the group sizes"
+                    + (
+                        "; unreliable: the estimate rests on few sampled children "
+                        "(relative standard error over 30%)"
+                        if wide[i]
+                        else ""
+                    )
                 )
         out[s.NOTE] = note
 
