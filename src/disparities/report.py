@@ -25,7 +25,15 @@ from disparities.narrative import (
     format_value,
 )
 
-__all__ = ["build_county_report", "render_html", "Progress"]
+__all__ = [
+    "build_county_report",
+    "render_html",
+    "Progress",
+    "affected_sentence",
+    "bright_summary",
+    "disparity_table_for_display",
+    "human_date",
+]
 
 
 class Progress:
