@@ -67,7 +67,8 @@ def test_clear_gap_outranks_unclear_and_untestable():
     assert lbw["excess_cases"] == pytest.approx(50)
     assert lbw["children_affected_basis"] == "counted"
     assert (
-        f"at least {lbw['conservative_excess']:,.0f} Black babies"
+        f"about 50 Black babies (at least {lbw['conservative_excess']:,.0f}) would "
+        "not have had this outcome if their rate matched that of White babies"
         in (lbw["explanation"])
     )
 

@@ -26,13 +26,21 @@ def durham_report(tmp_path_factory, demo):
 def _visible(html: str) -> str:
     """Text a reader sees without opening anything (details bodies removed)."""
     html = re.sub(r"<style>.*?</style>", "", html, flags=re.S)
-    html = re.sub(
-        r"<details[^>]*>\s*<summary>(.*?)</summary>.*?</details>",
-        r"\1",
-        html,
+    return re.sub(r"<[^>]+>", " ", _closed(html, keep_summary=True))
+
+
+def _closed(html: str, keep_summary: bool = False) -> str:
+    """The page with every closed ``<details>`` body removed (innermost first)."""
+    inner = re.compile(
+        r"<details[^>]*>\s*<summary>((?:(?!<details).)*?)</summary>"
+        r"(?:(?!<details).)*?</details>",
         flags=re.S,
     )
-    return re.sub(r"<[^>]+>", " ", html)
+    while True:
+        new = inner.sub(r"\1" if keep_summary else "", html)
+        if new == html:
+            return html
+        html = new
 
 
 def test_report_writes_html_pngs_csv(durham_report):
@@ -103,15 +111,9 @@ def test_report_page_reads_plainly(durham_report):
     for c in durham_report["profile"].charts:
         assert c.alt in __import__("html").unescape(html)
         assert c.alt not in seen
-    # no negative excess cases and no truncated labels
-    start = html.rindex("<table>", 0, html.index("<th>Excess cases</th>"))
-    table = html[start : html.index("</table>", start)]
-    cols = re.findall(r"<th>(.*?)</th>", table)
-    col = cols.index("Excess cases")
-    excess = [
-        re.findall(r"<td>(.*?)</td>", row)[col]
-        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table)[1:]
-    ]
+    # no negative children affected and no truncated labels
+    table = _full_table(html)
+    excess = [r["Children affected"] for r in table]
     assert "none" in excess
     assert not [e for e in excess if e.startswith("-")]
     assert "\u2026</td>" not in html
@@ -123,6 +125,154 @@ def test_report_page_reads_plainly(durham_report):
         assert f"<dt>{term}" in glossary  # ... and explains it
     # long tables are collapsed
     assert "<details><summary>Every comparison" in html
+
+
+def _table_rows(html: str, start: int) -> list:
+    """The rows of the HTML table starting at ``start``, as dicts (unescaped)."""
+    import html as h
+
+    table = html[start : html.index("</table>", start)]
+    cols = [h.unescape(c) for c in re.findall(r"<th>(.*?)</th>", table)]
+    return [
+        dict(zip(cols, [h.unescape(c) for c in re.findall(r"<td>(.*?)</td>", row)]))
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table)[1:]
+    ]
+
+
+def _full_table(html: str) -> list:
+    return _table_rows(html, html.index("<table>", html.index("Every comparison")))
+
+
+def _shortlist(html: str) -> list:
+    return _table_rows(html, html.index("<table>", html.index("Shortlist")))
+
+
+def test_report_wording_and_one_name_for_children_affected(durham_report):
+    import datetime
+    import html as h
+
+    html = durham_report["html_text"]
+    text = h.unescape(re.sub(r"<[^>]+>", " ", html))
+    profile = durham_report["profile"]
+    # no doubled punctuation after a heading that ends in "?" or "."
+    assert "?." not in text and ".." not in re.sub(r"\.\.\.|\u2026", "", text)
+    assert "Is the gap changing?" in text
+    # a chart whose title is only its heading says it once
+    for heading, title in re.findall(
+        r"<figcaption><strong>(.*?)</strong>(.*?)</figcaption>", html
+    ):
+        assert heading.rstrip(".?") not in title, (heading, title)
+    # the choice's date as a person writes it (from the record's own timestamp)
+    stamp = datetime.datetime.fromisoformat(str(profile.focus["chosen_at"]))
+    assert f"Chosen by Test board on {stamp.day} {stamp:%B %Y}" in text
+    assert not re.search(r"\d\d:\d\d:\d\d", text)
+    # children affected in plain words, from the shortlist's own estimate
+    row = profile.focus["current"]
+    focus = text[text.index("Our focus") : text.index("What to watch")]
+    assert (
+        f"about {row['excess_cases']:,.0f} economically disadvantaged 3rd graders "
+        f"(at least {row['conservative_excess']:,.0f}) would not have had this "
+        "outcome if their rate matched that of not economically disadvantaged "
+        "3rd graders, 2022." in focus
+    )
+    assert "beyond the reference group's rate" not in text.replace(": none", "")
+    # the glossary names the default reference groups
+    glossary = text[text.index("Words used on this page") :]
+    assert "White non-Hispanic" in glossary and "highest income band" in glossary
+    assert "most children" not in glossary
+    # one name for one idea, in the shortlist, the full table and the glossary
+    assert "Excess cases" not in text and "excess cases" not in text
+    short, full = _shortlist(html), _full_table(html)
+    assert "Children affected" in short[0] and "Children affected" in full[0]
+    assert "Children affected" in glossary
+    # every shortlisted comparison has the same children affected in the table
+    by_key = {(r["Indicator"], r["Group"], r["Period"]): r for r in full}
+    for c, srow in zip(profile.candidates.head(10).itertuples(), short, strict=True):
+        from disparities.catalog import get_indicator
+
+        key = (
+            get_indicator(c.indicator).label,
+            c.group,
+            c.period.replace("-", "\u2013"),
+        )
+        assert by_key[key]["Children affected"] == srow["Children affected"] != ""
+
+
+def test_report_bright_spots_end_with_a_summary(durham_report):
+    import html as h
+
+    html = h.unescape(durham_report["html_text"])
+    b = durham_report["profile"].bright_spots
+    peers = b[b["comparison"] != "the focus county"]
+    smaller = int((peers["comparison"] == "smaller gap").sum())
+    assert smaller == int(peers["smaller_gap"].sum())
+    n = len(peers)
+    assert n == 5  # find_peer_counties' default
+    lead = (
+        f"None of the {n} most similar counties has"
+        if smaller == 0
+        else f"{smaller} of the {n} most similar counties "
+        + ("has" if smaller == 1 else "have")
+    )
+    i = html.index(lead + " a clearly smaller gap on this")
+    # the summary follows the last peer sentence
+    assert i > html.index(str(b["sentence"].iloc[-1]))
+
+
+def test_report_opens_the_first_candidates_charts(durham_report):
+    import dataclasses
+
+    from disparities.report import render_html
+
+    # with a focus: its two main charts and the overview are open, the rest closed
+    with_focus = durham_report["html_text"]
+    shown = _closed(with_focus)
+    assert shown.count("<img") == 3
+    focus_charts = durham_report["profile"].charts_in("focus")
+    shown_text = __import__("html").unescape(shown)
+    assert focus_charts[0].heading in shown_text
+    assert focus_charts[1].heading in shown_text
+    # without one: the first candidate's two main charts open, under its heading
+    profile = dataclasses.replace(durham_report["profile"], focus=None)
+    html = render_html(profile)
+    shown = _closed(html)
+    assert shown.count("<img") == 3
+    assert '<section class="candidate" id="candidate1">' in shown
+    assert "<details><summary>More charts for candidate 1" in html
+    # nothing lost: every candidate chart is on the page, open or one click away
+    n = sum(len(profile.charts_in(f"candidate{i}")) for i in (1, 2, 3))
+    assert html.count("<img") == 1 + n
+
+
+def test_deck_marks_every_slide_and_leaves_the_focus_out_of_the_others(
+    durham_report, tmp_path
+):
+    from pptx import Presentation
+
+    from disparities.deck import render_deck
+    from disparities.profile import short_title
+
+    profile = durham_report["profile"]
+    prs = Presentation(render_deck(profile, tmp_path / "deck.pptx"))
+    texts = [
+        " ".join(sh.text_frame.text for sh in sl.shapes if sh.has_text_frame)
+        for sl in prs.slides
+    ]
+    assert all("SYNTHETIC DEMO DATA" in x for x in texts), texts
+    titles = [x.split("  ")[0] for x in texts]
+    others = next(x for x in texts if x.startswith("The other gaps we considered"))
+    row = profile.focus["current"]
+    assert short_title(row, 80) not in others
+    assert short_title(row, 80).split(",")[0] not in others
+    # the other top candidates are all there
+    cands = profile.candidates
+    rest = cands[cands["rank"] != row["rank"]].head(5)
+    for _, r in rest.iterrows():
+        assert short_title(r, 80) in others
+    # the focus's date in words, in the speaker notes
+    notes = " ".join(sl.notes_slide.notes_text_frame.text for sl in prs.slides)
+    assert "Chosen by Test board on " in notes and "+00:00" not in notes
+    assert titles
 
 
 def test_deck_without_a_focus_shows_the_shortlist(durham_report, tmp_path):
@@ -384,3 +534,64 @@ def test_profile_charts_keep_their_text_inside(durham_report):
             if box.x0 < -1 or box.x1 > w + 1 or box.y0 < -1 or box.y1 > h + 1:
                 bad.append((c.key, name))
     assert not bad
+
+
+def test_cli_report_on_real_chr_reads_plainly(shared, tmp_path, capsys):
+    """CHR 2022, Durham: formatted incomes, 'not applicable', children affected
+    filled from the shortlist, cells counted as cells, and messages in words."""
+    import html as h
+    import warnings
+
+    from disparities.loaders import load_data
+
+    path = shared("chr2022_nc_county_health_rankings_v1.xlsx")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        table, report = load_data(path)
+        rc = main(
+            ["report", "--county", "Durham", "--data", str(path)]
+            + ["--out", str(tmp_path)]
+        )
+    assert rc == 0
+    err = capsys.readouterr().err
+    # progress: one clock, counting up from the start of the run
+    times = [float(x) for x in re.findall(r"\[disparities +([\d.]+)s\]", err)]
+    assert len(times) >= 4 and times == sorted(times)
+    # a skipped chart names the indicator by its label, never its id
+    skipped = [line for line in err.splitlines() if "skipped chart" in line]
+    assert skipped and all("'teen_births'" not in x for x in skipped)
+    assert any("only one period of Teen births" in x for x in skipped)
+    assert not re.search(r"skipped chart candidate\d", err)
+    page = h.unescape((tmp_path / "durham_county_profile.html").read_text())
+    # the load report counts the blank cells as cells, and rows as rows
+    blank = int(table["suppressed"].sum())
+    assert blank > report.rows_read  # more hidden cells than rows in the file
+    assert (
+        f"read {report.rows_read} rows; kept {report.rows_kept}; rejected 0. "
+        f"{blank:,} blank cells in the {report.rows_kept} kept rows were "
+        "suppressed by the source." in page
+    )
+    assert report.rows_read == report.rows_kept + report.rows_rejected
+    assert "['" not in page  # no raw Python list in the notes
+    # incomes as money, with their direction; no ratio for an income
+    full = {(r["Indicator"], r["Group"]): r for r in _full_table(page)}
+    inc = table[
+        (table["geo_id"] == "37063") & (table["indicator"] == "median_household_income")
+    ].set_index("group")["value"]
+    black = full[("Median household income", "Black")]
+    gap = inc["White"] - inc["Black"]
+    assert black["Difference (95% CI)"].startswith(f"${gap:,.0f} lower (")
+    assert black["Times as likely (95% CI)"] == "not applicable"
+    assert black["Children affected"] == "not applicable"
+    assert "-37728" not in page and f"{-gap:.1f}" not in page
+    # scores in grade levels
+    math = full[("Average math score (grade levels)", "Black")]["Difference (95% CI)"]
+    assert re.fullmatch(r"\d\.\d grade levels? (lower|higher)", math), math
+    # where the shortlist gives a number, the table gives the same
+    short = {
+        r["Disparity"].split(" (")[0]: r["Children affected"] for r in _shortlist(page)
+    }
+    teen = full[("Teen births", "Hispanic or Latino")]["Children affected"]
+    assert teen == short["Teen births: Hispanic or Latino vs White"]
+    assert re.fullmatch(r"about [\d,]+ \(estimated; at least [\d,]+\)", teen)
+    assert "Times as likely: not shown" not in page

@@ -94,14 +94,36 @@ def _title(slide, title, subtitle="") -> bool:
     return True
 
 
-def _chart_slide(prs, chart, title, subtitle, notes):
+#: height of the red synthetic-data line at the foot of every slide (inches)
+NOTICE_H = 0.34
+
+
+def _synthetic_line(slide) -> None:
+    """The small red "SYNTHETIC DEMO DATA" line at the foot of a slide."""
+    from disparities.narrative import SYNTHETIC_NOTICE
+
+    _box(
+        slide,
+        SYNTHETIC_NOTICE + ": do not quote these numbers.",
+        MARGIN,
+        SLIDE_H - NOTICE_H,
+        SLIDE_W - 2 * MARGIN,
+        NOTICE_H,
+        MIN_PT,
+        bold=True,
+        colour="B00020",
+    )
+
+
+def _chart_slide(prs, chart, title, subtitle, notes, *, synthetic=False):
     from pptx.util import Emu, Inches
 
     slide = prs.slides.add_slide(prs.slide_layouts[6])
     if not _title(slide, title, subtitle):
         notes = f"{subtitle}\n\n{notes}"
     top = Inches(1.45)
-    max_h = prs.slide_height - top - Inches(0.05)
+    foot = Inches(NOTICE_H if synthetic else 0.05)
+    max_h = prs.slide_height - top - foot
     fw, fh = chart.figure.get_size_inches()
     height = Emu(int(min(max_h, Inches(SLIDE_W - 2 * MARGIN) * fh / fw)))
     width = Emu(int(height * fw / fh))
@@ -110,16 +132,21 @@ def _chart_slide(prs, chart, title, subtitle, notes):
         io.BytesIO(chart.print_png), left, top, width=width, height=height
     )
     pic._element.nvPicPr.cNvPr.set("descr", chart.alt)
+    if synthetic:
+        _synthetic_line(slide)
     slide.notes_slide.notes_text_frame.text = notes
     return slide
 
 
-def _text_slide(prs, title, lines, notes="", subtitle=""):
+def _text_slide(prs, title, lines, notes="", subtitle="", *, synthetic=False):
     slide = prs.slides.add_slide(prs.slide_layouts[6])
     if not _title(slide, title, subtitle):
         notes = f"{subtitle}\n\n{notes}"
     body = "\n".join(f"\u2022 {x}" for x in lines)
-    _box(slide, body, MARGIN, 1.5, SLIDE_W - 2 * MARGIN, SLIDE_H - 1.5 - 0.3, BODY_PT)
+    foot = NOTICE_H + 0.05 if synthetic else 0.3
+    _box(slide, body, MARGIN, 1.5, SLIDE_W - 2 * MARGIN, SLIDE_H - 1.5 - foot, BODY_PT)
+    if synthetic:
+        _synthetic_line(slide)
     slide.notes_slide.notes_text_frame.text = notes
     return slide
 
@@ -177,8 +204,9 @@ def render_deck(profile, path, *, n_candidates: int = 3) -> Path:
     from pptx import Presentation
     from pptx.util import Inches
 
-    from disparities.narrative import SYNTHETIC_NOTICE
+    from disparities.narrative import SYNTHETIC_NOTICE, format_period
     from disparities.profile import short_title
+    from disparities.report import bright_summary, human_date
 
     prs = Presentation()
     prs.slide_width, prs.slide_height = Inches(SLIDE_W), Inches(SLIDE_H)
@@ -224,6 +252,7 @@ def render_deck(profile, path, *, n_candidates: int = 3) -> Path:
         "Key findings",
         [f["sentence"] for f in profile.findings],
         notes="The three best-supported gaps, in the ranking's order.",
+        synthetic=synthetic,
     )
     focus = profile.focus
     if focus is not None and focus.get("current") is not None:
@@ -231,7 +260,7 @@ def render_deck(profile, path, *, n_candidates: int = 3) -> Path:
         reason = [f"Why we chose it: {focus['reason']}"] if focus.get("reason") else []
         who = [
             f"Chosen by {focus.get('chosen_by', 'unknown')} on "
-            f"{str(focus.get('chosen_at', ''))[:10]}."
+            f"{human_date(focus.get('chosen_at', ''))}."
         ]
         gap = profile.chart("focus_gap")
         if gap is not None:
@@ -241,6 +270,7 @@ def render_deck(profile, path, *, n_candidates: int = 3) -> Path:
                 short_title(row),
                 f"Our focus. {gap.title}",
                 _notes(row, gap, reason + who, synthetic),
+                synthetic=synthetic,
             )
         trend = profile.chart("focus_trend")
         if trend is not None:
@@ -250,10 +280,12 @@ def render_deck(profile, path, *, n_candidates: int = 3) -> Path:
                 f"Is the gap changing? {str(row['trend']).capitalize()}"[:60],
                 trend.title,
                 _notes(row, trend, synthetic=synthetic),
+                synthetic=synthetic,
             )
         peers = []
         if profile.bright_spots is not None:
             peers = list(profile.bright_spots["sentence"])
+            peers.append(bright_summary(profile.bright_spots))
         if peers:
             _text_slide(
                 prs,
@@ -262,25 +294,39 @@ def render_deck(profile, path, *, n_candidates: int = 3) -> Path:
                 notes="Peers: the counties most like this one in number of "
                 "children, density, child poverty and who lives there. A peer is "
                 "a bright spot only where its gap is clearly smaller.",
+                synthetic=synthetic,
             )
         _text_slide(
             prs,
             "What to watch",
             focus.get("what_to_watch", []),
             notes=_notes(row, None, synthetic=synthetic),
+            synthetic=synthetic,
         )
+        others = _other_candidates(profile.candidates, row).head(5)
+        if len(others):
+            _text_slide(
+                prs,
+                "The other gaps we considered",
+                [
+                    f"{short_title(r, 80)} ({format_period(r[s.PERIOD])})"
+                    for _, r in others.iterrows()
+                ],
+                notes="\n\n".join(
+                    ["The shortlist without our focus, best supported first:"]
+                    + list(others["explanation"])
+                ),
+                synthetic=synthetic,
+            )
         overview = profile.chart("overview")
         if overview is not None:
             _chart_slide(
                 prs,
                 overview,
-                "The other gaps we considered",
+                "Every gap at a glance, our focus among them",
                 overview.title,
-                "\n\n".join(
-                    ["The shortlist, best supported first:"]
-                    + list(profile.candidates.head(5)["explanation"])
-                    + [f"What the chart shows: {overview.alt}"]
-                ),
+                f"What the chart shows: {overview.alt}",
+                synthetic=synthetic,
             )
         return _save(prs, path)
     overview = profile.chart("overview")
@@ -295,6 +341,7 @@ def render_deck(profile, path, *, n_candidates: int = 3) -> Path:
                 + list(profile.candidates.head(5)["explanation"])
                 + [f"What the chart shows: {overview.alt}"]
             ),
+            synthetic=synthetic,
         )
     for i, (_, row) in enumerate(
         profile.candidates.head(n_candidates).iterrows(), start=1
@@ -309,8 +356,18 @@ def render_deck(profile, path, *, n_candidates: int = 3) -> Path:
                 f"{i}. {short_title(row, 57)}",
                 chart.title,
                 _notes(row, chart, synthetic=synthetic),
+                synthetic=synthetic,
             )
     return _save(prs, path)
+
+
+def _other_candidates(cands: pd.DataFrame, focus_row) -> pd.DataFrame:
+    """The shortlist without the chosen focus (same indicator, groups and period)."""
+    keys = [s.INDICATOR, s.DIMENSION, s.GROUP, "reference_group", s.PERIOD]
+    same = np.ones(len(cands), dtype=bool)
+    for k in keys:
+        same &= cands[k].astype(str).to_numpy() == str(focus_row[k])
+    return cands[~same]
 
 
 def _save(prs, path) -> Path:

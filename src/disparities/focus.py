@@ -55,7 +55,7 @@ import numpy as np
 import pandas as pd
 
 from disparities import schema as s
-from disparities.narrative import format_period, gap_sentence
+from disparities.narrative import format_period, gap_sentence, group_noun
 
 __all__ = [
     "DEFAULT_WEIGHTS",
@@ -424,6 +424,8 @@ def affected_phrase(r) -> str:
     if basis == NOT_APPLICABLE:
         return ""
     who = _subject(r)
+    ref = group_noun(str(r["reference_group"]), str(r[s.INDICATOR]))
+    when = format_period(r[s.PERIOD])
     if r.get(s.PERIOD_START) is not None and r.get(s.PERIOD_START) != r.get(
         s.PERIOD_END
     ):
@@ -431,9 +433,14 @@ def affected_phrase(r) -> str:
 
         if get_indicator(str(r[s.INDICATOR])).measure_type == "survey":
             # a survey's span is an average over its years, not a running total
-            who += f" (on average in {format_period(r[s.PERIOD])})"
+            when = f"on average in {when}"
         else:
-            who += f" (over {format_period(r[s.PERIOD])}, all years together)"
+            when = f"over {when}, all years together"
+    # plain words: "about 1,234 Black children (at least 993) would not have had
+    # this outcome if their rate matched that of White children, 2018–2022"
+    tail = (
+        f"would not have had this outcome if their rate matched that of {ref}, {when}"
+    )
     point, low = r.get("excess_cases", np.nan), r.get("conservative_excess", np.nan)
     if pd.isna(point):
         return (
@@ -444,23 +451,16 @@ def affected_phrase(r) -> str:
         return f"{who} affected beyond the reference group's rate: none"
     if basis == "counted":
         if pd.notna(low) and low >= 1:
-            return (
-                f"at least {_count(low)} {who} affected beyond the reference "
-                "group's rate"
-            )
+            return f"about {_count(point)} {who} (at least {_count(low)}) {tail}"
         return (
-            f"about {_count(point)} {who} affected beyond the reference group's "
-            "rate, though the data cannot rule out none"
+            f"about {_count(point)} {who} {tail}, though the data cannot rule out none"
         )
     sure = (
         f"at least {_count(low)}"
         if pd.notna(low) and low >= 1
         else "the data cannot rule out none"
     )
-    return (
-        f"an estimated {_count(point)} {who} affected beyond the reference group's "
-        f"rate ({sure}; {basis}, not counted)"
-    )
+    return f"an estimated {_count(point)} {who} ({sure}; {basis}, not counted) {tail}"
 
 
 def affected_cell(r) -> str:

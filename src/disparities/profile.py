@@ -153,6 +153,8 @@ class CountyProfile:
     notes: list = field(default_factory=list)
     load_reports: tuple = ()
     files: dict = field(default_factory=dict)
+    #: the step-message callable the profile was built with (its clock goes on)
+    progress: object = None
 
     def chart(self, key: str) -> Chart | None:
         """The chart with this key, or None when it could not be drawn."""
@@ -467,6 +469,48 @@ def find_bright(table, an, geo_id, subject, progress):
     return out
 
 
+_CHART_KINDS = {
+    "gap": "the gap beside the state's",
+    "groups": "every group",
+    "trend": "the gap over time",
+    "trend_by_group": "every group over time",
+    "map": "the state map",
+    "maps_by_group": "the two groups' maps",
+}
+
+
+def readable_message(message: str) -> str:
+    """A step message with indicator ids and chart keys in words.
+
+    Examples
+    --------
+    >>> readable_message("skipped chart candidate1_trend_by_group: only one "
+    ...     "period of 'teen_births' for Black: a trend needs at least two")
+    "skipped chart 'every group over time' (candidate 1): only one period of Teen births for Black: a trend needs at least two"
+    """
+    import re
+
+    from disparities.catalog import get_indicator
+
+    def label(m):
+        try:
+            return get_indicator(m.group(1)).label
+        except (KeyError, ValueError):
+            return m.group(0)
+
+    def chart(m):
+        section, kind = m.group(1), m.group(2)
+        what = _CHART_KINDS.get(kind, kind.replace("_", " "))
+        where = section.replace("candidate", "candidate ")
+        return f"skipped chart '{what}' ({where})"
+
+    message = re.sub(
+        r"skipped chart (focus|candidate\d+)_([a-z_]+)", chart, str(message)
+    )
+    message = message.replace("skipped chart overview", "skipped the overview chart")
+    return re.sub(r"'([a-z0-9_]+)'", label, message)
+
+
 def what_to_watch(focus: dict, state_name: str) -> list:
     """Plain-language things to watch for a recorded focus (from its numbers)."""
     from disparities.narrative import format_period, format_value
@@ -576,7 +620,9 @@ def build_county_profile(
     for i, (_, c) in enumerate(cands.head(n_detail).iterrows(), start=1):
         subjects.append((f"candidate{i}", c))
     progress("drawing charts")
-    charts = draw_charts(table, an, geo_id, st_abbr, subjects, progress)
+    charts = draw_charts(
+        table, an, geo_id, st_abbr, subjects, lambda m: progress(readable_message(m))
+    )
     progress("bright spots")
     lead = subjects[0][1] if subjects else None
     bright = find_bright(table, an, geo_id, lead, progress)
@@ -602,6 +648,7 @@ def build_county_profile(
         peers=bright["peers"],
         better_than_state=bright["better_than_state"],
         load_reports=tuple(load_reports),
+        progress=progress,
     )
 
 

@@ -25,18 +25,44 @@ from disparities.narrative import (
     format_value,
 )
 
-__all__ = ["build_county_report", "render_html", "Progress"]
+__all__ = [
+    "build_county_report",
+    "render_html",
+    "Progress",
+    "affected_sentence",
+    "bright_summary",
+    "disparity_table_for_display",
+    "human_date",
+]
 
 
 class Progress:
-    """Step messages on stderr (``quiet=True`` silences them)."""
+    """Step messages on stderr, each with the time elapsed since the run began.
 
-    def __init__(self, quiet: bool = False, prefix: str = "disparities"):
-        self.quiet, self.prefix, self.t0 = quiet, prefix, time.perf_counter()
+    One ``Progress`` follows a run from start to end (a profile keeps the one
+    it was built with, and :func:`build_county_report` goes on with it), so
+    the times only count up. ``quiet=True`` silences the messages; ``start``
+    (a :func:`time.perf_counter` value) sets the clock.
+
+    Examples
+    --------
+    >>> import time
+    >>> p = Progress(quiet=True, start=time.perf_counter() - 5)
+    >>> round(p.elapsed())
+    5
+    """
+
+    def __init__(self, quiet: bool = False, prefix: str = "disparities", start=None):
+        self.quiet, self.prefix = quiet, prefix
+        self.t0 = time.perf_counter() if start is None else float(start)
+
+    def elapsed(self) -> float:
+        """Seconds since the run began."""
+        return time.perf_counter() - self.t0
 
     def __call__(self, message: str) -> None:
         if not self.quiet:
-            dt = time.perf_counter() - self.t0
+            dt = self.elapsed()
             print(f"[{self.prefix} {dt:5.1f}s] {message}", file=sys.stderr, flush=True)
 
 
@@ -71,13 +97,6 @@ def _table_view(df: pd.DataFrame, *, flag_col=None, hidden_col=None) -> dict:
     return {"columns": [str(c) for c in df.columns], "rows": rows}
 
 
-def _excess(v) -> str:
-    """Excess cases in words: none when the group is not worse off."""
-    if not np.isfinite(v):
-        return ""
-    return "none" if round(v) <= 0 else f"{v:,.0f}"
-
-
 def _fmt(v) -> str:
     if isinstance(v, float | np.floating):
         if not np.isfinite(v):
@@ -98,8 +117,84 @@ def _estimate_ci(est, lo, hi, fmt, digits):
     return f"{fmt.format(est)} ({_ci(lo, hi, digits)})"
 
 
-def disparity_table_for_display(gaps: pd.DataFrame) -> pd.DataFrame:
-    """Plain-language columns of a county's latest gaps, for HTML and people."""
+def _signed_amount(d: float, info) -> str:
+    """A difference in an average, score or income in its own unit, in words."""
+    from disparities.narrative import _score_difference
+
+    if round(abs(d), 1) == 0:
+        return "no difference"
+    return f"{_score_difference(abs(d), info)} {'higher' if d > 0 else 'lower'}"
+
+
+def _difference_cell(r, info) -> str:
+    d, lo, hi = r["difference"], r["difference_ci_lower"], r["difference_ci_upper"]
+    if not np.isfinite(d):
+        return "not shown" if bool(r.get(s.SUPPRESSED, False)) else "not available"
+    if info.measure_type == "score" or info.unit == "dollars":
+        text = _signed_amount(d, info)
+        if np.isfinite(lo) and np.isfinite(hi):
+            text += f" ({_signed_amount(lo, info)} to {_signed_amount(hi, info)})"
+        return text
+    unit = " points" if info.multiplier == 100 else ""
+    return _estimate_ci(d, lo, hi, "{:+.1f}", 1).replace(" (", f"{unit} (", 1)
+
+
+def _ratio_cell(r, info) -> str:
+    if bool(r.get(s.SUPPRESSED, False)):
+        return "not shown"
+    if info.measure_type == "score" or info.unit == "dollars":
+        return "not applicable"  # compared by the difference
+    if not np.isfinite(r["adverse_ratio"]):
+        return "not available"
+    return _estimate_ci(
+        r["adverse_ratio"],
+        r["adverse_ratio_ci_lower"],
+        r["adverse_ratio_ci_upper"],
+        "{:.2f}",
+        2,
+    )
+
+
+def _affected_cell(r, info, shortlist: dict) -> str:
+    key = tuple(str(r[k]) for k in (s.INDICATOR, s.DIMENSION, s.GROUP, s.PERIOD))
+    if key in shortlist:  # the shortlist's own estimate, word for word
+        return str(shortlist[key])
+    if bool(r.get(s.SUPPRESSED, False)):
+        return "not shown"
+    if info.measure_type == "score" or info.unit == "dollars":
+        return "not applicable"
+    ex = r.get("excess_cases", np.nan)
+    if not np.isfinite(ex):
+        return "unknown"
+    return "none" if round(ex) <= 0 else f"about {ex:,.0f}"
+
+
+def disparity_table_for_display(
+    gaps: pd.DataFrame, candidates: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Plain-language columns of a county's latest gaps, for HTML and people.
+
+    Parameters
+    ----------
+    gaps : pandas.DataFrame
+        The county's latest gaps.
+    candidates : pandas.DataFrame, optional
+        The ranked shortlist: its ``children_affected`` fills the rows it
+        holds, so the table and the shortlist give the same number.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``"not shown"`` means hidden for privacy; ``"not applicable"`` means
+        the measure does not apply (no ratio for averages, scores, incomes).
+    """
+    shortlist = {}
+    if candidates is not None and "children_affected" in candidates:
+        for _, c in candidates.iterrows():
+            key = tuple(
+                str(c[k]) for k in (s.INDICATOR, s.DIMENSION, s.GROUP, s.PERIOD)
+            )
+            shortlist[key] = c["children_affected"]
     rows = []
     for _, r in gaps.iterrows():
         ind = str(r[s.INDICATOR])
@@ -112,21 +207,9 @@ def disparity_table_for_display(gaps: pd.DataFrame) -> pd.DataFrame:
                 "Value": format_value(r[s.VALUE], ind).split(" per ")[0],
                 "Reference": f"{r['reference_group']}: "
                 f"{format_value(r['reference_value'], ind).split(' per ')[0]}",
-                "Times as likely (95% CI)": _estimate_ci(
-                    r["adverse_ratio"],
-                    r["adverse_ratio_ci_lower"],
-                    r["adverse_ratio_ci_upper"],
-                    "{:.2f}",
-                    2,
-                ),
-                "Difference (95% CI)": _estimate_ci(
-                    r["difference"],
-                    r["difference_ci_lower"],
-                    r["difference_ci_upper"],
-                    "{:+.1f}",
-                    1,
-                ),
-                "Excess cases": _excess(r["excess_cases"]),
+                "Times as likely (95% CI)": _ratio_cell(r, info),
+                "Difference (95% CI)": _difference_cell(r, info),
+                "Children affected": _affected_cell(r, info, shortlist),
                 "Reading": r["direction"],
                 "Note": r[s.NOTE],
             }
@@ -137,8 +220,9 @@ def disparity_table_for_display(gaps: pd.DataFrame) -> pd.DataFrame:
 GLOSSARY = (
     (
         "Reference group",
-        "The group every other group is compared with (usually the group with "
-        "the most children, or the best-off income group).",
+        "The group every other group is compared with: White non-Hispanic "
+        "children for race and ethnicity, and the highest income band for family "
+        "income, unless the page says otherwise.",
     ),
     (
         "Times as likely",
@@ -152,8 +236,10 @@ GLOSSARY = (
     ),
     (
         "Children affected",
-        "How many children would not have the worse outcome if their group had "
-        "the reference group's rate ('none' when the group is not worse off).",
+        "How many children would not have had the worse outcome if their group's "
+        "rate matched the reference group's ('none' when the group is not worse "
+        "off; 'not applicable' for averages, scores and incomes). The shortlist "
+        "and the full table give the same number.",
     ),
     (
         "Unreliable",
@@ -164,6 +250,11 @@ GLOSSARY = (
         "Not shown",
         "Built on fewer than 10 events: hidden to protect privacy and because "
         "such small counts swing from year to year.",
+    ),
+    (
+        "Not applicable",
+        "The measure does not apply: averages, scores and incomes are compared "
+        "by their difference, not by 'times as likely' or children affected.",
     ),
     (
         "FPL",
@@ -230,14 +321,38 @@ def _chart_view(chart) -> dict:
 
     with Image.open(io.BytesIO(chart.screen_png)) as im:
         w, h = im.size
+    heading = str(chart.heading).strip()
+    title = str(chart.title).strip()
+    if title.rstrip(".?!") == heading.rstrip(".?!"):
+        title = ""  # no sentence beyond the heading: say it once
     return {
-        "heading": chart.heading,
-        "title": chart.title,
+        "heading": heading if heading[-1:] in (".", "?", "!") else heading + ".",
+        "title": title,
         "alt": chart.alt,
         "data": base64.b64encode(chart.screen_png).decode("ascii"),
         "width": w,
         "height": h,
     }
+
+
+def human_date(stamp) -> str:
+    """A recorded time as a date a person reads: ``'26 November 2026'``.
+
+    Examples
+    --------
+    >>> human_date("2026-11-26 15:58:37+00:00"), human_date("2026-11-26T09:00:00")
+    ('26 November 2026', '26 November 2026')
+    >>> human_date(""), human_date("sometime")
+    ('an unrecorded date', 'sometime')
+    """
+    text = str(stamp or "").strip()
+    if not text:
+        return "an unrecorded date"
+    try:
+        d = pd.Timestamp(text)
+    except (ValueError, TypeError):
+        return text
+    return f"{d.day} {d:%B %Y}"
 
 
 def _shortlist_view(cands: pd.DataFrame) -> dict:
@@ -274,8 +389,49 @@ def _shortlist_view(cands: pd.DataFrame) -> dict:
     return _table_view(disp, flag_col=show[s.UNRELIABLE].reset_index(drop=True))
 
 
-def _focus_view(profile) -> dict | None:
+def affected_sentence(row) -> str:
+    """Children affected by one gap, in plain words (from the shortlist's estimate).
+
+    Examples
+    --------
+    >>> row = {"indicator": "child_poverty", "group": "Black",
+    ...     "reference_group": "White", "period": "2018-2022",
+    ...     "excess_cases": 1234.2, "conservative_excess": 993.0,
+    ...     "children_affected_basis": "counted"}
+    >>> affected_sentence(row)
+    'about 1,234 Black children (at least 993) would not have had this outcome if their rate matched that of White children, 2018–2022.'
+    """
     from disparities.narrative import group_noun
+
+    ind = str(row[s.INDICATOR])
+    who = group_noun(str(row[s.GROUP]), ind)
+    ref = group_noun(str(row["reference_group"]), ind)
+    ex, cons = row["excess_cases"], row["conservative_excess"]
+    basis = str(row.get("children_affected_basis", "counted"))
+    when = format_period(row[s.PERIOD])
+    tail = f"would not have had this outcome if their rate matched that of {ref}"
+    if basis == "not applicable":
+        return (
+            "not applicable: an average, score or income is compared by its difference."
+        )
+    if not np.isfinite(ex):
+        return (
+            "unknown: the source publishes rates without counts of children, "
+            "and the data hold no population figures to estimate them."
+        )
+    if ex < 0.5:
+        return f"none: {who} do not fare worse than {ref}, {when}."
+    sure = (
+        f"at least {cons:,.0f}"
+        if np.isfinite(cons) and cons >= 1
+        else "the data cannot rule out none"
+    )
+    if basis.startswith("estimated") or basis.startswith("derived"):
+        return f"an estimated {ex:,.0f} {who} ({sure}; {basis}) {tail}, {when}."
+    return f"about {ex:,.0f} {who} ({sure}) {tail}, {when}."
+
+
+def _focus_view(profile) -> dict | None:
     from disparities.profile import headline
 
     f = profile.focus
@@ -285,7 +441,7 @@ def _focus_view(profile) -> dict | None:
     view = {
         "short_title": f["long_title"],
         "chosen_by": f.get("chosen_by", "unknown"),
-        "chosen_at": str(f.get("chosen_at", "")).replace("T", " "),
+        "chosen_at": human_date(f.get("chosen_at", "")),
         "reason": f.get("reason", ""),
         "rank_when_chosen": f.get("rank_when_chosen", ""),
         "watch": f.get("what_to_watch", []),
@@ -317,29 +473,57 @@ def _focus_view(profile) -> dict | None:
     else:  # averages, scores, incomes: compared by their difference
         view["gap"] = f"{values}."
     view["trend"] = str(row["trend"])
-    who = group_noun(str(row[s.GROUP]), ind)
-    ex, cons = row["excess_cases"], row["conservative_excess"]
-    basis = str(row.get("children_affected_basis", ""))
-    if basis.startswith("estimated") and np.isfinite(ex) and ex >= 1:
-        view["affected"] = (
-            f"{row['children_affected']} {who} ({basis}) would not have the worse "
-            f"outcome at the {row['reference_group']} rate."
-        )
-    elif np.isfinite(ex) and ex >= 1:
-        view["affected"] = (
-            f"about {ex:,.0f} {who} (at least {cons:,.0f}) would not have the worse "
-            f"outcome at the {row['reference_group']} rate."
-        )
-    elif not np.isfinite(ex):
-        view["affected"] = (
-            "not applicable: an average, score or income is compared by its difference."
-            if basis == "not applicable"
-            else "unknown: the source publishes rates without counts of children, "
-            "and the data hold no population figures to estimate them."
-        )
-    else:
-        view["affected"] = "none beyond the reference group's rate."
+    view["affected"] = affected_sentence(row)
     return view
+
+
+_COMPARISON_WORDS = {
+    "about the same": "about the same",
+    "larger gap": "larger",
+    "smaller gap": "clearly smaller",
+    "not shown": "not shown (small numbers)",
+}
+
+
+def bright_summary(bright) -> str:
+    """One line closing the bright spots: how many peers do clearly better.
+
+    Examples
+    --------
+    >>> b = pd.DataFrame({"geo_name": ["Here", "A", "B", "C"],
+    ...     "comparison": ["the focus county", "about the same", "about the same",
+    ...                    "about the same"], "smaller_gap": [False] * 4})
+    >>> bright_summary(b)
+    'None of the 3 most similar counties has a clearly smaller gap on this; their gaps are about the same.'
+    >>> b.loc[1, ["comparison", "smaller_gap"]] = ["smaller gap", True]
+    >>> bright_summary(b)
+    '1 of the 3 most similar counties has a clearly smaller gap on this (A); 2 about the same.'
+    """
+    if bright is None or not len(bright):
+        return "No peer county has this comparison in the data."
+    peers = bright[bright["comparison"].astype(str) != "the focus county"]
+    n = len(peers)
+    if n == 0:
+        return "No peer county has this comparison in the data."
+    smaller = peers[peers["smaller_gap"].astype(bool)]
+    rest = peers[~peers["smaller_gap"].astype(bool)]
+    counts = rest["comparison"].astype(str).value_counts()
+    if len(counts) == 1 and counts.index[0] == "about the same" and len(smaller) == 0:
+        others = "their gaps are about the same"
+    else:
+        others = ", ".join(
+            f"{k} {_COMPARISON_WORDS.get(c, c)}" for c, k in counts.items()
+        )
+    if len(smaller) == 0:
+        return (
+            f"None of the {n} most similar counties has a clearly smaller gap on "
+            f"this; {others}."
+        )
+    names = ", ".join(smaller["geo_name"].astype(str))
+    verb = "has" if len(smaller) == 1 else "have"
+    text = f"{len(smaller)} of the {n} most similar counties {verb} a clearly "
+    text += f"smaller gap on this ({names})"
+    return text + (f"; {others}." if others else ".")
 
 
 def _bright_view(profile) -> dict | None:
@@ -351,6 +535,7 @@ def _bright_view(profile) -> dict | None:
     peers = profile.peers
     return {
         "sentences": sentences,
+        "summary": bright_summary(profile.bright_spots),
         "peers": "Peer counties (most alike first, on "
         + ", ".join(peers.attrs.get("labels", []) or ["the data's features"])
         + "): "
@@ -435,7 +620,9 @@ def render_html(profile, *, fragment: bool = False) -> str:
                 "short": f["short"],
                 "explanation": r["explanation"],
                 "same_as_focus": sig == focus_sig,
-                "open": False,
+                # the first candidate's main charts open when no focus is chosen
+                # (the focus section shows its own); the rest stay one click away
+                "open": (focus is None or not focus["charts"]) and not cands,
                 "charts": [_chart_view(c) for c in profile.charts_in(section)],
             }
         )
@@ -489,7 +676,7 @@ def render_html(profile, *, fragment: bool = False) -> str:
         bright_missing="Peer counties could not be found in these data.",
         better=better,
         all_table=_table_view(
-            disparity_table_for_display(lat),
+            disparity_table_for_display(lat, profile.candidates),
             flag_col=lat[s.UNRELIABLE].reset_index(drop=True),
             hidden_col=lat[s.SUPPRESSED].reset_index(drop=True),
         ),
@@ -551,6 +738,8 @@ def build_county_report(
     from disparities.profile import build_county_profile, write_profile_files
 
     progress = Progress(quiet)
+    if profile is not None and isinstance(profile.progress, Progress) and not quiet:
+        progress = profile.progress  # one clock for the whole run
     if profile is None:
         profile = build_county_profile(
             table,

@@ -199,7 +199,8 @@ def _context_frames(body, cols, geo_id, geo_name, years, sheet, report) -> list:
         )
     if absent:
         report.notes.append(
-            f"No demographics column(s) {absent}: that context (population, "
+            f"No demographics column(s) {', '.join(map(str, absent))}: that "
+            "context (population, "
             "age, race make-up, rurality) is not loaded."
         )
     if pop is not None and under18 is not None and pop[1] == under18[1]:

@@ -109,21 +109,25 @@ class LoadReport:
     def summary(self) -> str:
         """One paragraph a person can read.
 
+        Rows are counted as rows (read = kept + rejected + dropped); values the
+        source hid are counted as cells, since one row may hold many of them.
+
         Examples
         --------
         >>> r = LoadReport("x.csv", "kids_count", rows_read=10, rows_kept=9)
         >>> r.suppressed("S", 2); r.reject(7, "Data", "not a number: 'abc'")
         >>> print(r.summary())
-        x.csv (kids_count): read 10 rows; kept 9 (2 suppressed by the source: 'S' 2); rejected 1 (row 7, column 'Data': not a number: 'abc').
+        x.csv (kids_count): read 10 rows; kept 9; rejected 1 (row 7, column 'Data': not a number: 'abc'). 2 cells in the 9 kept rows were suppressed by the source (marked 'S').
+        >>> w = LoadReport("chr.xlsx", "chr", rows_read=101, rows_kept=101)
+        >>> w.suppressed("(blank)", 1911)
+        >>> print(w.summary())
+        chr.xlsx (chr): read 101 rows; kept 101; rejected 0. 1,911 blank cells in the 101 kept rows were suppressed by the source.
         """
         text = (
-            f"{self.file} ({self.source}): read {self.rows_read} rows; "
-            f"kept {self.rows_kept}"
+            f"{self.file} ({self.source}): read {self.rows_read:,} rows; "
+            f"kept {self.rows_kept:,}"
         )
-        if self.rows_suppressed:
-            marks = ", ".join(f"'{k}' {v}" for k, v in self.suppression_markers.items())
-            text += f" ({self.rows_suppressed} suppressed by the source: {marks})"
-        text += f"; rejected {self.rows_rejected}"
+        text += f"; rejected {self.rows_rejected:,}"
         if self.rejected:
             shown = "; ".join(
                 f"row {r['row']}, column {r['column']!r}: {r['reason']}"
@@ -135,8 +139,27 @@ class LoadReport:
             )
             text += f" ({shown}{more})"
         for d in self.dropped:
-            text += f"; {d['rule']}: {d['rows']} ({d['where']})"
+            text += f"; {d['rule']}: {d['rows']:,} ({d['where']})"
         text += "."
+        if self.rows_suppressed:
+            marks = self.suppression_markers
+            blank = set(marks) == {"(blank)"}
+            cells = "cell" if self.rows_suppressed == 1 else "cells"
+            verb = "was" if self.rows_suppressed == 1 else "were"
+            text += (
+                f" {self.rows_suppressed:,} {'blank ' if blank else ''}{cells} in the "
+                f"{self.rows_kept:,} kept rows {verb} suppressed by the source"
+            )
+            if not blank:
+                text += (
+                    " (marked "
+                    + ", ".join(
+                        f"'{k}'" if len(marks) == 1 else f"'{k}' {v:,}"
+                        for k, v in marks.items()
+                    )
+                    + ")"
+                )
+            text += "."
         if self.warnings:
             text += f" {len(self.warnings)} warning(s): " + " | ".join(
                 self.warnings[:3]

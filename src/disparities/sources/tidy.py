@@ -113,7 +113,8 @@ def load_tidy(
     clash = [k for k, v in mapping.items() if k in raw.columns and k != v]
     if clash:
         report.notes.append(
-            f"column(s) {clash} in the file were replaced by the mapped columns."
+            f"column(s) {', '.join(clash)} in the file were replaced by the mapped "
+            "columns."
         )
     df = raw.drop(columns=clash).rename(columns={v: k for k, v in mapping.items()})
     if indicator is not None:
