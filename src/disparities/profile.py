@@ -358,12 +358,17 @@ def draw_charts(table, an, geo_id, st_abbr, subjects, progress) -> list:
         return chart
 
     gaps, trends = an["gaps"], an["trends"]
+    from disparities.group_sizes import add_size_estimates
+
+    # the overview shows the intervals the ranking derived from group sizes
+    # (marked as estimated), so it agrees with the shortlist
+    latest = add_size_estimates(an["latest"], an["local"])
     add(
         "overview",
         "overview",
         "Where the gaps are",
         # 8 rows keep the two-line labels apart at slide size
-        lambda: plots.plot_disparity_overview(gaps, geo_id, max_rows=8, ax=_axes()),
+        lambda: plots.plot_disparity_overview(latest, geo_id, max_rows=8, ax=_axes()),
     )
     for section, row in subjects:
         ind, dim, grp = str(row[s.INDICATOR]), str(row[s.DIMENSION]), str(row[s.GROUP])
