@@ -311,8 +311,10 @@ def rasterise(chart: Chart) -> Chart:
     fig = chart.figure
     raw = io.BytesIO()
     fig.savefig(raw, format="rgba", dpi=PRINT_DPI, facecolor="white")
-    w, h = (round(v * PRINT_DPI) for v in fig.get_size_inches())
-    rgba = np.frombuffer(raw.getvalue(), dtype=np.uint8).reshape(h, w, 4)
+    w = round(fig.get_size_inches()[0] * PRINT_DPI)
+    pixels = raw.getvalue()
+    h = len(pixels) // (4 * w)  # as rendered (a height may round down)
+    rgba = np.frombuffer(pixels, dtype=np.uint8).reshape(h, w, 4)
     img = Image.fromarray(rgba[..., :3].copy())
     meta = PngInfo()
     meta.add_text("Description", chart.alt)

@@ -107,6 +107,7 @@ def plot_group_comparison(
     y = np.arange(len(groups))
     shown = groups[~groups[s.SUPPRESSED]]
     labels = []
+    drawn_ci = False
     colours = style.group_colours(groups[s.GROUP].astype(str))
     xmax = np.nanmax(groups[[s.VALUE, s.CI_UPPER]].to_numpy(float)) if len(shown) else 1
     xmax = 1.0 if not np.isfinite(xmax) else xmax
@@ -138,6 +139,7 @@ def plot_group_comparison(
         bar.patches[0].set_gid(f"group:{g}")
         lo, hi = r[s.CI_LOWER], r[s.CI_UPPER]
         if np.isfinite(lo) and np.isfinite(hi):
+            drawn_ci = True
             ax.errorbar(
                 r[s.VALUE],
                 yi,
@@ -181,7 +183,9 @@ def plot_group_comparison(
     style.set_title(
         ax,
         title or f"{info.label} in {place} by {words}, {format_period(period)}",
-        subtitle=f"{info.unit}; lines show 95% confidence intervals",
+        subtitle=f"{info.unit}; lines show 95% confidence intervals"
+        if drawn_ci
+        else f"{info.unit}; the source publishes no confidence intervals here",
     )
     # the footnote explains only the marks the chart actually draws
     marks = []

@@ -133,8 +133,7 @@ def plot_disparity_overview(
         f"{_short(r[s.GROUP])} vs {_short(r['reference_group'])}"
         + (" (unreliable)" if r[s.UNRELIABLE] else "")
         + ("" if np.isfinite(r["adverse_ratio_ci_lower"]) else " (no CI)")
-        + (" (estimated CI)" if est else "")
-        for est, (_, r) in zip(estimated, here.iterrows(), strict=True)
+        for _, r in here.iterrows()
     ]
     ax.set_yticks(y, tick_labels, fontsize=style.FONT["annotation"] - 1)
     ax.set_xscale("log")
@@ -220,8 +219,8 @@ def plot_disparity_overview(
         title
         or f"Where are {place}'s biggest gaps? The {len(here)} the data support "
         f"best, {worse} of them clearly worse than the reference group",
-        subtitle="Sorted by the low end of each 95% confidence interval (line); "
-        "the shortlist's order also weighs children affected and trends",
+        subtitle="Sorted by the low end of each 95% confidence interval (line), "
+        "not by the shortlist's score",
     )
     # the footnote explains only the marks the chart actually draws
     marks = []
@@ -239,7 +238,7 @@ def plot_disparity_overview(
         )
     extra = " ".join(marks)
     if n_all > len(here):
-        extra += f" {n_all - len(here)} smaller comparisons not shown."
+        extra = f"{extra} {n_all - len(here)} smaller comparisons not shown.".strip()
     style.add_footnote(ax, source_footnote(here[s.SOURCE], periods, extra=extra))
 
     def _ci(r, est):

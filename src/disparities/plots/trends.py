@@ -184,7 +184,12 @@ def plot_group_trend(
     style.set_title(
         ax,
         title or f"{info.label} in {place} over time, by group ({span})",
-        subtitle="Shaded bands: 95% confidence intervals; hollow dots: unreliable",
+        subtitle="Shaded bands: 95% confidence intervals"
+        + (
+            "; hollow dots: unreliable"
+            if (sub[s.UNRELIABLE] & sub[s.VALUE].notna()).any()
+            else ""
+        ),
     )
     extra = ""
     if n_suppressed:
@@ -299,7 +304,12 @@ def plot_gap_trend(
         va="top",
         fontsize=style.FONT["annotation"],
         color="#444444",
+        bbox=dict(fc="white", ec="none", alpha=0.8),
+        zorder=5,
     )
+    # head room, so the note and the legend sit above the data
+    lo_y, hi_y = ax.get_ylim()
+    ax.set_ylim(lo_y, hi_y + (hi_y - lo_y) * 0.12)
     style.style_axes(ax)
     place = sub[s.GEO_NAME].iloc[0] or geo_id
     span = (
