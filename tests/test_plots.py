@@ -380,3 +380,25 @@ def test_gap_trend_axis_label_inside_figure_and_clear_of_footnote(demo_gaps):
         assert 0 <= label.y0 and label.y1 <= fig.bbox.height  # not cut off
         assert label.x0 >= 0
         assert label.y0 > fbox.y1  # above the footnote, never running into it
+
+
+def test_gap_trend_note_and_legend_never_meet(demo_gaps):
+    from disparities.trends import compute_gap_trends
+
+    here = demo_gaps[demo_gaps.geo_id.astype(str) == "37063"]
+    tr = compute_gap_trends(here)
+    # the longest group name of the demo beside the trend legend
+    ax = plots.plot_gap_trend(
+        here, tr, "37063", "third_grade_reading", "Economically disadvantaged"
+    )
+    fig = ax.get_figure()
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    note = [t for t in ax.texts if t.get_text().startswith("above 0")][0]
+    nbox = note.get_window_extent(r)
+    lbox = ax.get_legend().get_window_extent(r)
+    assert not nbox.overlaps(lbox)
+    abox = ax.get_window_extent(r)
+    for box in (nbox, lbox):  # both inside the axes
+        assert abox.x0 <= box.x0 and box.x1 <= abox.x1
+        assert abox.y0 <= box.y0 and box.y1 <= abox.y1

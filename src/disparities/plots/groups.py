@@ -124,6 +124,8 @@ def plot_group_comparison(
                 fontsize=style.FONT["annotation"],
                 color="#555555",
                 style="italic",
+                bbox=dict(fc="white", ec="none", alpha=0.85),
+                zorder=4,
             )
             continue
         bar = ax.barh(
@@ -174,11 +176,10 @@ def plot_group_comparison(
                 color=style.STATE_COLOUR,
                 linestyle="--",
                 linewidth=2,
-                label=f"{name} overall: {format_value(v, indicator)}",
+                # the unit is on the axis: a short label keeps the legend clear
+                label=f"{name} overall: {format_value(v, indicator).split(' per ')[0]}",
             )
-            ax.legend(
-                loc="lower right", fontsize=style.FONT["annotation"], frameon=False
-            )
+            ax.legend(loc="best", fontsize=style.FONT["annotation"], frameon=False)
     words = DIMENSION_WORDS.get(dimension, dimension)
     style.set_title(
         ax,
@@ -190,7 +191,7 @@ def plot_group_comparison(
     # the footnote explains only the marks the chart actually draws
     marks = []
     if (groups[s.UNRELIABLE] & ~groups[s.SUPPRESSED]).any():
-        marks.append("Hatched bars: unreliable (small numbers).")
+        marks.append("Pale dotted bars: unreliable (small numbers).")
     if groups[s.SUPPRESSED].any():
         marks.append("'Not shown': hidden (small numbers or by the source).")
     if total_note:

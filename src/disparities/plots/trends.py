@@ -288,7 +288,14 @@ def plot_gap_trend(
             linewidth=2,
             label=f"trend: {slope:+.2f} {slope_unit(info)} ({verdict})",
         )
-        ax.legend(fontsize=style.FONT["annotation"], frameon=False, loc="upper right")
+        # under the "above 0" note, left-aligned with it: the two never meet
+        ax.legend(
+            fontsize=style.FONT["annotation"],
+            frameon=False,
+            loc="upper left",
+            bbox_to_anchor=(0.0, 0.92),
+            borderaxespad=0.2,
+        )
     # a short axis label (it must fit the axis height); who is worse off above
     # 0 is written inside the axes, at its top left
     ax.set_ylabel(
@@ -309,7 +316,7 @@ def plot_gap_trend(
     )
     # head room, so the note and the legend sit above the data
     lo_y, hi_y = ax.get_ylim()
-    ax.set_ylim(lo_y, hi_y + (hi_y - lo_y) * 0.12)
+    ax.set_ylim(lo_y, hi_y + (hi_y - lo_y) * 0.3)
     style.style_axes(ax)
     place = sub[s.GEO_NAME].iloc[0] or geo_id
     span = (
