@@ -434,7 +434,7 @@ def _draw_map(
 def _multiples_size(state: str, nrows: int, ncols: int) -> tuple:
     """Slide-wide figure, only as tall as the maps need (no empty bands).
 
-    Height = title, panel titles, legend and footnote (about 2.6 inches) plus
+    Height = title, panel titles, legend and footnote (about 2.4 inches) plus
     the maps' own height at their drawn aspect, capped at the slide's height.
     """
     from disparities.geography import county_outlines
@@ -446,7 +446,7 @@ def _multiples_size(state: str, nrows: int, ncols: int) -> tuple:
     panel_w = width * 0.96 / ncols
     maps_h = nrows * (min(panel_w * ratio, 5.0) + 0.45)
     # a quarter inch is a whole number of pixels at any common dpi
-    height = round(float(np.clip(maps_h + 2.6, 4.0, style.SLIDE_SIZE[1])) * 4) / 4
+    height = round(float(np.clip(maps_h + 2.4, 4.0, style.SLIDE_SIZE[1])) * 4) / 4
     return (width, height)
 
 
