@@ -402,3 +402,46 @@ def test_gap_trend_note_and_legend_never_meet(demo_gaps):
     for box in (nbox, lbox):  # both inside the axes
         assert abox.x0 <= box.x0 and box.x1 <= abox.x1
         assert abox.y0 <= box.y0 and box.y1 <= abox.y1
+
+
+def test_real_chr_overview_agrees_with_the_shortlist(shared):
+    """CHR 2022 (../shared/data) publishes no CI for child poverty by race; the
+    ranking derives one from group sizes, so the overview must draw it (dashed)
+    instead of leaving the gap out, and the group chart must not show the SAIPE
+    2020 Total beside the ACS 2016-2020 groups."""
+    from disparities.focus import rank_focus_candidates
+    from disparities.gaps import compute_gaps
+    from disparities.group_sizes import add_size_estimates
+    from disparities.loaders import load_data
+    from disparities.plots.overview import latest_gaps
+
+    table, _ = load_data(shared("chr2022_nc_county_health_rankings_v1.xlsx"))
+    local = table[table["geo_id"].astype(str).isin(["37063", "37"])]
+    gaps = compute_gaps(local)
+    cands = rank_focus_candidates(local, "37063", gaps=gaps)
+    est = add_size_estimates(latest_gaps(gaps, "37063"), local)
+    ax = plots.plot_disparity_overview(est, "37063", max_rows=8)
+    labels = [t.get_text().replace("\n", " | ") for t in ax.get_yticklabels()]
+    hisp = "Children in poverty | Hispanic or Latino vs White"
+    assert hisp in labels
+    # the same interval as the shortlist's, drawn dashed
+    row = cands[
+        (cands["indicator"].astype(str) == "child_poverty")
+        & (cands["group"].astype(str) == "Hispanic or Latino")
+    ].iloc[0]
+    assert row["interval_basis"] == "derived from group sizes"
+    y = labels.index(hisp)
+    line = [ln for ln in ax.lines if ln.get_gid() and ln.get_ydata()[0] == y][0]
+    assert line.get_gid() == "ci:estimated" and line.get_linestyle() == "--"
+    np.testing.assert_allclose(
+        sorted(line.get_xdata()),
+        [row["adverse_ratio_ci_lower"], row["adverse_ratio_ci_upper"]],
+    )
+    assert "Dashed lines" in get_footnote(ax)
+    assert "diamond" not in get_footnote(ax)  # none drawn
+    # the group chart: the ACS groups of 2016-2020 and no Total of 2020
+    ax = plots.plot_group_comparison(table, "37063", "child_poverty")
+    names = [t.get_text() for t in ax.get_yticklabels()]
+    assert "Hispanic or Latino" in names and not any("All (" in n for n in names)
+    assert "2016–2020" in get_title(ax)
+    assert "left out" in get_footnote(ax)

@@ -364,7 +364,11 @@ def draw_charts(table, an, geo_id, st_abbr, subjects, progress) -> list:
 
     # the overview shows the intervals the ranking derived from group sizes
     # (marked as estimated), so it agrees with the shortlist
-    latest = add_size_estimates(an["latest"], an["local"])
+    from disparities.select import parent_geo_id
+
+    local = an["local"]
+    mine = local[s.GEO_ID].astype(str).isin([geo_id, parent_geo_id(geo_id)])
+    latest = add_size_estimates(an["latest"], local[mine])  # as the ranking does
     add(
         "overview",
         "overview",
