@@ -445,3 +445,27 @@ def test_real_chr_overview_agrees_with_the_shortlist(shared):
     assert "Hispanic or Latino" in names and not any("All (" in n for n in names)
     assert "2016–2020" in get_title(ax)
     assert "left out" in get_footnote(ax)
+
+
+def test_profile_skips_one_period_charts_with_plain_reasons(small):
+    from disparities.profile import compute_analysis, draw_charts
+
+    an = compute_analysis(small, "37063")
+    row = an["candidates"].iloc[0]
+    said = []
+    charts = draw_charts(small, an, "37063", "NC", [("candidate1", row)], said.append)
+    drawn = {c.key for c in charts}
+    skipped = {k: reason for k, _, _, reason in charts.skipped}
+    # one period (2021): neither trend chart is drawn, each says why
+    assert "candidate1_trend_by_group" in skipped
+    assert "candidate1_trend" in skipped
+    assert "candidate1_trend_by_group" not in drawn and "overview" in drawn
+    assert skipped["candidate1_trend_by_group"] == (
+        "only one period (2021) of low birthweight: a chart over time needs at least two"
+    )
+    lines = [m for m in said if m.startswith("no chart")]
+    assert len(lines) == len(skipped)
+    for m in lines:  # plain words: no internal ids, no quoted indicator ids
+        assert "low_birthweight" not in m and "candidate1_" not in m
+    for c in charts:
+        assert "nan" not in c.alt.lower()

@@ -332,20 +332,37 @@ def rasterise(chart: Chart) -> Chart:
     return chart
 
 
+class _ChartList(list):
+    """The drawn charts, plus ``skipped``: the charts not drawn and why."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.skipped = []
+
+
 def draw_charts(table, an, geo_id, st_abbr, subjects, progress) -> list:
-    """Step 4: draw every chart once (in-figure titles removed; renderers show them)."""
+    """Step 4: draw every chart once (in-figure titles removed; renderers show them).
+
+    Returns a list of :class:`Chart`; its ``skipped`` attribute lists the charts
+    not drawn as ``(key, section, heading, reason)``, the reason in plain words
+    (e.g. "only one period (2014–2020) of teen births: a chart over time needs
+    at least two"), for a renderer that wants to say why a chart is missing.
+    """
     import matplotlib.pyplot as plt
 
     from disparities import plots
     from disparities.plots import style
 
-    charts, seen = [], {}
+    charts, seen = _ChartList(), {}
 
     def add(key, section, heading, make, subject=()):
         try:
             obj = make()
         except (KeyError, ValueError) as exc:
-            progress(f"skipped chart {key}: {exc}")
+            reason = str(exc).strip("'\"")
+            charts.skipped.append((key, section, heading, reason))
+            where = section.replace("candidate", "candidate ")
+            progress(f'no chart "{heading}" for {where}: {reason}')
             return
         fig = _figure(obj)
         title = style.get_title(obj) if not hasattr(obj, "savefig") else ""
