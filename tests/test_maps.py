@@ -162,3 +162,19 @@ def test_small_multiples_legend_clear_of_footnote_and_no_empty_bands(demo):
     top_of_maps = max(a.get_tightbbox(r).y1 for a in panels)
     title = fig._suptitle.get_window_extent(r)
     assert (title.y0 - top_of_maps) / h < 0.1
+
+
+def test_deck_keeps_a_short_figure_undistorted(demo, tmp_path):
+    from pptx import Presentation
+
+    fig = plots.plot_map_small_multiples(
+        demo, "NC", "low_birthweight", groups=["Black", "White"]
+    )
+    fw, fh = fig.get_size_inches()
+    assert fh < 7.5  # shorter than a slide: the case that used to be stretched
+    path = plots.build_deck(
+        [plots.export.DeckSlide(fig, "Maps")], tmp_path / "d.pptx", title="t"
+    )
+    pics = [sh for sh in Presentation(path).slides[1].shapes if sh.shape_type == 13]
+    assert len(pics) == 1
+    assert pics[0].width / pics[0].height == pytest.approx(fw / fh, rel=0.01)
