@@ -135,3 +135,46 @@ def test_county_map_frame_still_a_geodataframe(demo):
     f = maps.county_map_frame(demo, "NC", "infant_mortality", group="Black")
     assert len(f) == 100 and f.geometry.is_valid.all()
     assert set(f["status"]) <= {"shown", "unreliable", "not shown", "no data"}
+
+
+def test_small_multiples_legend_clear_of_footnote_and_no_empty_bands(demo):
+    """The legend sits between the maps and the (red, two-line) SYNTHETIC footnote,
+    overlapping neither, and the figure is no taller than the maps need."""
+    fig = plots.plot_map_small_multiples(
+        demo, "NC", "uninsured_children", groups=["Under 100% FPL", "400% FPL and over"]
+    )
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    foot = [t for t in fig.texts if t.get_gid() == "footnote"][0]
+    assert foot.get_text().startswith("SYNTHETIC")
+    fbox = foot.get_window_extent(r)
+    lbox = fig.legends[0].get_window_extent(r)
+    panels = [a for a in fig.axes if a.has_data()]
+    maps_bottom = min(a.get_tightbbox(r).y0 for a in panels)
+    h = fig.bbox.height
+    assert fbox.y0 >= 0 and lbox.y1 <= h
+    assert lbox.y0 > fbox.y1  # legend above the footnote, not printed over it
+    assert maps_bottom > lbox.y1 - 1  # maps above the legend
+    # no large empty band: NC is about 3 times as wide as tall, so two maps side
+    # by side need well under a slide's 7.5 inches
+    assert fig.get_size_inches()[1] < 7.0
+    assert (maps_bottom - lbox.y1) / h < 0.1
+    top_of_maps = max(a.get_tightbbox(r).y1 for a in panels)
+    title = fig._suptitle.get_window_extent(r)
+    assert (title.y0 - top_of_maps) / h < 0.1
+
+
+def test_deck_keeps_a_short_figure_undistorted(demo, tmp_path):
+    from pptx import Presentation
+
+    fig = plots.plot_map_small_multiples(
+        demo, "NC", "low_birthweight", groups=["Black", "White"]
+    )
+    fw, fh = fig.get_size_inches()
+    assert fh < 7.5  # shorter than a slide: the case that used to be stretched
+    path = plots.build_deck(
+        [plots.export.DeckSlide(fig, "Maps")], tmp_path / "d.pptx", title="t"
+    )
+    pics = [sh for sh in Presentation(path).slides[1].shapes if sh.shape_type == 13]
+    assert len(pics) == 1
+    assert pics[0].width / pics[0].height == pytest.approx(fw / fh, rel=0.01)

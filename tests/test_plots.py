@@ -168,6 +168,8 @@ def test_dumbbell_labels_each_dot_with_its_own_value(small):
 
 
 def test_overview_sorts_as_it_says_and_names_colours(demo_gaps):
+    from disparities.plots.style import group_colours
+
     ax = plots.plot_disparity_overview(demo_gaps, "37063")
     title = get_title(ax)
     assert "support" in title and "largest" not in title
@@ -188,9 +190,282 @@ def test_overview_sorts_as_it_says_and_names_colours(demo_gaps):
     assert legend is not None
     names = {t.get_text().replace("\n", " ") for t in legend.get_texts()}
     drawn = {mcolors.to_hex(c.get_edgecolor()[0]) for c in ax.collections}
-    assert {mcolors.to_hex(GROUP_COLOURS[n]) for n in names} == drawn
+    assert {mcolors.to_hex(group_colours(names)[n]) for n in names} == drawn
     # every dot lies inside the axis: no empty row
     lo, hi = ax.get_xlim()
     for c in ax.collections:
         x = c.get_offsets()[:, 0]
         assert ((x > lo) & (x < hi)).all()
+
+
+def _two_periods(small):
+    """The small table for 2020 and 2021 (same counts; Asian suppressed in both)."""
+    import pandas as pd
+
+    a = small.copy()
+    b = small.copy()
+    a["period"], a["period_start"], a["period_end"] = "2020", 2020, 2020
+    return pd.concat([a, b], ignore_index=True)
+
+
+def test_group_trend_one_period_is_not_drawn(small):
+    # one period (2021) only: no chart of dots on a century-wide axis
+    with pytest.raises(ValueError, match="only one period \\(2021\\)"):
+        plots.plot_group_trend(small, "37063", "low_birthweight")
+
+
+def test_group_trend_alt_text_has_no_nan(small):
+    ax = plots.plot_group_trend(_two_periods(small), "37063", "low_birthweight")
+    alt = plots.get_alt_text(ax)
+    assert "nan" not in alt.lower()
+    # Asian is suppressed in both periods: said in words; Black's 2021 value is
+    # 60 / 400 = 15.0%
+    assert "Asian: not shown" in alt
+    assert "Black: 2021 value 15.0" in alt
+    lo, hi = ax.get_xlim()
+    assert 2019 <= lo and hi <= 2022  # the axis spans the data, not a century
+
+
+def _mixed_periods():
+    """Groups for 2016-2020 (ACS-like), the Total only for 2020 (SAIPE-like)."""
+    import pandas as pd
+
+    from disparities.reliability import prepare_observations
+
+    rows = []
+    for geo in ("37063", "37"):
+        for g, v, lo, hi, per in (
+            ("Black", 24.3, 20.0, 28.6, "2016-2020"),
+            ("White", 4.0, 3.0, 5.0, "2016-2020"),
+            ("Total", 16.2, 11.6, 20.8, "2020"),
+        ):
+            rows.append(
+                {
+                    "geo_id": geo,
+                    "indicator": "child_poverty",
+                    "period": per,
+                    "dimension": "total" if g == "Total" else "race_ethnicity",
+                    "group": g,
+                    "value": v,
+                    "ci_lower": lo,
+                    "ci_upper": hi,
+                    "source": "Test source",
+                }
+            )
+    return prepare_observations(pd.DataFrame(rows))
+
+
+def test_group_comparison_never_mixes_periods():
+    t = _mixed_periods()
+    ax = plots.plot_group_comparison(t, "37063", "child_poverty")
+    labels = [lab.get_text() for lab in ax.get_yticklabels()]
+    # the groups' period, without the Total of another period
+    assert labels == ["White", "Black"]
+    assert "2016–2020" in get_title(ax)
+    foot = get_footnote(ax)
+    assert "left out" in foot and "2020, not 2016–2020" in foot
+    # no state line either: the state's Total is of 2020 too
+    assert not [ln for ln in ax.lines if ln.get_linestyle() == "--"]
+    # asked for the Total's period: no chart of a lone Total bar
+    with pytest.raises(ValueError, match="groups are published for 2016–2020"):
+        plots.plot_group_comparison(t, "37063", "child_poverty", period="2020")
+
+
+def test_overview_marks_estimated_intervals_and_explains_only_drawn_marks(small):
+    from disparities.gaps import compute_gaps
+
+    g = compute_gaps(small)
+    g = g[g["geo_id"].astype(str) == "37063"].copy()
+    g["interval_basis"] = np.where(
+        g["group"].astype(str) == "Black", "derived from group sizes", "published"
+    )
+    ax = plots.plot_disparity_overview(g, "37063")
+    styles = {ln.get_gid(): ln.get_linestyle() for ln in ax.lines if ln.get_gid()}
+    assert styles["ci:estimated"] == "--"  # dashed, the only estimated row
+    assert styles["ci:published"] == "-"
+    legend = [t.get_text().replace("\n", " ") for t in ax.get_legend().get_texts()]
+    assert "dashed line: estimated interval" in legend
+    foot = get_footnote(ax)
+    assert "Dashed lines" in foot
+    # Hispanic (15 events) is unreliable: a hollow dot is drawn and explained;
+    # no diamond is drawn, so none is explained
+    gids = [c.get_gid() for c in ax.collections]
+    assert "point:unreliable" in gids and "point:no_ci" not in gids
+    assert "Hollow dots" in foot and "diamond" not in foot
+    assert "estimated" in plots.get_alt_text(ax)
+    # without estimated intervals: neither dashed lines nor their explanation
+    ax = plots.plot_disparity_overview(g.drop(columns="interval_basis"), "37063")
+    assert "Dashed" not in get_footnote(ax)
+    assert all(ln.get_linestyle() == "-" for ln in ax.lines if ln.get_gid())
+
+
+def _hex_distance(a, b):
+    ra, rb = (np.array(mcolors.to_rgb(c)) * 255 for c in (a, b))
+    return float(np.sqrt(((ra - rb) ** 2).sum()))
+
+
+def test_groups_drawn_together_get_distinct_colours(demo_gaps):
+    from disparities.plots.style import group_colours
+
+    # every canonical group at once (the overview may mix race and income)
+    groups = [g for g in GROUP_COLOURS if g != "Total"]
+    cols = group_colours(groups)
+    assert len(cols) == len(groups)
+    vals = list(cols.values())
+    for i, a in enumerate(vals):
+        for b in vals[i + 1 :]:
+            assert _hex_distance(a, b) > 40, (a, b)
+    # the reviewer's pair: distinct, and still from the fixed map when possible
+    pair = group_colours(["Under 100% FPL", "Economically disadvantaged"])
+    assert pair["Under 100% FPL"] == GROUP_COLOURS["Under 100% FPL"]
+    assert _hex_distance(*pair.values()) > 100
+    # drawn: the demo overview's legend colours are pairwise distinct
+    ax = plots.plot_disparity_overview(demo_gaps, "37063")
+    handles = ax.get_legend().legend_handles
+    drawn = [mcolors.to_hex(h.get_color()) for h in handles]
+    assert len(set(drawn)) == len(drawn)
+
+
+def test_gap_trend_units_spans_and_plain_words(demo, demo_gaps):
+    from disparities.trends import compute_gap_trends
+
+    here = demo_gaps[demo_gaps.geo_id.astype(str) == "37063"]
+    tr = compute_gap_trends(here)
+    ax = plots.plot_gap_trend(here, tr, "37063", "child_poverty", "Black")
+    legend = ax.get_legend().get_texts()[0].get_text()
+    assert "percentage points per year" in legend
+    foot = get_footnote(ax)
+    # the demo's ACS periods are 5-year spans (2009-2013 ... 2018-2022)
+    assert "5-year spans drawn at their middle year." in foot
+    for jargon in ("I\u00b2", "i\u00b2", "random-effects", "sampling error"):
+        assert jargon not in foot
+    ax = plots.plot_gap_trend(here, tr, "37063", "infant_mortality", "Black")
+    assert "per 1,000 live births per year" in ax.get_legend().get_texts()[0].get_text()
+    # the group chart says where spans are drawn too
+    ax = plots.plot_group_trend(demo, "37063", "child_poverty")
+    assert "5-year spans drawn at their middle year." in get_footnote(ax)
+
+
+def test_plain_trend_note_words():
+    from disparities.plots.trends import plain_trend_note
+
+    note = (
+        "the periods scatter more than their sampling error allows (I\u00b2 = 52%): "
+        "random-effects fit; periods overlap and share years: the change rests on "
+        "the years they do not share and is a change in multi-year averages"
+    )
+    assert plain_trend_note(note) == (
+        "The points vary more than their margins of error, so the trend's interval "
+        "is widened. These periods share years, so the change rests on the years "
+        "they do not share."
+    )
+
+
+def test_gap_trend_axis_label_inside_figure_and_clear_of_footnote(demo_gaps):
+    from disparities.trends import compute_gap_trends
+
+    here = demo_gaps[demo_gaps.geo_id.astype(str) == "37063"]
+    tr = compute_gap_trends(here)
+    for group in ("Black", "Under 100% FPL"):
+        ind = "child_poverty" if group == "Black" else "uninsured_children"
+        if not ((here.indicator.astype(str) == ind) & (here.group == group)).any():
+            continue
+        ax = plots.plot_gap_trend(here, tr, "37063", ind, group)
+        fig = ax.get_figure()
+        fig.canvas.draw()
+        r = fig.canvas.get_renderer()
+        label = ax.yaxis.label.get_window_extent(r)
+        foot = [t for t in fig.texts if t.get_text().startswith("SYNTHETIC")][0]
+        fbox = foot.get_window_extent(r)
+        assert 0 <= label.y0 and label.y1 <= fig.bbox.height  # not cut off
+        assert label.x0 >= 0
+        assert label.y0 > fbox.y1  # above the footnote, never running into it
+
+
+def test_gap_trend_note_and_legend_never_meet(demo_gaps):
+    from disparities.trends import compute_gap_trends
+
+    here = demo_gaps[demo_gaps.geo_id.astype(str) == "37063"]
+    tr = compute_gap_trends(here)
+    # the longest group name of the demo beside the trend legend
+    ax = plots.plot_gap_trend(
+        here, tr, "37063", "third_grade_reading", "Economically disadvantaged"
+    )
+    fig = ax.get_figure()
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    note = [t for t in ax.texts if t.get_text().startswith("above 0")][0]
+    nbox = note.get_window_extent(r)
+    lbox = ax.get_legend().get_window_extent(r)
+    assert not nbox.overlaps(lbox)
+    abox = ax.get_window_extent(r)
+    for box in (nbox, lbox):  # both inside the axes
+        assert abox.x0 <= box.x0 and box.x1 <= abox.x1
+        assert abox.y0 <= box.y0 and box.y1 <= abox.y1
+
+
+def test_real_chr_overview_agrees_with_the_shortlist(shared):
+    """CHR 2022 (../shared/data) publishes no CI for child poverty by race; the
+    ranking derives one from group sizes, so the overview must draw it (dashed)
+    instead of leaving the gap out, and the group chart must not show the SAIPE
+    2020 Total beside the ACS 2016-2020 groups."""
+    from disparities.focus import rank_focus_candidates
+    from disparities.gaps import compute_gaps
+    from disparities.group_sizes import add_size_estimates
+    from disparities.loaders import load_data
+    from disparities.plots.overview import latest_gaps
+
+    table, _ = load_data(shared("chr2022_nc_county_health_rankings_v1.xlsx"))
+    local = table[table["geo_id"].astype(str).isin(["37063", "37"])]
+    gaps = compute_gaps(local)
+    cands = rank_focus_candidates(local, "37063", gaps=gaps)
+    est = add_size_estimates(latest_gaps(gaps, "37063"), local)
+    ax = plots.plot_disparity_overview(est, "37063", max_rows=8)
+    labels = [t.get_text().replace("\n", " | ") for t in ax.get_yticklabels()]
+    hisp = "Children in poverty | Hispanic or Latino vs White"
+    assert hisp in labels
+    # the same interval as the shortlist's, drawn dashed
+    row = cands[
+        (cands["indicator"].astype(str) == "child_poverty")
+        & (cands["group"].astype(str) == "Hispanic or Latino")
+    ].iloc[0]
+    assert row["interval_basis"] == "derived from group sizes"
+    y = labels.index(hisp)
+    line = [ln for ln in ax.lines if ln.get_gid() and ln.get_ydata()[0] == y][0]
+    assert line.get_gid() == "ci:estimated" and line.get_linestyle() == "--"
+    np.testing.assert_allclose(
+        sorted(line.get_xdata()),
+        [row["adverse_ratio_ci_lower"], row["adverse_ratio_ci_upper"]],
+    )
+    assert "Dashed lines" in get_footnote(ax)
+    assert "diamond" not in get_footnote(ax)  # none drawn
+    # the group chart: the ACS groups of 2016-2020 and no Total of 2020
+    ax = plots.plot_group_comparison(table, "37063", "child_poverty")
+    names = [t.get_text() for t in ax.get_yticklabels()]
+    assert "Hispanic or Latino" in names and not any("All (" in n for n in names)
+    assert "2016–2020" in get_title(ax)
+    assert "left out" in get_footnote(ax)
+
+
+def test_profile_skips_one_period_charts_with_plain_reasons(small):
+    from disparities.profile import compute_analysis, draw_charts
+
+    an = compute_analysis(small, "37063")
+    row = an["candidates"].iloc[0]
+    said = []
+    charts = draw_charts(small, an, "37063", "NC", [("candidate1", row)], said.append)
+    drawn = {c.key for c in charts}
+    skipped = {k: reason for k, _, _, reason in charts.skipped}
+    # one period (2021): neither trend chart is drawn, each says why
+    assert "candidate1_trend_by_group" in skipped
+    assert "candidate1_trend" in skipped
+    assert "candidate1_trend_by_group" not in drawn and "overview" in drawn
+    assert skipped["candidate1_trend_by_group"] == (
+        "only one period (2021) of low birthweight: a chart over time needs at least two"
+    )
+    lines = [m for m in said if m.startswith("no chart")]
+    assert len(lines) == len(skipped)
+    for m in lines:  # plain words: no internal ids, no quoted indicator ids
+        assert "low_birthweight" not in m and "candidate1_" not in m
+    for c in charts:
+        assert "nan" not in c.alt.lower()

@@ -317,8 +317,10 @@ def rasterise(chart: Chart) -> Chart:
     fig = chart.figure
     raw = io.BytesIO()
     fig.savefig(raw, format="rgba", dpi=PRINT_DPI, facecolor="white")
-    w, h = (round(v * PRINT_DPI) for v in fig.get_size_inches())
-    rgba = np.frombuffer(raw.getvalue(), dtype=np.uint8).reshape(h, w, 4)
+    w = round(fig.get_size_inches()[0] * PRINT_DPI)
+    pixels = raw.getvalue()
+    h = len(pixels) // (4 * w)  # as rendered (a height may round down)
+    rgba = np.frombuffer(pixels, dtype=np.uint8).reshape(h, w, 4)
     img = Image.fromarray(rgba[..., :3].copy())
     meta = PngInfo()
     meta.add_text("Description", chart.alt)
@@ -336,20 +338,37 @@ def rasterise(chart: Chart) -> Chart:
     return chart
 
 
+class _ChartList(list):
+    """The drawn charts, plus ``skipped``: the charts not drawn and why."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.skipped = []
+
+
 def draw_charts(table, an, geo_id, st_abbr, subjects, progress) -> list:
-    """Step 4: draw every chart once (in-figure titles removed; renderers show them)."""
+    """Step 4: draw every chart once (in-figure titles removed; renderers show them).
+
+    Returns a list of :class:`Chart`; its ``skipped`` attribute lists the charts
+    not drawn as ``(key, section, heading, reason)``, the reason in plain words
+    (e.g. "only one period (2014–2020) of teen births: a chart over time needs
+    at least two"), for a renderer that wants to say why a chart is missing.
+    """
     import matplotlib.pyplot as plt
 
     from disparities import plots
     from disparities.plots import style
 
-    charts, seen = [], {}
+    charts, seen = _ChartList(), {}
 
     def add(key, section, heading, make, subject=()):
         try:
             obj = make()
         except (KeyError, ValueError) as exc:
-            progress(f"skipped chart {key}: {exc}")
+            reason = str(exc).strip("'\"")
+            charts.skipped.append((key, section, heading, reason))
+            where = section.replace("candidate", "candidate ")
+            progress(f'no chart "{heading}" for {where}: {reason}')
             return
         fig = _figure(obj)
         title = style.get_title(obj) if not hasattr(obj, "savefig") else ""
@@ -364,12 +383,21 @@ def draw_charts(table, an, geo_id, st_abbr, subjects, progress) -> list:
         return chart
 
     gaps, trends = an["gaps"], an["trends"]
+    from disparities.group_sizes import add_size_estimates
+
+    # the overview shows the intervals the ranking derived from group sizes
+    # (marked as estimated), so it agrees with the shortlist
+    from disparities.select import parent_geo_id
+
+    local = an["local"]
+    mine = local[s.GEO_ID].astype(str).isin([geo_id, parent_geo_id(geo_id)])
+    latest = add_size_estimates(an["latest"], local[mine])  # as the ranking does
     add(
         "overview",
         "overview",
         "Where the gaps are",
         # 8 rows keep the two-line labels apart at slide size
-        lambda: plots.plot_disparity_overview(gaps, geo_id, max_rows=8, ax=_axes()),
+        lambda: plots.plot_disparity_overview(latest, geo_id, max_rows=8, ax=_axes()),
     )
     for section, row in subjects:
         ind, dim, grp = str(row[s.INDICATOR]), str(row[s.DIMENSION]), str(row[s.GROUP])

@@ -11,7 +11,12 @@ from disparities.plots.gaps import plot_gap_dumbbell
 from disparities.plots.groups import plot_group_comparison
 from disparities.plots.maps import plot_county_map, plot_map_small_multiples
 from disparities.plots.overview import plot_disparity_overview
-from disparities.plots.style import get_alt_text, get_footnote, group_colour
+from disparities.plots.style import (
+    get_alt_text,
+    get_footnote,
+    group_colour,
+    group_colours,
+)
 from disparities.plots.trends import plot_gap_trend, plot_group_trend
 
 __all__ = [
@@ -27,4 +32,5 @@ __all__ = [
     "get_alt_text",
     "get_footnote",
     "group_colour",
+    "group_colours",
 ]

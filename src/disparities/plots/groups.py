@@ -31,7 +31,9 @@ def plot_group_comparison(
 
     Unreliable values are hatched and labelled; suppressed groups get no bar
     and the words "not shown: small numbers". The state's overall value is a
-    dashed reference line.
+    dashed reference line. Every bar and line is of one period: when the
+    place's overall value is published only for other years than the groups,
+    it is left out and the footnote says why.
 
     Parameters
     ----------
@@ -42,7 +44,8 @@ def plot_group_comparison(
     indicator : str
         Indicator id.
     period : str, optional
-        Defaults to the latest period with data for this place.
+        Defaults to the latest period with group values for this place (the
+        latest with any value when no group has one).
     dimension : {"race_ethnicity", "income"}
         Which groups to show (the Total is always added).
     show_state : bool
@@ -55,25 +58,63 @@ def plot_group_comparison(
     Returns
     -------
     matplotlib.axes.Axes
+
+    Raises
+    ------
+    ValueError
+        When ``period`` has no group values although other periods have some.
     """
     geo_id = str(geo_id)
-    period = period or latest_period(table, indicator, geo_id)
     info = get_indicator(indicator)
+    # groups and the Total of one period only: a source may publish the Total
+    # for other years (SAIPE 2020 beside ACS 2016-2020 groups)
+    by_group = rows_for(table, geo_id=geo_id, indicator=indicator, dimension=dimension)
+    by_group = by_group[by_group[s.VALUE].notna() | by_group[s.SUPPRESSED]]
+    if period is None:
+        period = (
+            latest_period(by_group.assign(**{s.VALUE: 0.0}), indicator, geo_id)
+            if len(by_group)
+            else latest_period(table, indicator, geo_id)
+        )
     sub = rows_for(table, geo_id=geo_id, indicator=indicator, period=period)
     if sub.empty:
         raise KeyError(f"no rows for {indicator!r} in {geo_id} for {period}")
+    has_groups = (sub[s.DIMENSION].astype(str) == dimension).any()
+    if len(by_group) and not has_groups:
+        other = ", ".join(
+            format_period(p) for p in sorted(by_group[s.PERIOD].astype(str).unique())
+        )
+        raise ValueError(
+            f"no {info.label.lower()} values by group for {format_period(period)}; "
+            f"the groups are published for {other}"
+        )
+    total_note = ""
+    if has_groups and not (sub[s.DIMENSION].astype(str) == "total").any():
+        totals = rows_for(
+            table, geo_id=geo_id, indicator=indicator, dimension="total"
+        ).dropna(subset=[s.VALUE])
+        if len(totals):
+            tp = ", ".join(
+                format_period(p) for p in sorted(totals[s.PERIOD].astype(str).unique())
+            )
+            total_note = (
+                f"The overall value is left out: it is published for {tp}, "
+                f"not {format_period(period)} like the groups."
+            )
     groups = sub[sub[s.DIMENSION].astype(str).isin([dimension, "total"])]
     groups = groups.sort_values(s.GROUP, ascending=False)
     ax = style.new_axes(ax)
     y = np.arange(len(groups))
     shown = groups[~groups[s.SUPPRESSED]]
     labels = []
+    drawn_ci = False
+    colours = style.group_colours(groups[s.GROUP].astype(str))
     xmax = np.nanmax(groups[[s.VALUE, s.CI_UPPER]].to_numpy(float)) if len(shown) else 1
     xmax = 1.0 if not np.isfinite(xmax) else xmax
     for yi, (_, r) in zip(y, groups.iterrows(), strict=True):
         g = str(r[s.GROUP])
         labels.append(g if g != "Total" else f"All ({r[s.GEO_NAME] or 'total'})")
-        colour = style.group_colour(g)
+        colour = colours[g]
         if r[s.SUPPRESSED]:
             ax.text(
                 xmax * 0.01,
@@ -83,6 +124,8 @@ def plot_group_comparison(
                 fontsize=style.FONT["annotation"],
                 color="#555555",
                 style="italic",
+                bbox=dict(fc="white", ec="none", alpha=0.85),
+                zorder=4,
             )
             continue
         bar = ax.barh(
@@ -98,6 +141,7 @@ def plot_group_comparison(
         bar.patches[0].set_gid(f"group:{g}")
         lo, hi = r[s.CI_LOWER], r[s.CI_UPPER]
         if np.isfinite(lo) and np.isfinite(hi):
+            drawn_ci = True
             ax.errorbar(
                 r[s.VALUE],
                 yi,
@@ -132,23 +176,26 @@ def plot_group_comparison(
                 color=style.STATE_COLOUR,
                 linestyle="--",
                 linewidth=2,
-                label=f"{name} overall: {format_value(v, indicator)}",
+                # the unit is on the axis: a short label keeps the legend clear
+                label=f"{name} overall: {format_value(v, indicator).split(' per ')[0]}",
             )
-            ax.legend(
-                loc="lower right", fontsize=style.FONT["annotation"], frameon=False
-            )
+            ax.legend(loc="best", fontsize=style.FONT["annotation"], frameon=False)
     words = DIMENSION_WORDS.get(dimension, dimension)
     style.set_title(
         ax,
         title or f"{info.label} in {place} by {words}, {format_period(period)}",
-        subtitle=f"{info.unit}; lines show 95% confidence intervals",
+        subtitle=f"{info.unit}; lines show 95% confidence intervals"
+        if drawn_ci
+        else f"{info.unit}; the source publishes no confidence intervals here",
     )
     # the footnote explains only the marks the chart actually draws
     marks = []
     if (groups[s.UNRELIABLE] & ~groups[s.SUPPRESSED]).any():
-        marks.append("Hatched bars: unreliable (small numbers).")
+        marks.append("Pale dotted bars: unreliable (small numbers).")
     if groups[s.SUPPRESSED].any():
         marks.append("'Not shown': hidden (small numbers or by the source).")
+    if total_note:
+        marks.append(total_note)
     extra = " ".join(marks)
     style.add_footnote(ax, source_footnote(groups[s.SOURCE], [period], extra=extra))
     parts = []

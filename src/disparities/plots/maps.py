@@ -431,6 +431,25 @@ def _draw_map(
     return ax
 
 
+def _multiples_size(state: str, nrows: int, ncols: int) -> tuple:
+    """Slide-wide figure, only as tall as the maps need (no empty bands).
+
+    Height = title, panel titles, legend and footnote (about 2.4 inches) plus
+    the maps' own height at their drawn aspect, capped at the slide's height.
+    """
+    from disparities.geography import county_outlines
+
+    out = county_outlines(state)
+    x0, y0, x1, y1 = out.bounds
+    ratio = (y1 - y0) * out.aspect / max(x1 - x0, 1e-9)
+    width = style.SLIDE_SIZE[0]
+    panel_w = width * 0.96 / ncols
+    maps_h = nrows * (min(panel_w * ratio, 5.0) + 0.45)
+    # a quarter inch is a whole number of pixels at any common dpi
+    height = round(float(np.clip(maps_h + 2.4, 4.0, style.SLIDE_SIZE[1])) * 4) / 4
+    return (width, height)
+
+
 def plot_map_small_multiples(
     results: pd.DataFrame,
     state: str,
@@ -482,7 +501,7 @@ def plot_map_small_multiples(
     ncols = min(ncols, len(groups))
     nrows = int(np.ceil(len(groups) / ncols))
     fig, axes = plt.subplots(
-        nrows, ncols, figsize=style.SLIDE_SIZE, layout="constrained"
+        nrows, ncols, figsize=_multiples_size(state, nrows, ncols), layout="constrained"
     )
     axes = np.atleast_1d(axes).ravel()
     periods = set()
@@ -508,15 +527,6 @@ def plot_map_small_multiples(
             _outline_counties(ax, state, focus_geo_ids, 2)
     for ax in axes[len(groups) :]:
         ax.set_axis_off()
-    fig.legend(
-        handles=handles,
-        loc="outside lower center",
-        ncols=4,
-        fontsize=style.FONT["annotation"],
-        title=legend_title,
-        title_fontsize=style.FONT["annotation"],
-        frameon=False,
-    )
     info = get_indicator(indicator)
     fig.suptitle(
         "\n".join(
@@ -530,20 +540,36 @@ def plot_map_small_multiples(
         x=0.01,
         ha="left",
     )
-    # one line: the outside legend sits just above it (it ignores the layout
-    # rect), and the legend itself spells out the dotted / striped patterns
     note = source_footnote(
         results[s.SOURCE] if s.SOURCE in results else [], sorted(periods)
     )
-    fig.text(
+    foot = fig.text(
         0.01,
-        0.002,
+        0.005,
         "\n".join(textwrap.wrap(note, 105)),  # profile: footnotes stay on the page
         va="bottom",
         fontsize=style.FONT["footnote"],
         color="#B00020" if "SYNTHETIC" in note else "#333333",
     )
-    fig.get_layout_engine().set(rect=(0, 0.04, 1, 0.96))
+    foot.set_gid("footnote")
+    # measured, not guessed: the legend sits just above the footnote and the
+    # maps just above the legend, so nothing overlaps at any footnote length
+    renderer = fig.canvas.get_renderer()
+    height = fig.bbox.height
+    foot_top = 0.005 + foot.get_window_extent(renderer).height / height + 0.01
+    leg = fig.legend(
+        handles=handles,
+        loc="lower center",
+        bbox_to_anchor=(0.5, foot_top),
+        ncols=4,
+        fontsize=style.FONT["annotation"],
+        title=legend_title,
+        title_fontsize=style.FONT["annotation"],
+        frameon=False,
+    )
+    leg.set_gid("legend")
+    bottom = foot_top + leg.get_window_extent(renderer).height / height + 0.01
+    fig.get_layout_engine().set(rect=(0, bottom, 1, 1 - bottom))
     fig._disparities_alt_text = (
         f"{len(groups)} maps of {info.label.lower()} across "
         f"counties, one per group: {', '.join(groups)}."

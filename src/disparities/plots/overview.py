@@ -50,6 +50,10 @@ def plot_disparity_overview(
     sorted by the conservative end of the CI (the title and subtitle say so),
     so a gap resting on small numbers does not top the chart; a legend names
     each group's colour; the axis always holds every dot. Hollow points are unreliable.
+    Where ``gaps`` carries ``interval_basis`` (see
+    :func:`disparities.group_sizes.add_size_estimates`), intervals "derived from
+    group sizes" are drawn dashed and named as estimated in the legend and
+    footnote; the footnote explains only the marks actually drawn.
 
     Parameters
     ----------
@@ -86,27 +90,39 @@ def plot_disparity_overview(
     here = here.head(max_rows).iloc[::-1]
     ax = style.new_axes(ax)
     y = np.arange(len(here))
-    for yi, (_, r) in zip(y, here.iterrows(), strict=True):
-        c = style.group_colour(r[s.GROUP])
-        ax.plot(
+    colours = style.group_colours(here[s.GROUP].astype(str).iloc[::-1])
+    basis = (
+        here["interval_basis"].astype(str)
+        if "interval_basis" in here
+        else pd.Series("published", index=here.index)
+    )
+    estimated = (basis == "derived from group sizes").to_numpy()
+    no_ci = ~np.isfinite(here["adverse_ratio_ci_lower"].to_numpy(float))
+    unreliable = here[s.UNRELIABLE].to_numpy(bool)
+    for yi, (_, r), est, nc, unrel in zip(
+        y, here.iterrows(), estimated, no_ci, unreliable, strict=True
+    ):
+        c = colours[str(r[s.GROUP])]
+        line = ax.plot(
             [r["adverse_ratio_ci_lower"], r["adverse_ratio_ci_upper"]],
             [yi, yi],
             color=c,
             linewidth=3,
+            linestyle=(0, (3, 2)) if est else "-",
             solid_capstyle="round",
         )
-        no_ci = not np.isfinite(r["adverse_ratio_ci_lower"])
-        ax.scatter(
+        line[0].set_gid("ci:estimated" if est else "ci:published")
+        dot = ax.scatter(
             r["adverse_ratio"],
             yi,
             s=200,
             zorder=3,
-            color="white" if (r[s.UNRELIABLE] or no_ci) else c,
+            color="white" if (unrel or nc) else c,
             edgecolor=c,
             linewidth=3,
-            linestyle="--" if no_ci else "-",
-            marker="D" if no_ci else "o",
+            marker="D" if nc else "o",
         )
+        dot.set_gid("point:no_ci" if nc else ("point:unreliable" if unrel else "point"))
     labels = [
         f"{get_indicator(str(r[s.INDICATOR])).label}: {r[s.GROUP]} vs "
         f"{r['reference_group']}{' (unreliable)' if r[s.UNRELIABLE] else ''}"
@@ -116,7 +132,7 @@ def plot_disparity_overview(
         f"{get_indicator(str(r[s.INDICATOR])).label}\n"
         f"{_short(r[s.GROUP])} vs {_short(r['reference_group'])}"
         + (" (unreliable)" if r[s.UNRELIABLE] else "")
-        + ("" if np.isfinite(r["adverse_ratio_ci_lower"]) else " (no CI published)")
+        + ("" if np.isfinite(r["adverse_ratio_ci_lower"]) else " (no CI)")
         for _, r in here.iterrows()
     ]
     ax.set_yticks(y, tick_labels, fontsize=style.FONT["annotation"] - 1)
@@ -169,11 +185,22 @@ def plot_disparity_overview(
             marker="o",
             linestyle="",
             markersize=13,
-            color=style.group_colour(g),
+            color=colours[g],
             label=style.wrap_label(g, 22),
         )
         for g in seen
     ]
+    if estimated.any():
+        handles.append(
+            Line2D(
+                [],
+                [],
+                color="#555555",
+                linewidth=3,
+                linestyle=(0, (3, 2)),
+                label=style.wrap_label("dashed line: estimated interval", 22),
+            )
+        )
     ax.legend(
         handles=handles,
         title="Group",
@@ -192,19 +219,41 @@ def plot_disparity_overview(
         title
         or f"Where are {place}'s biggest gaps? The {len(here)} the data support "
         f"best, {worse} of them clearly worse than the reference group",
-        subtitle="Sorted by the low end of each 95% confidence interval (line)",
+        subtitle="Sorted by the low end of each 95% confidence interval (line), "
+        "not by the shortlist's score",
     )
-    extra = (
-        "Hollow dots: unreliable (small numbers). Hollow diamonds: the source "
-        "publishes no confidence interval, so the gap cannot be tested."
-    )
+    # the footnote explains only the marks the chart actually draws
+    marks = []
+    if (unreliable & ~no_ci).any():
+        marks.append("Hollow dots: unreliable (small numbers).")
+    if no_ci.any():
+        marks.append(
+            "Hollow diamonds: the source publishes no confidence interval and "
+            "group sizes are unknown, so the gap cannot be tested."
+        )
+    if estimated.any():
+        marks.append(
+            "Dashed lines: the source publishes no interval for these gaps; it "
+            "is estimated from the size of each group."
+        )
+    extra = " ".join(marks)
     if n_all > len(here):
-        extra += f" {n_all - len(here)} smaller comparisons not shown."
+        extra = f"{extra} {n_all - len(here)} smaller comparisons not shown.".strip()
     style.add_footnote(ax, source_footnote(here[s.SOURCE], periods, extra=extra))
+
+    def _ci(r, est):
+        if not np.isfinite(r["adverse_ratio_ci_lower"]):
+            return "no confidence interval"
+        return (
+            f"95% CI {r['adverse_ratio_ci_lower']:.1f} to "
+            f"{r['adverse_ratio_ci_upper']:.1f}" + (", estimated" if est else "")
+        )
+
     parts = [
-        f"{lab}: {r['adverse_ratio']:.1f} times (95% CI {r['adverse_ratio_ci_lower']:.1f}"
-        f" to {r['adverse_ratio_ci_upper']:.1f})"
-        for lab, (_, r) in zip(labels[::-1], here.iloc[::-1].iterrows(), strict=True)
+        f"{lab}: {r['adverse_ratio']:.1f} times ({_ci(r, est)})"
+        for lab, est, (_, r) in zip(
+            labels[::-1], estimated[::-1], here.iloc[::-1].iterrows(), strict=True
+        )
     ]
     style.set_alt_text(
         ax,

@@ -18,6 +18,7 @@ __all__ = [
     "SUPPRESSED_HATCH",
     "UNRELIABLE_HATCH",
     "group_colour",
+    "group_colours",
     "new_axes",
     "add_footnote",
     "set_title",
@@ -45,7 +46,7 @@ GROUP_COLOURS = {
     "100-199% FPL": "#8C2981",
     "200-399% FPL": "#DE4968",
     "400% FPL and over": "#FE9F6D",
-    "Economically disadvantaged": "#3B0F70",
+    "Economically disadvantaged": "#999933",
     "Not economically disadvantaged": "#FE9F6D",
     "Total": "#333333",
 }
@@ -72,6 +73,77 @@ def group_colour(group: str) -> str:
     '#0072B2'
     """
     return GROUP_COLOURS.get(str(group), "#7F7F7F")
+
+
+#: colours handed out, in order, when two groups of one chart would share a
+#: colour: Okabe-Ito first, then Paul Tol's "muted" scheme (also colour-blind safe)
+SPARE_COLOURS = (
+    "#0072B2",
+    "#D55E00",
+    "#009E73",
+    "#CC79A7",
+    "#56B4E9",
+    "#E69F00",
+    "#000000",
+    "#332288",
+    "#117733",
+    "#44AA99",
+    "#999933",
+    "#882255",
+    "#AA4499",
+    "#661100",
+)
+
+
+def _rgb(colour: str):
+    c = colour.lstrip("#")
+    return tuple(int(c[i : i + 2], 16) for i in (0, 2, 4))
+
+
+def _distance(a: str, b: str) -> float:
+    """Weighted RGB distance ("redmean", Riemersma 2019), 0 to about 765."""
+    (r1, g1, b1), (r2, g2, b2) = _rgb(a), _rgb(b)
+    rm = (r1 + r2) / 2
+    dr, dg, db = r1 - r2, g1 - g2, b1 - b2
+    return float(
+        ((2 + rm / 256) * dr**2 + 4 * dg**2 + (2 + (255 - rm) / 256) * db**2) ** 0.5
+    )
+
+
+#: two colours closer than this (weighted RGB distance) count as the same
+MIN_COLOUR_DISTANCE = 80.0
+
+
+def group_colours(groups) -> dict:
+    """One distinct colour per group for the groups of one chart.
+
+    Each group keeps its fixed colour (:func:`group_colour`) unless a group
+    earlier in ``groups`` already holds that colour or one within
+    :data:`MIN_COLOUR_DISTANCE` of it; then it takes the first unused colour of
+    :data:`SPARE_COLOURS`. So two groups drawn together never share a colour.
+
+    Examples
+    --------
+    >>> c = group_colours(["Under 100% FPL", "Economically disadvantaged"])
+    >>> c["Under 100% FPL"] != c["Economically disadvantaged"]
+    True
+    """
+    out: dict = {}
+    for g in groups:
+        g = str(g)
+        if g in out:
+            continue
+        want = group_colour(g)
+        used = list(out.values())
+        if any(_distance(want, u) < MIN_COLOUR_DISTANCE for u in used):
+            spare = [
+                c
+                for c in SPARE_COLOURS
+                if all(_distance(c, u) >= MIN_COLOUR_DISTANCE for u in used)
+            ]
+            want = spare[0] if spare else want
+        out[g] = want
+    return out
 
 
 def new_axes(ax=None, *, figsize=SLIDE_SIZE):

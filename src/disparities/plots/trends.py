@@ -18,6 +18,85 @@ def _x(df):
     return ((df[s.PERIOD_START] + df[s.PERIOD_END]) / 2).to_numpy(float)
 
 
+def span_note(df) -> str:
+    """Say where multi-year spans are drawn ("" when every period is one year).
+
+    Examples
+    --------
+    >>> span_note(pd.DataFrame({"period_start": [2016, 2017], "period_end": [2020, 2021]}))
+    '5-year spans drawn at their middle year.'
+    """
+    years = (df[s.PERIOD_END] - df[s.PERIOD_START]).to_numpy(float) + 1
+    years = years[np.isfinite(years)]
+    if not len(years) or years.max() <= 1:
+        return ""
+    if len(set(years)) == 1:
+        return f"{int(years[0])}-year spans drawn at their middle year."
+    return "Multi-year spans drawn at their middle year."
+
+
+def slope_unit(info) -> str:
+    """The unit of a gap's change per year, in words.
+
+    Examples
+    --------
+    >>> from disparities.catalog import get_indicator
+    >>> slope_unit(get_indicator("child_poverty"))
+    'percentage points per year'
+    >>> slope_unit(get_indicator("infant_mortality"))
+    'per 1,000 live births per year'
+    """
+    if info.multiplier == 100 and info.measure_type != "score":
+        return "percentage points per year"
+    return f"{info.unit} per year"
+
+
+def _gap_unit(info) -> str:
+    if info.multiplier == 100 and info.measure_type != "score":
+        return "percentage points"
+    return info.unit
+
+
+_PLAIN = (
+    (
+        r"two periods: the change between them \(scatter cannot be checked\)",
+        "Only two periods: the trend is the change between them",
+    ),
+    (
+        r"the periods scatter more than their sampling error allows.*random-effects fit",
+        "The points vary more than their margins of error, so the trend's "
+        "interval is widened",
+    ),
+    (
+        r"periods overlap and share years.*",
+        "These periods share years, so the change rests on the years they do not share",
+    ),
+)
+
+
+def plain_trend_note(note: str) -> str:
+    """A trend note (:func:`disparities.trends.compute_gap_trends`) in plain words.
+
+    Examples
+    --------
+    >>> plain_trend_note("periods overlap and share years: the change rests on x")
+    'These periods share years, so the change rests on the years they do not share.'
+    """
+    import re
+
+    out = []
+    for part in str(note or "").split("; "):
+        part = part.strip()
+        if not part:
+            continue
+        for pattern, words in _PLAIN:
+            if re.fullmatch(pattern, part):
+                part = words
+                break
+        out.append(part[0].upper() + part[1:].rstrip(".") + ".")
+    return " ".join(out)
+
+
 def plot_group_trend(
     table: pd.DataFrame,
     geo_id: str,
@@ -44,13 +123,19 @@ def plot_group_trend(
         sub = sub[sub[s.GROUP].astype(str).isin(list(groups) + ["Total"])]
     if sub.empty:
         raise KeyError(f"no rows for {indicator!r} in {geo_id}")
+    if sub[s.PERIOD].nunique() < 2:
+        raise ValueError(
+            f"only one period ({format_period(str(sub[s.PERIOD].iloc[0]))}) of "
+            f"{info.label.lower()}: a chart over time needs at least two"
+        )
     ax = style.new_axes(ax)
     n_suppressed = 0
+    colours = style.group_colours(sorted(sub[s.GROUP].astype(str).unique()))
     for g, gdf in sub.groupby(s.GROUP, observed=True, sort=True):
         gdf = gdf.sort_values(s.PERIOD_END)
         x = _x(gdf)
         v = gdf[s.VALUE].to_numpy(float)
-        c = style.group_colour(g)
+        c = colours[str(g)]
         ax.plot(
             x,
             v,
@@ -99,24 +184,34 @@ def plot_group_trend(
     style.set_title(
         ax,
         title or f"{info.label} in {place} over time, by group ({span})",
-        subtitle="Shaded bands: 95% confidence intervals; hollow dots: unreliable",
+        subtitle="Shaded bands: 95% confidence intervals"
+        + (
+            "; hollow dots: unreliable"
+            if (sub[s.UNRELIABLE] & sub[s.VALUE].notna()).any()
+            else ""
+        ),
     )
     extra = ""
     if n_suppressed:
         extra = f"x on the axis: {n_suppressed} value(s) not shown (small numbers)."
-    if (sub[s.PERIOD_END] - sub[s.PERIOD_START]).max() > 0:
-        extra += " Multi-year periods are plotted at their middle year."
+    extra = (extra + " " + span_note(sub)).strip()
     style.add_footnote(
         ax, source_footnote(sub[s.SOURCE], periods.unique(), extra=extra)
     )
+
+    def _latest(gdf) -> str:
+        known = gdf[gdf[s.VALUE].notna()].sort_values(s.PERIOD_END)
+        if known.empty:
+            return "not shown"
+        r = known.iloc[-1]
+        return f"{format_period(str(r[s.PERIOD]))} value {r[s.VALUE]:.1f}"
+
     style.set_alt_text(
         ax,
         f"Line chart of {info.label.lower()} in {place} by group, "
         f"{span}. "
         + "; ".join(
-            f"{g}: {format_period(gdf.sort_values(s.PERIOD_END)[s.PERIOD].iloc[-1])} "
-            f"value {gdf.sort_values(s.PERIOD_END)[s.VALUE].iloc[-1]:.1f}"
-            for g, gdf in sub.groupby(s.GROUP, observed=True)
+            f"{g}: {_latest(gdf)}" for g, gdf in sub.groupby(s.GROUP, observed=True)
         ),
     )
     return ax
@@ -158,7 +253,8 @@ def plot_gap_trend(
         raise KeyError(f"no gaps for {group} / {indicator!r} in {geo_id}")
     if sub[s.PERIOD].nunique() < 2:
         raise ValueError(
-            f"only one period of {indicator!r} for {group}: a trend needs at least two"
+            f"only one period ({format_period(str(sub[s.PERIOD].iloc[0]))}) of "
+            f"{info.label.lower()} for {group}: a trend needs at least two"
         )
     ref = sub["reference_group"].iloc[0]
     tr = trends[
@@ -190,12 +286,37 @@ def plot_gap_trend(
             color="#333333",
             linestyle=":",
             linewidth=2,
-            label=f"trend: {slope:+.2f} per year ({verdict})",
+            label=f"trend: {slope:+.2f} {slope_unit(info)} ({verdict})",
         )
-        ax.legend(fontsize=style.FONT["annotation"], frameon=False)
+        # under the "above 0" note, left-aligned with it: the two never meet
+        ax.legend(
+            fontsize=style.FONT["annotation"],
+            frameon=False,
+            loc="upper left",
+            bbox_to_anchor=(0.0, 0.92),
+            borderaxespad=0.2,
+        )
+    # a short axis label (it must fit the axis height); who is worse off above
+    # 0 is written inside the axes, at its top left
     ax.set_ylabel(
-        f"gap ({info.unit})\nabove 0: {group} worse off", fontsize=style.FONT["label"]
+        style.wrap_label(f"gap ({_gap_unit(info)})", 28),
+        fontsize=style.FONT["label"],
     )
+    ax.text(
+        0.01,
+        0.98,
+        f"above 0: {style.wrap_label(group, 30)} worse off",
+        transform=ax.transAxes,
+        ha="left",
+        va="top",
+        fontsize=style.FONT["annotation"],
+        color="#444444",
+        bbox=dict(fc="white", ec="none", alpha=0.8),
+        zorder=5,
+    )
+    # head room, so the note and the legend sit above the data
+    lo_y, hi_y = ax.get_ylim()
+    ax.set_ylim(lo_y, hi_y + (hi_y - lo_y) * 0.3)
     style.style_axes(ax)
     place = sub[s.GEO_NAME].iloc[0] or geo_id
     span = (
@@ -219,20 +340,22 @@ def plot_gap_trend(
             )
         )
         + f" ({span})",
-        subtitle="Shaded band: 95% confidence interval of the gap",
+        subtitle=f"The gap is a difference in {_gap_unit(info)}, not a ratio; "
+        "shaded band: its 95% confidence interval",
     )
     note = tr["note"].iloc[0] if len(tr) else ""
+    extra = " ".join(x for x in (span_note(sub), plain_trend_note(note)) if x)
     style.add_footnote(
-        ax,
-        source_footnote(
-            sub[s.SOURCE],
-            sub[s.PERIOD].unique(),
-            extra=note.capitalize() + "." if note else "",
-        ),
+        ax, source_footnote(sub[s.SOURCE], sub[s.PERIOD].unique(), extra=extra)
     )
     style.set_alt_text(
         ax,
         f"Line chart of the gap in {info.label.lower()} between "
-        f"{group} and {ref} in {place}, {span}; trend: {verdict}.",
+        f"{group} and {ref} in {place}, {span}; trend: {verdict}"
+        + (
+            f" ({float(tr['slope_per_year'].iloc[0]):+.2f} {slope_unit(info)})."
+            if len(tr) and np.isfinite(tr["slope_per_year"].iloc[0])
+            else "."
+        ),
     )
     return ax
