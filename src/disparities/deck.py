@@ -277,7 +277,7 @@ def render_deck(profile, path, *, n_candidates: int = 3) -> Path:
             _chart_slide(
                 prs,
                 trend,
-                f"Is the gap changing? {str(row['trend']).capitalize()}"[:60],
+                "Is the gap changing? " + str(row["trend"]).split(" (")[0].capitalize(),
                 trend.title,
                 _notes(row, trend, synthetic=synthetic),
                 synthetic=synthetic,

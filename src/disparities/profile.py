@@ -471,6 +471,7 @@ def find_bright(table, an, geo_id, subject, progress):
         find_bright_spots,
         find_peer_counties,
     )
+    from disparities.select import parent_geo_id
 
     out = {"peers": None, "bright_spots": None}
     try:
@@ -482,6 +483,12 @@ def find_bright(table, an, geo_id, subject, progress):
             peer_gaps = sg[sg[s.GEO_ID].astype(str).isin(ids)]
         else:
             peer_gaps = compute_gaps(table[table[s.GEO_ID].astype(str).isin(ids)])
+        # the peers' gaps get the same estimated intervals as the county's, so
+        # a peer is compared like for like (not "cannot tell" for want of a CI)
+        from disparities.group_sizes import add_size_estimates
+
+        peer_rows = table[s.GEO_ID].astype(str).isin([*ids, parent_geo_id(geo_id)])
+        peer_gaps = add_size_estimates(peer_gaps, table[peer_rows])
         if subject is not None:
             out["bright_spots"] = find_bright_spots(
                 pd.concat([an["gaps"], peer_gaps]),

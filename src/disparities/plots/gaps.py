@@ -160,7 +160,14 @@ def plot_gap_dumbbell(
             a.get_text().endswith("(unreliable)") and a.get_ha() == "right"
             for a in ax.texts
         )
-        ax.set_xlim(vmin - span * (0.6 if left_long else 0.35), vmax + span * 0.35)
+        right_long = any(
+            a.get_text().endswith("(unreliable)") and a.get_ha() == "left"
+            for a in ax.texts
+        )
+        ax.set_xlim(
+            vmin - span * (0.6 if left_long else 0.35),
+            vmax + span * (0.6 if right_long else 0.35),
+        )
     if info.measure_type != "score":
         from matplotlib.ticker import FuncFormatter, MaxNLocator
 

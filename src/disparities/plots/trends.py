@@ -18,6 +18,16 @@ def _x(df):
     return ((df[s.PERIOD_START] + df[s.PERIOD_END]) / 2).to_numpy(float)
 
 
+def _period_ticks(ax, df) -> None:
+    """Label the time axis with the periods themselves ("2015–2019"), not 2017.2.
+
+    Used when there are few periods (up to 8); more periods keep the year axis.
+    """
+    periods = df.drop_duplicates(s.PERIOD).sort_values(s.PERIOD_END)
+    if 1 <= len(periods) <= 8:
+        ax.set_xticks(_x(periods), [format_period(str(p)) for p in periods[s.PERIOD]])
+
+
 def span_note(df) -> str:
     """Say where multi-year spans are drawn ("" when every period is one year).
 
@@ -177,6 +187,7 @@ def plot_group_trend(
         loc="upper left",
         bbox_to_anchor=(1.0, 1.0),
     )
+    _period_ticks(ax, sub)
     style.style_axes(ax)
     place = sub[s.GEO_NAME].iloc[0] or geo_id
     periods = sub.sort_values(s.PERIOD_END)[s.PERIOD].astype(str)
@@ -317,6 +328,7 @@ def plot_gap_trend(
     # head room, so the note and the legend sit above the data
     lo_y, hi_y = ax.get_ylim()
     ax.set_ylim(lo_y, hi_y + (hi_y - lo_y) * 0.3)
+    _period_ticks(ax, sub)
     style.style_axes(ax)
     place = sub[s.GEO_NAME].iloc[0] or geo_id
     span = (
