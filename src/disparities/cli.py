@@ -212,13 +212,18 @@ def _profile_or_error(args, table, reports):
         return None
 
 
-def cmd_report(args) -> int:
-    from disparities.report import build_county_report
-
+def _loaded_profile(args):
+    """Check the names, load the data, build the profile (None: error printed)."""
     _check_place(args)
     table, reports = _load(args)
     _state_from_data(args, table)
-    profile = _profile_or_error(args, table, reports)
+    return _profile_or_error(args, table, reports)
+
+
+def cmd_report(args) -> int:
+    from disparities.report import build_county_report
+
+    profile = _loaded_profile(args)
     if profile is None:
         return 2
     paths = build_county_report(
@@ -311,10 +316,7 @@ def cmd_deck(args) -> int:
     from disparities.deck import render_deck
     from disparities.focus_record import output_file_name
 
-    _check_place(args)
-    table, reports = _load(args)
-    _state_from_data(args, table)
-    profile = _profile_or_error(args, table, reports)
+    profile = _loaded_profile(args)
     if profile is None:
         return 2
     path = render_deck(

@@ -681,21 +681,7 @@ _OK, _WITHIN_NOISE, _NO_SE = 0, 1, 2
 #: them positive): their interval starts at 0 when the groups do not differ
 #: beyond sampling noise, and the "noise alone" column says how big noise
 #: makes them
-_NOISY = {
-    "range_difference",
-    "index_of_disparity",
-    "index_of_disparity_total",
-    "index_of_disparity_weighted",
-    "between_group_gini",
-    "between_group_variance",
-    "between_group_variance_unweighted",
-    "theil_index",
-    "theil_index_unweighted",
-    "mean_log_deviation",
-    "mean_log_deviation_unweighted",
-    "population_attributable_risk",
-    "population_attributable_fraction",
-}
+_NOISY = set(_UNORDERED) - {"range_ratio"}  # a ratio is 1, not 0, with no gap
 #: measures that grow with the square of the noise (the others linearly)
 _QUADRATIC = {
     "between_group_variance",
