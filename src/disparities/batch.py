@@ -80,7 +80,7 @@ def cohort_overview(
     ids = [str(g) for g in geo_ids]
     states = {parent_geo_id(g) for g in ids}
     sub = table[table[s.GEO_ID].astype(str).isin(ids + list(states))]
-    if shared:
+    if shared and "gaps" in shared:
         gaps = shared["gaps"]
         gaps = gaps[gaps[s.GEO_ID].astype(str).isin(ids + list(states))]
     else:
@@ -144,6 +144,7 @@ def build_batch_reports(
     load_reports=(),
     quiet: bool = False,
     jobs: int = 0,
+    print_images: bool = False,
 ) -> dict:
     """Write a profile per county and a cohort overview page.
 
@@ -165,6 +166,10 @@ def build_batch_reports(
     jobs : int
         Profiles made at once (one process each); 0 (default) means one per
         CPU core.
+    print_images : bool
+        Also render every chart at print resolution (200 dpi) for slides and
+        print; by default the batch renders screen-resolution images only
+        (what the pages need; about twice as fast).
 
     Returns
     -------
@@ -195,10 +200,10 @@ def build_batch_reports(
     # state-wide gaps, trends and summary measures computed here once
     geo = table[s.GEO_ID].astype(str)
     local = table[geo.str.startswith(st_fips) | (geo == "US")]
-    shared = None
+    shared = {"print_images": print_images}
     if len(ids) >= 4:  # below that, per-county work is cheaper than the state's
         progress(f"gaps, trends and summary measures for {st_name}, once")
-        shared = state_results(local, st_fips)
+        shared.update(state_results(local, st_fips))
     work = [(g, out / g) for g in ids]
     init = (local, shared, st_abbr, tuple(load_reports))
     bar = _progress_bar(len(ids), quiet)

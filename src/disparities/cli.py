@@ -307,6 +307,7 @@ def cmd_batch(args) -> int:
         load_reports=reports,
         quiet=args.quiet,
         jobs=args.jobs,
+        print_images=args.print_images,
     )
     print(result["overview_html"])
     return 0
@@ -396,6 +397,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=0,
         help="profiles made at once (default 0: one per CPU core)",
+    )
+    b.add_argument(
+        "--print-images",
+        action="store_true",
+        help="also render every chart at 200 dpi for print and slides (slower; by "
+        "default the batch writes screen-resolution images, what the pages need)",
     )
     b.add_argument("--quiet", action="store_true")
     b.set_defaults(func=cmd_batch)

@@ -241,7 +241,7 @@ def compute_analysis(table: pd.DataFrame, geo_id: str, shared: dict | None = Non
     parent = parent_geo_id(geo_id)
     ids = [geo_id, parent, "US"]
     local = table[table[s.GEO_ID].astype(str).isin(ids)]
-    if shared:
+    if shared and "gaps" in shared:
         g = shared["gaps"]
         gaps = g[g[s.GEO_ID].astype(str).isin(ids)]
     else:
@@ -271,7 +271,7 @@ def compute_analysis(table: pd.DataFrame, geo_id: str, shared: dict | None = Non
         "measures": measures,
         "candidates": cands,
         "latest": latest_gaps(gaps, geo_id),
-        "state_gaps": shared["gaps"] if shared else None,
+        "state_gaps": shared["gaps"] if shared and "gaps" in shared else None,
     }
 
 
@@ -309,15 +309,21 @@ def _figure(obj):
     return obj if hasattr(obj, "savefig") else obj.get_figure()
 
 
-def rasterise(chart: Chart) -> Chart:
-    """Render a chart once at 200 dpi; keep that PNG and a screen-sized one."""
+def rasterise(chart: Chart, *, print_dpi: int | None = PRINT_DPI) -> Chart:
+    """Render a chart once at 200 dpi; keep that PNG and a screen-sized one.
+
+    With ``print_dpi=None`` the chart is rendered once at screen resolution
+    only (the batch's default: the pages need no more), and that image also
+    serves as the chart's PNG file.
+    """
     from PIL import Image
     from PIL.PngImagePlugin import PngInfo
 
     fig = chart.figure
     raw = io.BytesIO()
-    fig.savefig(raw, format="rgba", dpi=PRINT_DPI, facecolor="white")
-    w = round(fig.get_size_inches()[0] * PRINT_DPI)
+    dpi = print_dpi or SCREEN_DPI
+    fig.savefig(raw, format="rgba", dpi=dpi, facecolor="white")
+    w = round(fig.get_size_inches()[0] * dpi)
     pixels = raw.getvalue()
     h = len(pixels) // (4 * w)  # as rendered (a height may round down)
     rgba = np.frombuffer(pixels, dtype=np.uint8).reshape(h, w, 4)
@@ -325,6 +331,13 @@ def rasterise(chart: Chart) -> Chart:
     meta = PngInfo()
     meta.add_text("Description", chart.alt)
     meta.add_text("Title", chart.title)
+    if print_dpi is None:
+        buf = io.BytesIO()
+        img.quantize(colors=256, method=Image.Quantize.FASTOCTREE).save(
+            buf, format="PNG", pnginfo=meta, dpi=(dpi, dpi)
+        )
+        chart.print_png = chart.screen_png = buf.getvalue()
+        return chart
     buf = io.BytesIO()
     img.save(buf, format="PNG", pnginfo=meta, dpi=(PRINT_DPI, PRINT_DPI))
     chart.print_png = buf.getvalue()
@@ -346,8 +359,13 @@ class _ChartList(list):
         self.skipped = []
 
 
-def draw_charts(table, an, geo_id, st_abbr, subjects, progress) -> list:
+def draw_charts(
+    table, an, geo_id, st_abbr, subjects, progress, *, print_dpi=PRINT_DPI
+) -> list:
     """Step 4: draw every chart once (in-figure titles removed; renderers show them).
+
+    ``print_dpi=None`` renders screen-resolution images only (see
+    :func:`rasterise`).
 
     Returns a list of :class:`Chart`; its ``skipped`` attribute lists the charts
     not drawn as ``(key, section, heading, reason)``, the reason in plain words
@@ -378,7 +396,7 @@ def draw_charts(table, an, geo_id, st_abbr, subjects, progress) -> list:
             fig._suptitle = None
         alt = style.get_alt_text(obj) or style.get_alt_text(fig)
         chart = Chart(key, section, heading, title, alt, fig, subject=subject)
-        charts.append(rasterise(chart))
+        charts.append(rasterise(chart, print_dpi=print_dpi))
         plt.close(fig)  # pixels kept; the Figure object stays usable
         return chart
 
@@ -628,7 +646,8 @@ def build_county_profile(
     load_reports : sequence of LoadReport
         Shown in the data notes.
     shared : dict, optional
-        State-wide ``gaps``/``trends``/``measures`` computed once (batch).
+        State-wide ``gaps``/``trends``/``measures`` computed once (batch);
+        ``print_images=False`` in it renders screen-resolution images only.
     progress : callable, optional
         Called with step messages.
 
@@ -655,8 +674,15 @@ def build_county_profile(
     for i, (_, c) in enumerate(cands.head(n_detail).iterrows(), start=1):
         subjects.append((f"candidate{i}", c))
     progress("drawing charts")
+    print_images = shared is None or shared.get("print_images", True)
     charts = draw_charts(
-        table, an, geo_id, st_abbr, subjects, lambda m: progress(readable_message(m))
+        table,
+        an,
+        geo_id,
+        st_abbr,
+        subjects,
+        lambda m: progress(readable_message(m)),
+        print_dpi=PRINT_DPI if print_images else None,
     )
     progress("bright spots")
     lead = subjects[0][1] if subjects else None
