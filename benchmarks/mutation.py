@@ -79,7 +79,7 @@ TESTS = {
         "tests/test_boundaries_gaps.py",
         "tests/test_invariants.py",
     ],
-    "trends": ["tests/test_trends.py"],
+    "trends": ["tests/test_trends.py", "tests/test_boundaries_trends.py"],
     "summary_measures": ["tests/test_summary_measures.py"],
 }
 
