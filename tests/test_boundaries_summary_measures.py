@@ -1,0 +1,129 @@
+"""Summary-measure boundaries, each expectation worked by hand.
+
+Groups given as value +/- 90% margin (ACS convention): SE = moe / 1.645.
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import integrate, stats
+
+from disparities.reliability import prepare_observations
+from disparities.summary_measures import (
+    _expected_range,
+    compute_summary_measures,
+    groups_within_noise,
+)
+
+SE = 1 / 1.645
+Z = stats.norm.ppf(0.975)
+
+
+def table(values, *, dimension="race_ethnicity", ind="uninsured_children", pops=None):
+    groups = {
+        "race_ethnicity": ["Black", "Hispanic or Latino", "White"],
+        "income": ["Under 100% FPL", "100-199% FPL", "200-399% FPL"],
+    }[dimension]
+    pops = pops or [100] * len(values)
+    rows = [
+        {
+            "geo_id": "37001",
+            "indicator": ind,
+            "period": "2016-2020",
+            "dimension": dimension,
+            "group": g,
+            "value": v,
+            "denominator": p,
+            "moe": 1.0,
+        }
+        for g, v, p in zip(groups, values, pops, strict=False)
+    ]
+    return prepare_observations(pd.DataFrame(rows), suppress_below=None)
+
+
+def by_measure(t, **kw):
+    return compute_summary_measures(t, **kw).set_index("measure")
+
+
+def d2(n):
+    """Expected range of n standard normal values by quadrature:
+    E[R] = int 1 - Phi(x)^n - (1 - Phi(x))^n dx (Tippett 1925)."""
+    f = lambda x: 1 - stats.norm.cdf(x) ** n - stats.norm.sf(x) ** n  # noqa: E731
+    return integrate.quad(f, -np.inf, np.inf)[0]
+
+
+def test_expected_range_table_matches_quadrature():
+    # the d2 constants J = 2..10 are published to 3 decimals
+    for j in range(2, 11):
+        assert _expected_range([j])[0] == pytest.approx(d2(j), abs=6e-4), j
+    # beyond the table, Blom's approximation is within 1% (d2(12) = 3.258)
+    assert _expected_range([12])[0] == pytest.approx(d2(12), rel=0.01)
+    assert _expected_range([20])[0] == pytest.approx(d2(20), rel=0.01)
+
+
+def test_groups_within_noise_at_the_critical_value():
+    # 0 and 2 with variance 1: weighted mean 1, Q = 1 + 1 = 2 exactly
+    level = stats.chi2.sf(2.0, 1)
+    assert groups_within_noise(np.array([0.0, 2.0]), np.ones(2), [0], alpha=level)[0]
+    # 0 and 3: Q = 4.5, above chi2(1)'s 5% point 3.84 (below the 2.5% one)
+    assert not groups_within_noise(np.array([0.0, 3.0]), np.ones(2), [0])[0]
+    assert groups_within_noise(np.array([0.0, 3.0]), np.ones(2), [0], alpha=0.025)[0]
+
+
+def test_two_group_difference_and_ratio_intervals():
+    # lowest income 30, highest 20 (a two-group comparison): difference 10,
+    # SE sqrt(2) SE; ratio 1.5 with log-SE sqrt((SE/30)^2 + (SE/20)^2)
+    m = by_measure(table([30, 20], dimension="income"))
+    d = m.loc["difference"]
+    assert d["estimate"] == pytest.approx(10)
+    assert d["ci_lower"] == pytest.approx(10 - Z * np.sqrt(2) * SE)
+    assert d["ci_upper"] == pytest.approx(10 + Z * np.sqrt(2) * SE)
+    assert d["note"] == ""
+    r = m.loc["ratio"]
+    slog = np.sqrt((SE / 30) ** 2 + (SE / 20) ** 2)
+    assert r["estimate"] == pytest.approx(1.5)
+    assert r["ci_lower"] == pytest.approx(1.5 * np.exp(-Z * slog))
+    assert r["ci_upper"] == pytest.approx(1.5 * np.exp(Z * slog))
+
+
+def test_sii_note_sits_on_the_sii_row_only():
+    m = by_measure(table([30, 20, 10], dimension="income"))
+    assert m.loc["slope_index_of_inequality", "note"] == "values fall as income rises"
+    for name in m.index.drop("slope_index_of_inequality"):
+        assert m.loc[name, "note"] == "", name
+    m = by_measure(table([10, 20, 30], dimension="income"))
+    assert m.loc["slope_index_of_inequality", "note"] == "values rise with income"
+
+
+def test_higher_is_better_takes_the_highest_group_as_best():
+    # reading proficiency 40, 60, 70% (higher is better), equal groups:
+    # best 70; index of disparity (|40-70| + |60-70|) / 2 / 70 = 28.57%;
+    # PAR = best - mean = 70 - 56.67 = 13.33 points
+    m = by_measure(table([40, 60, 70], ind="third_grade_reading"))
+    assert m.loc["index_of_disparity", "estimate"] == pytest.approx(2000 / 70)
+    assert m.loc["population_attributable_risk", "estimate"] == pytest.approx(
+        70 - 170 / 3
+    )
+    assert m.loc["range_difference", "estimate"] == pytest.approx(30)
+
+
+def test_equal_groups_strict_level_upper_bound_is_the_noise_quantile():
+    # three equal groups, SE each: within noise, so the range difference's
+    # interval is 0 to the noise-alone quantile d3 SE sqrt(pi/2)
+    # sqrt(chi2(2) quantile / 2); at alpha = 0.001 that (5.85 SE) is wider
+    # than the delta method's zero-width interval and below 2 z SE
+    alpha = 0.001
+    m = by_measure(table([20, 20, 20]), alpha=alpha)
+    row = m.loc["range_difference"]
+    q = stats.chi2.ppf(1 - alpha / 2, 2) / 2
+    expect = d2(3) * SE * np.sqrt(np.pi / 2) * np.sqrt(q)
+    assert row["ci_lower"] == 0.0
+    assert row["ci_upper"] == pytest.approx(expect, rel=1e-3)
+    assert row["noise_alone"] == pytest.approx(d2(3) * SE, rel=1e-3)
+
+
+def test_simulation_default_is_1000_draws():
+    t = table([30, 20, 10])
+    a = compute_summary_measures(t, ci_method="simulation")
+    b = compute_summary_measures(t, ci_method="simulation", n_simulations=1000)
+    pd.testing.assert_frame_equal(a, b)
