@@ -127,3 +127,14 @@ def test_simulation_default_is_1000_draws():
     a = compute_summary_measures(t, ci_method="simulation")
     b = compute_summary_measures(t, ci_method="simulation", n_simulations=1000)
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_income_rows_in_any_order_give_the_same_measures():
+    # highest income first in the input: the groups are still put in income
+    # order (SII -20 points from bottom to top for 30, 20, 10; ridits 1/6,
+    # 1/2, 5/6, slope -20 / (2/3) = -30)
+    t = table([30, 20, 10], dimension="income")
+    rev = t.iloc[::-1].reset_index(drop=True)
+    m = by_measure(rev)
+    assert m.loc["slope_index_of_inequality", "estimate"] == pytest.approx(-30)
+    assert m.loc["difference", "estimate"] == pytest.approx(20)
