@@ -138,3 +138,97 @@ def test_income_rows_in_any_order_give_the_same_measures():
     m = by_measure(rev)
     assert m.loc["slope_index_of_inequality", "estimate"] == pytest.approx(-30)
     assert m.loc["difference", "estimate"] == pytest.approx(20)
+
+
+def _table_with_total(values, pops, dimension, total):
+    t = table(values, dimension=dimension, pops=pops)
+    if total is None:
+        return t
+    extra = prepare_observations(
+        pd.DataFrame(
+            [
+                {
+                    "geo_id": "37001",
+                    "indicator": "uninsured_children",
+                    "period": "2016-2020",
+                    "dimension": "total",
+                    "group": "Total",
+                    "value": total,
+                    "denominator": sum(pops),
+                    "moe": 1.0,
+                }
+            ]
+        ),
+        suppress_below=None,
+    )
+    return pd.concat([t, extra], ignore_index=True)
+
+
+@pytest.mark.parametrize(
+    "dimension, total",
+    [("race_ethnicity", None), ("race_ethnicity", 24.0), ("income", None)],
+)
+def test_delta_method_half_widths_match_numerical_gradients(dimension, total):
+    # delta method: Var(m) = sum_j (dm/dy_j)^2 SE_j^2 (+ the Total row's term);
+    # the derivatives here are central finite differences of the estimates,
+    # independent of the module's analytic gradients. Groups far apart (no
+    # "within noise" widening); upper bounds are never cut.
+    values, pops = [10.0, 20.0, 35.0], [100, 300, 600]
+    base = by_measure(_table_with_total(values, pops, dimension, total))
+    h = 1e-4
+    var = pd.Series(0.0, index=base.index)
+    points = list(range(3)) + ([3] if total is not None else [])
+    for j in points:
+        up, down = list(values), list(values)
+        t_up = t_down = total
+        if j < 3:
+            up[j] += h
+            down[j] -= h
+        else:
+            t_up, t_down = total + h, total - h
+        e_up = by_measure(_table_with_total(up, pops, dimension, t_up))["estimate"]
+        e_down = by_measure(_table_with_total(down, pops, dimension, t_down))
+        grad = (e_up - e_down["estimate"]) / (2 * h)
+        var += grad**2 * SE**2
+    log_scale = {"ratio", "range_ratio", "relative_index_of_inequality"}
+    checked = 0
+    for name, row in base.iterrows():
+        sd = np.sqrt(var[name])
+        if name in log_scale:
+            got = np.log(row["ci_upper"] / row["estimate"])
+            want = Z * sd / row["estimate"]
+        else:
+            got = row["ci_upper"] - row["estimate"]
+            want = Z * sd
+        assert got == pytest.approx(want, rel=1e-4, abs=1e-9), name
+        checked += 1
+    assert checked >= 8
+
+
+def test_sii_note_follows_the_estimate_not_a_bound():
+    # 30, 29.5, 29: SII = -1 / (2/3) = -1.5 with SE sqrt(2) SE / (2/3) = 1.29,
+    # so the upper bound is above 0; values still fall as income rises
+    m = by_measure(table([30, 29.5, 29], dimension="income"))
+    row = m.loc["slope_index_of_inequality"]
+    assert row["estimate"] == pytest.approx(-1.5)
+    assert row["ci_upper"] == pytest.approx(-1.5 + Z * np.sqrt(2) * SE * 1.5)
+    assert row["ci_upper"] > 0
+    assert row["note"] == "values fall as income rises"
+
+
+def test_group_at_zero_adds_nothing_to_theil_and_leaves_mld_undefined():
+    # 0, 20, 40 with equal shares: mean 20, ratios 0, 1, 2;
+    # Theil = (0 + 1 ln 1 + 2 ln 2) / 3 = 2 ln 2 / 3; MLD needs ln 0: undefined
+    m = by_measure(table([0, 20, 40]))
+    assert m.loc["theil_index", "estimate"] == pytest.approx(2 * np.log(2) / 3)
+    assert m.loc["theil_index_unweighted", "estimate"] == pytest.approx(
+        2 * np.log(2) / 3
+    )
+    assert np.isnan(m.loc["mean_log_deviation", "estimate"])
+
+
+def test_no_comparison_gives_an_empty_table():
+    t = table([10, 20, 30])
+    t["suppressed"] = True
+    out = compute_summary_measures(t)
+    assert len(out) == 0 and "estimate" in out.columns
