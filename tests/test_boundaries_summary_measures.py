@@ -232,3 +232,22 @@ def test_no_comparison_gives_an_empty_table():
     t["suppressed"] = True
     out = compute_summary_measures(t)
     assert len(out) == 0 and "estimate" in out.columns
+
+
+def test_score_indicator_gets_no_attributable_risk():
+    # grade levels vs the U.S. average: an "excess" of grade levels is not a
+    # count of children, so PAR and PAF are left out and nothing else is
+    m = by_measure(table([-1.0, 0.2, 0.5], ind="reading_grade_performance"))
+    assert "population_attributable_risk" not in m.index
+    assert "population_attributable_fraction" not in m.index
+    assert m.loc["range_difference", "estimate"] == pytest.approx(1.5)
+
+
+def test_one_reliable_group_adds_no_best_group_noise():
+    # 1.5 and 1.8 (SE 0.61: RSE 40% and 34%) are unreliable, 20 is the only
+    # group that can be the best: choosing it involves no noise, so the
+    # best-group measures' noise-alone value is 0
+    m = by_measure(table([1.5, 1.8, 20]))
+    assert m.loc["index_of_disparity", "noise_alone"] == 0.0
+    # the range difference still has all J = 3 groups' noise: d3 SE
+    assert m.loc["range_difference", "noise_alone"] == pytest.approx(d2(3) * SE, 1e-3)
