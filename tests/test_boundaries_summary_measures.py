@@ -251,3 +251,14 @@ def test_one_reliable_group_adds_no_best_group_noise():
     assert m.loc["index_of_disparity", "noise_alone"] == 0.0
     # the range difference still has all J = 3 groups' noise: d3 SE
     assert m.loc["range_difference", "noise_alone"] == pytest.approx(d2(3) * SE, 1e-3)
+
+
+@pytest.mark.parametrize("values", [[5, 3, 1], [1, 3, 5]])
+def test_rii_undefined_when_the_fitted_line_reaches_zero(values):
+    # ridits 1/6, 1/2, 5/6 on a straight line: 5, 3, 1 is 6 (1 - x), so the
+    # fitted value at the top (x = 1) is exactly 0 (and 1, 3, 5 is 0 at x = 0):
+    # a ratio to or of 0 has no log-scale interval, so the RII is NaN
+    m = by_measure(table(values, dimension="income"))
+    sii = m.loc["slope_index_of_inequality", "estimate"]
+    assert sii == pytest.approx(-6 if values[0] == 5 else 6)
+    assert np.isnan(m.loc["relative_index_of_inequality", "estimate"])
