@@ -262,3 +262,28 @@ def test_rii_undefined_when_the_fitted_line_reaches_zero(values):
     sii = m.loc["slope_index_of_inequality", "estimate"]
     assert sii == pytest.approx(-6 if values[0] == 5 else 6)
     assert np.isnan(m.loc["relative_index_of_inequality", "estimate"])
+
+
+def test_noise_alone_values_by_hand():
+    # 10, 20, 30 with shares .1, .3, .6 and SE each (variance v): weighted
+    # mean 25, plain mean 20; sum w(1-w) = .09 + .21 + .24 = .54,
+    # sum u(1-u) = 2/3, sum w^2 = .46; d3 = expected range of 3 normals
+    m = by_measure(table([10, 20, 30], pops=[100, 300, 600]))["noise_alone"]
+    v, d3, hn = SE**2, d2(3), np.sqrt(2 / np.pi)
+    want = {
+        "between_group_variance": 0.54 * v,
+        "between_group_variance_unweighted": 2 / 3 * v,
+        "theil_index": 0.54 * v / (2 * 25**2),
+        "mean_log_deviation": 0.54 * v / (2 * 25**2),
+        "theil_index_unweighted": 2 / 3 * v / (2 * 20**2),
+        "mean_log_deviation_unweighted": 2 / 3 * v / (2 * 20**2),
+        "range_difference": d3 * SE,
+        "population_attributable_risk": d3 / 2 * SE,
+        "population_attributable_fraction": 100 * d3 / 2 * SE / 25,
+        "index_of_disparity": 100 * 3 / 2 * d3 / 2 * SE / 20,
+        "index_of_disparity_total": 100 * hn * SE / 25,
+        "index_of_disparity_weighted": 100 * hn * SE / 25,
+        "between_group_gini": hn * np.sqrt(2 * v) * (1 - 0.46) / (2 * 25),
+    }
+    for name, value in want.items():
+        assert m[name] == pytest.approx(value, rel=1e-3), name
