@@ -140,7 +140,7 @@ def test_income_rows_in_any_order_give_the_same_measures():
     assert m.loc["difference", "estimate"] == pytest.approx(20)
 
 
-def _table_with_total(values, pops, dimension, total):
+def _table_with_total(values, pops, dimension, total, total_moe=1.0):
     t = table(values, dimension=dimension, pops=pops)
     if total is None:
         return t
@@ -155,7 +155,7 @@ def _table_with_total(values, pops, dimension, total):
                     "group": "Total",
                     "value": total,
                     "denominator": sum(pops),
-                    "moe": 1.0,
+                    "moe": total_moe,
                 }
             ]
         ),
@@ -287,3 +287,17 @@ def test_noise_alone_values_by_hand():
     }
     for name, value in want.items():
         assert m[name] == pytest.approx(value, rel=1e-3), name
+
+
+def test_paf_upper_bound_is_cut_at_100():
+    # best group 10 (SE 0.61) against a Total of 20 known only to +/- 100
+    # (SE 60.8): PAF = 50%, dPAF/dTotal = 100 * 10 / 20^2 = 2.5, so the delta
+    # upper bound 50 + 1.96 * 152 is far above 100: cut at 100 (no share of
+    # cases above all of them); the lower bound is not cut
+    t = _table_with_total(
+        [10.0, 20.0, 35.0], [100, 300, 600], "race_ethnicity", 20.0, total_moe=100.0
+    )
+    row = by_measure(t).loc["population_attributable_fraction"]
+    assert row["estimate"] == pytest.approx(50)
+    assert row["ci_upper"] == 100.0
+    assert row["ci_lower"] < -200
