@@ -301,3 +301,12 @@ def test_paf_upper_bound_is_cut_at_100():
     assert row["estimate"] == pytest.approx(50)
     assert row["ci_upper"] == 100.0
     assert row["ci_lower"] < -200
+
+
+def test_small_positive_sii_reads_as_rising():
+    # 10, 10.2, 10.4: SII = 0.4 / (2/3) = 0.6 (between 0 and 1): values rise
+    m = by_measure(table([10, 10.2, 10.4], dimension="income"))
+    assert m.loc["slope_index_of_inequality", "estimate"] == pytest.approx(0.6)
+    assert m.loc["slope_index_of_inequality", "note"].endswith(
+        "values rise with income"
+    )
