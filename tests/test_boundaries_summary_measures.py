@@ -166,7 +166,13 @@ def _table_with_total(values, pops, dimension, total, total_moe=1.0):
 
 @pytest.mark.parametrize(
     "dimension, total",
-    [("race_ethnicity", None), ("race_ethnicity", 24.0), ("income", None)],
+    [
+        ("race_ethnicity", None),
+        ("race_ethnicity", 24.0),
+        # a group exactly at the Total: |dev| has derivative 0 there
+        ("race_ethnicity", 20.0),
+        ("income", None),
+    ],
 )
 def test_delta_method_half_widths_match_numerical_gradients(dimension, total):
     # delta method: Var(m) = sum_j (dm/dy_j)^2 SE_j^2 (+ the Total row's term);
