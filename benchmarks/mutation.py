@@ -79,8 +79,11 @@ TESTS = {
         "tests/test_boundaries_gaps.py",
         "tests/test_invariants.py",
     ],
-    "trends": ["tests/test_trends.py"],
-    "summary_measures": ["tests/test_summary_measures.py"],
+    "trends": ["tests/test_trends.py", "tests/test_boundaries_trends.py"],
+    "summary_measures": [
+        "tests/test_summary_measures.py",
+        "tests/test_boundaries_summary_measures.py",
+    ],
 }
 
 #: Heavy third-party imports done once when forking (never the project itself).
