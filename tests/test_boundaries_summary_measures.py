@@ -316,3 +316,9 @@ def test_small_positive_sii_reads_as_rising():
     assert m.loc["slope_index_of_inequality", "note"].endswith(
         "values rise with income"
     )
+
+
+def test_rii_with_a_fitted_bottom_between_zero_and_two():
+    # 1.5, 2.5, 3.5 at ridits 1/6, 1/2, 5/6 lie on 1 + 3x: bottom 1, top 4
+    m = by_measure(table([1.5, 2.5, 3.5], dimension="income"))
+    assert m.loc["relative_index_of_inequality", "estimate"] == pytest.approx(4.0)
