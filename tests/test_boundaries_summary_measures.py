@@ -122,6 +122,21 @@ def test_equal_groups_strict_level_upper_bound_is_the_noise_quantile():
     assert row["noise_alone"] == pytest.approx(d2(3) * SE, rel=1e-3)
 
 
+def test_equal_groups_range_ratio_is_not_zero_width():
+    # issue #11: three equal groups gave range ratio 1.0 (1.0 to 1.0); under
+    # noise alone the ratio reaches 1 + (range difference's upper noise
+    # quantile) / lowest value = 1 + d3 SE sqrt(pi/2) sqrt(q) / 20
+    alpha = 0.05
+    m = by_measure(table([20, 20, 20]), alpha=alpha)
+    row = m.loc["range_ratio"]
+    q = stats.chi2.ppf(1 - alpha / 2, 2) / 2
+    upper = 1 + d2(3) * SE * np.sqrt(np.pi / 2) * np.sqrt(q) / 20
+    assert row["estimate"] == pytest.approx(1.0)
+    assert row["ci_lower"] <= 1.0
+    assert row["ci_upper"] == pytest.approx(upper, rel=1e-3)
+    assert "sampling noise" in row["note"]
+
+
 def test_simulation_default_is_1000_draws():
     t = table([30, 20, 10])
     a = compute_summary_measures(t, ci_method="simulation")

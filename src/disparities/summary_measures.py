@@ -936,7 +936,21 @@ def _delta_method(c, kind, offsets, block, z, alpha):
             sd = np.sqrt(var)
             if m in _LOG_SCALE:
                 factor = np.exp(z * np.minimum(sd / value, 50.0))  # no overflow
-                rows.put(m, value, value / factor, value * factor, state=state)
+                lo, hi, m_state = value / factor, value * factor, state
+                if m == "range_ratio" and "range_difference" in noise:
+                    # equal groups: the delta method gives a zero-width interval
+                    # at 1; under noise alone the ratio reaches 1 + the range
+                    # difference's upper noise quantile over the lowest value
+                    rd_upper = (
+                        noise["range_difference"]
+                        * np.sqrt(np.pi / 2)
+                        * np.sqrt(ratio_q)
+                    )
+                    upper = 1.0 + rd_upper / np.where(ymin > 0, ymin, np.nan)
+                    lo = np.where(calm, np.fmin(lo, 1.0), lo)
+                    hi = np.where(calm, np.fmax(hi, upper), hi)
+                    m_state = np.where(calm, _WITHIN_NOISE, state)
+                rows.put(m, value, lo, hi, state=m_state)
                 continue
             lo, hi = value - z * sd, value + z * sd
             m_state = state
