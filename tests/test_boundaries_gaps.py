@@ -141,7 +141,7 @@ def test_score_indicator_inverse_ratio_with_swapped_bounds():
     # a score is compared by its difference: no "times as likely" (issue #10)
     assert np.isnan(row["adverse_ratio"])
     assert np.isnan(row["adverse_ratio_ci_lower"])
-    assert "difference" in row["note"]
+    assert row["note"].startswith("an average, score or income")
     # 2 grade levels lower, its CI below 0: worse, decided by the difference
     assert row["difference_ci_upper"] < 0
     assert row["direction"] == "worse"
@@ -427,3 +427,41 @@ def test_best_reference_when_every_group_is_hidden():
     g = gaps(rows, suppress=10, reference="best")
     assert sorted(g.index) == ["Black", "White"]
     assert (g["note"] == "no reference value for this comparison").all()
+
+
+def test_two_sources_of_one_observation_are_compared_within_their_source():
+    # the same county, indicator, period and groups from two sources with
+    # different numbers: each Black row is compared with its own source's White
+    # row (15.0 vs 5.0 per 1,000 in A: ratio 3; 12.0 vs 8.0 in B: ratio 1.5),
+    # and with its own source's state row for reference="state"
+    rows = [
+        counts("Black", 300, 20000, source="A"),
+        counts("White", 100, 20000, source="A"),
+        counts("Black", 240, 20000, source="B"),
+        counts("White", 160, 20000, source="B"),
+        counts("Black", 3000, 200000, geo="37", source="A"),
+        counts("Black", 1000, 200000, geo="37", source="B"),
+    ]
+    t = prepare_observations(pd.DataFrame(rows), suppress_below=None)
+    g = compute_gaps(t)
+    county = g[(g.geo_id == "37063") & (g.group == "Black")].set_index("source")
+    assert county.loc["A", "reference_value"] == pytest.approx(5.0)
+    assert county.loc["B", "reference_value"] == pytest.approx(8.0)
+    assert county.loc["A", "ratio"] == pytest.approx(3.0)
+    assert county.loc["B", "ratio"] == pytest.approx(1.5)
+    st = compute_gaps(t, reference="state")
+    st = st[(st.geo_id == "37063") & (st.group == "Black")].set_index("source")
+    assert st.loc["A", "reference_value"] == pytest.approx(15.0)  # 3000/200000
+    assert st.loc["B", "reference_value"] == pytest.approx(5.0)  # 1000/200000
+    # the total as reference: each source's own Total
+    tot = rows + [
+        counts("Total", 400, 40000, source="A"),
+        counts("Total", 400, 40000, source="B"),
+    ]
+    tt = compute_gaps(
+        prepare_observations(pd.DataFrame(tot), suppress_below=None),
+        reference="total",
+    )
+    tt = tt[(tt.geo_id == "37063") & (tt.group == "White")].set_index("source")
+    assert tt.loc["A", "ratio"] == pytest.approx(0.5)  # 5 vs 10 per 1,000
+    assert tt.loc["B", "ratio"] == pytest.approx(0.8)  # 8 vs 10

@@ -38,6 +38,11 @@ def test_borderline_ratio_interval_agrees_with_the_difference():
         2 * np.exp(1.959964 * np.sqrt(0.8 / 10 + 0.9 / 20))
     )
     assert g["adverse_ratio_ci_lower"] <= 1.0
+    # the 10-event group's "unreliable" note comes first; without that flag
+    # the row says why its ratio interval was extended
+    t = two_groups(10, 50, 20, 200).assign(unreliable=False)
+    note = compute_gaps(t).iloc[0]["note"]
+    assert note.startswith("borderline: the ratio's own interval excludes 1")
 
 
 @pytest.mark.parametrize(
