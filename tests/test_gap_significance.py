@@ -127,3 +127,47 @@ def test_rates_may_exceed_their_denominator_proportions_may_not():
     assert t["value"].iloc[0] > t["value"].iloc[1]
     with pytest.raises(DataValidationError, match="greater than denominator"):
         two_groups(120, 100, 30, 100, indicator="low_birthweight")
+
+
+def test_borderline_on_the_better_side_extends_the_upper_bounds_to_1():
+    # the mirror case: 20 of 200 (10%) vs 10 of 50 (20%): ratio 0.5, Katz SE
+    # sqrt(.9/20 + .8/10) = 0.354 -> upper 0.5 exp(1.96 x 0.354) = 0.9998 < 1,
+    # while the difference's CI includes 0: both upper bounds become exactly 1
+    g = compute_gaps(two_groups(20, 200, 10, 50)).iloc[0]
+    assert g["direction"] == "no clear difference"
+    assert g["ratio_ci_upper"] == 1.0 and g["adverse_ratio_ci_upper"] == 1.0
+    assert g["ratio_ci_lower"] == pytest.approx(
+        0.5 * np.exp(-1.959964 * np.sqrt(0.9 / 20 + 0.8 / 10))
+    )
+
+
+def test_higher_is_better_rate_reads_as_the_inverse_ratio():
+    # a rate where higher is better (not a percentage, so no complement):
+    # 100 per 10,000 vs 200 per 10,000 = 10 vs 20 per 1,000, ratio 0.5, so
+    # "times as likely" to be worse off is 1 / 0.5 = 2, with bounds 1 / r_hi
+    # and 1 / r_lo from the Katz Poisson SE sqrt(1/100 + 1/200)
+    from disparities.catalog import Indicator, register_indicator
+
+    register_indicator(
+        Indicator(
+            "test_library_visits",
+            "Library visits (test)",
+            "per 1,000 children",
+            1000,
+            "rate",
+            False,
+            "children",
+            "children",
+            "to miss library visits",
+            "Test",
+            "hand-made",
+        )
+    )
+    g = compute_gaps(two_groups(100, 10000, 200, 10000, "test_library_visits"))
+    g = g.iloc[0]
+    se = np.sqrt(1 / 100 + 1 / 200)
+    r_lo, r_hi = 0.5 * np.exp(-1.959964 * se), 0.5 * np.exp(1.959964 * se)
+    assert g["adverse_ratio"] == pytest.approx(2.0)
+    assert g["adverse_ratio_ci_lower"] == pytest.approx(1 / r_hi)
+    assert g["adverse_ratio_ci_upper"] == pytest.approx(1 / r_lo)
+    assert g["direction"] == "worse"
