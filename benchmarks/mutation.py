@@ -77,6 +77,7 @@ TESTS = {
     "gaps": [
         "tests/test_gaps.py",
         "tests/test_boundaries_gaps.py",
+        "tests/test_gap_significance.py",
         "tests/test_invariants.py",
     ],
     "trends": ["tests/test_trends.py", "tests/test_boundaries_trends.py"],
