@@ -47,7 +47,14 @@ def test_borderline_ratio_interval_agrees_with_the_difference():
 
 @pytest.mark.parametrize(
     "x1, n1, x0, n0",
-    [(10, 50, 20, 200), (1, 50, 20, 200), (40, 100, 20, 200), (21, 100, 20, 200)],
+    [
+        (10, 50, 20, 200),
+        (1, 50, 20, 200),
+        (40, 100, 20, 200),
+        (21, 100, 20, 200),
+        (12, 100, 10, 100),  # 1.2 times, CI about 0.5 to 2.7: plainly unclear
+        (10, 100, 12, 100),  # the mirror: 0.83, CI about 0.37 to 1.8
+    ],
 )
 def test_direction_significant_and_intervals_agree(x1, n1, x0, n0):
     g = compute_gaps(two_groups(x1, n1, x0, n0)).iloc[0]
@@ -57,6 +64,14 @@ def test_direction_significant_and_intervals_agree(x1, n1, x0, n0):
     ratio_excludes_1 = g["ratio_ci_lower"] > 1 or g["ratio_ci_upper"] < 1
     if not g["significant"]:
         assert not ratio_excludes_1
+    # only a ratio interval that had to be extended is called borderline
+    t = two_groups(x1, n1, x0, n0).assign(unreliable=False)
+    row = compute_gaps(t).iloc[0]
+    se = np.sqrt((1 - x1 / n1) / x1 + (1 - x0 / n0) / x0)  # Katz
+    ratio = (x1 / n1) / (x0 / n0)
+    own_lo, own_hi = ratio * np.exp(-1.959964 * se), ratio * np.exp(1.959964 * se)
+    extended = not row["significant"] and (own_lo > 1 or own_hi < 1)
+    assert row["note"].startswith("borderline") == extended
 
 
 def test_best_reference_is_never_unreliable():
