@@ -330,6 +330,16 @@ def _published_se(value, lo, hi, z):
     return se, se_log
 
 
+#: columns :func:`add_size_estimates` adds to gap rows
+_ADDED_COLUMNS = (
+    "group_size",
+    "group_size_basis",
+    "reference_size",
+    "children_affected_basis",
+    "interval_basis",
+)
+
+
 def add_size_estimates(
     gaps: pd.DataFrame, table: pd.DataFrame, *, alpha: float = 0.05
 ) -> pd.DataFrame:
@@ -361,7 +371,19 @@ def add_size_estimates(
     from disparities.uncertainty import z_value
 
     if "interval_basis" in gaps.columns:
-        return gaps.copy()  # already filled in (idempotent: a derived CI stays derived)
+        # rows filled in before keep what they have (a derived CI stays
+        # derived); rows added since (e.g. peers' gaps beside the county's)
+        # are filled in now
+        done = gaps["interval_basis"].notna().to_numpy()
+        if done.all():
+            return gaps.copy()
+        todo = np.flatnonzero(~done)
+        rest = add_size_estimates(
+            gaps.iloc[todo].drop(columns=list(_ADDED_COLUMNS)), table, alpha=alpha
+        )
+        both = pd.concat([gaps.iloc[np.flatnonzero(done)], rest])
+        order = np.argsort(np.r_[np.flatnonzero(done), todo], kind="stable")
+        return both.iloc[order]
     out = gaps.copy()
     if out.empty:
         for c in ("group_size", "reference_size"):

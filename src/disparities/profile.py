@@ -401,15 +401,9 @@ def draw_charts(
         return chart
 
     gaps, trends = an["gaps"], an["trends"]
-    from disparities.group_sizes import add_size_estimates
-
-    # the overview shows the intervals the ranking derived from group sizes
-    # (marked as estimated), so it agrees with the shortlist
-    from disparities.select import parent_geo_id
-
-    local = an["local"]
-    mine = local[s.GEO_ID].astype(str).isin([geo_id, parent_geo_id(geo_id)])
-    latest = add_size_estimates(an["latest"], local[mine])  # as the ranking does
+    # the overview shows the intervals derived from group sizes (filled in
+    # once in compute_analysis, marked as estimated): it agrees with the shortlist
+    latest = an["latest"]
     add(
         "overview",
         "overview",
@@ -489,7 +483,6 @@ def find_bright(table, an, geo_id, subject, progress):
         find_bright_spots,
         find_peer_counties,
     )
-    from disparities.select import parent_geo_id
 
     out = {"peers": None, "bright_spots": None}
     try:
@@ -501,12 +494,6 @@ def find_bright(table, an, geo_id, subject, progress):
             peer_gaps = sg[sg[s.GEO_ID].astype(str).isin(ids)]
         else:
             peer_gaps = compute_gaps(table[table[s.GEO_ID].astype(str).isin(ids)])
-        # the peers' gaps get the same estimated intervals as the county's, so
-        # a peer is compared like for like (not "cannot tell" for want of a CI)
-        from disparities.group_sizes import add_size_estimates
-
-        peer_rows = table[s.GEO_ID].astype(str).isin([*ids, parent_geo_id(geo_id)])
-        peer_gaps = add_size_estimates(peer_gaps, table[peer_rows])
         if subject is not None:
             out["bright_spots"] = find_bright_spots(
                 pd.concat([an["gaps"], peer_gaps]),
