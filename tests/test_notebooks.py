@@ -147,7 +147,7 @@ def test_there_are_four_notebooks():
 def test_shortlist_table_has_plain_columns():
     import pandas as pd
 
-    from disparities.focus_record import shortlist_table
+    from disparities.narrative import shortlist_table
 
     cands = pd.DataFrame(
         {

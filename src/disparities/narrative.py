@@ -12,6 +12,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from disparities import schema as s
 from disparities.catalog import get_indicator
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "format_count",
     "group_noun",
     "gap_sentence",
+    "shortlist_table",
     "source_footnote",
     "is_synthetic",
     "SYNTHETIC_NOTICE",
@@ -240,3 +242,54 @@ def source_footnote(sources, periods, *, extra: str = "") -> str:
     if is_synthetic(src):
         text = f"{SYNTHETIC_NOTICE}. " + text
     return text
+
+
+def _times(v) -> str:
+    return f"{v:.1f}" if isinstance(v, int | float) and np.isfinite(v) else "—"
+
+
+def shortlist_table(candidates: pd.DataFrame, n: int = 10) -> pd.DataFrame:
+    """The ranked shortlist with plain column names, for people to read.
+
+    Parameters
+    ----------
+    candidates : pandas.DataFrame
+        Output of :func:`disparities.focus.rank_focus_candidates`.
+    n : int
+        How many rows to show (the first ``n`` ranks).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per candidate, indexed by rank: the comparison in words, the
+        evidence, how many times as likely (and the cautious end of its
+        confidence interval), children affected, trend, the state's gap, the
+        four parts of the score, the small-numbers factor and the score.
+        "—" marks a number that does not apply (e.g. a ratio for an average
+        score).
+    """
+    show = candidates.head(n)
+    rows = []
+    for _, r in show.iterrows():
+        rows.append(
+            {
+                "Rank": int(r["rank"]),
+                "Disparity": f"{get_indicator(str(r[s.INDICATOR])).label}: "
+                f"{r[s.GROUP]} vs {r['reference_group']} "
+                f"({format_period(str(r[s.PERIOD]))})",
+                "Evidence": str(r.get("evidence", "")),
+                "Times as likely": _times(r["adverse_ratio"]),
+                "Cautious end": _times(r["conservative_ratio"]),
+                "Children affected": str(r["children_affected"]),
+                "Trend": str(r["trend"]),
+                "State's gap": _times(r["state_adverse_ratio"]),
+                "Size part": round(float(r["size_component"]), 2),
+                "Children part": round(float(r["children_affected_component"]), 2),
+                "Trend part": round(float(r["trend_component"]), 2),
+                "Versus-state part": round(float(r["versus_state_component"]), 2),
+                "Small-numbers factor": round(float(r["reliability_factor"]), 2),
+                "Score": round(float(r["score"]), 2),
+                "Pool more years first": "yes" if bool(r["needs_pooling"]) else "",
+            }
+        )
+    return pd.DataFrame(rows).set_index("Rank")
