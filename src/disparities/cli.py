@@ -26,16 +26,16 @@ def _load(args):
 
     if not args.data:
         return load_demo(), []
-    options, source, state = {}, args.source, args.state
+    options, source, map_state = {}, args.source, None
     if getattr(args, "map", None):
         from disparities.sources.column_map import read_column_map
 
         options = read_column_map(args.map)
-        source, state = source or "tidy", options.pop("state", state)
+        source, map_state = source or "tidy", options.pop("state", None)
     tables, reports = [], []
     for path in args.data:
         table, report = _load_file(
-            path, args, source=source, state=state, options=options
+            path, args, source=source, map_state=map_state, options=options
         )
         print(report.summary(), file=sys.stderr)
         tables.append(table)
@@ -49,7 +49,7 @@ def _load(args):
     return table, [*reports, combined]
 
 
-def _load_file(path, args, *, source=None, state=None, options=None):
+def _load_file(path, args, *, source=None, map_state=None, options=None):
     """Load one file; its places and state come from the file itself.
 
     ``--state`` is only used to look up county names in a file that does not
@@ -63,7 +63,6 @@ def _load_file(path, args, *, source=None, state=None, options=None):
 
     source = source if source is not None else args.source
     options = dict(options or {})
-    file_state = state if state != args.state else None  # from a --map file
 
     def load(state):
         return load_data(
@@ -71,7 +70,7 @@ def _load_file(path, args, *, source=None, state=None, options=None):
         )
 
     try:
-        table, report = load(file_state)
+        table, report = load(map_state)  # a --map file may name its state
         needs_state = any("no state" in str(r["reason"]) for r in report.rejected)
     except DataValidationError as exc:
         if "state=" not in str(exc) or not args.state:
