@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -193,6 +194,7 @@ def _profile(args, table, reports):
         focus=args.out,
         load_reports=reports,
         progress=Progress(getattr(args, "quiet", False)),
+        jobs=getattr(args, "jobs", 0) or os.cpu_count() or 1,
     )
 
 
@@ -358,6 +360,15 @@ def cmd_app(args) -> int:
     return 0
 
 
+def _add_jobs_arg(parser) -> None:
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=0,
+        help="processes drawing the charts (default 0: one per CPU core)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and docs)."""
     p = argparse.ArgumentParser(
@@ -378,6 +389,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data_args(r)
     r.add_argument("--out", default="reports", help="output folder (default: reports)")
     r.add_argument("--quiet", action="store_true", help="no progress messages")
+    _add_jobs_arg(r)
     r.set_defaults(func=cmd_report)
     c = sub.add_parser("counties", help="list the places the data hold")
     _add_data_args(c)
@@ -412,6 +424,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", default="reports", help="output folder (its focus record is used)"
     )
     d.add_argument("--quiet", action="store_true", help="no progress messages")
+    _add_jobs_arg(d)
     d.set_defaults(func=cmd_deck)
     fo = sub.add_parser(
         "focus",

@@ -8,13 +8,13 @@ the HTML report (:func:`disparities.report.render_html`), the board deck
 (``CountyProfile._repr_html_`` and :meth:`CountyProfile.show`). Renderers
 decide layout only; they never recompute or re-rank.
 
-Each chart is rasterised once, at 200 dpi; the same pixels give the PNG file
-(print and slides) and, downsampled to screen size, the image the HTML embeds.
+Each chart is drawn once (:mod:`disparities.chart_drawing`), at 200 dpi; the
+same pixels give the PNG file (print and slides) and, downsampled to screen
+size, the image the HTML embeds.
 """
 
 from __future__ import annotations
 
-import io
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +23,14 @@ import numpy as np
 import pandas as pd
 
 from disparities import schema as s
+from disparities.chart_drawing import (
+    PRINT_DPI,
+    SCREEN_DPI,
+    Chart,
+    ChartDrawing,
+    PlannedChart,
+    rasterise,
+)
 from disparities.focus_record import load_focus, output_file_name
 from disparities.outputs import write_csv
 
@@ -32,6 +40,7 @@ __all__ = [
     "build_county_profile",
     "short_title",
     "CHART_SIZE",
+    "rasterise",
     "PRINT_DPI",
     "SCREEN_DPI",
 ]
@@ -39,8 +48,6 @@ __all__ = [
 #: Figure size (inches) of profile charts: drawn at the size they fill on a
 #: 16:9 slide under a title, so 14-pt chart text is 14 pt on the slide.
 CHART_SIZE = (12.5, 6.2)
-PRINT_DPI = 200
-SCREEN_DPI = 100
 
 _SHORT = {
     "Economically disadvantaged": "Econ. disadvantaged",
@@ -92,41 +99,6 @@ def short_title(row, limit: int = 60) -> str:
             return text
     base = f"{label}: {g}"
     return textwrap.shorten(base, limit, placeholder="\u2026")
-
-
-@dataclass
-class Chart:
-    """One chart of a profile, drawn once.
-
-    Attributes
-    ----------
-    key : str
-        Short id (``overview``, ``focus_gap``, ``candidate2_trend`` ...).
-    section : str
-        ``overview``, ``focus`` or ``candidate<N>``.
-    heading : str
-        Short heading (at most about 60 characters).
-    title : str
-        The chart's sentence title (shown as text by renderers, not drawn).
-    alt : str
-        Description for screen readers.
-    figure : matplotlib.figure.Figure
-    print_png, screen_png : bytes
-        The 200-dpi PNG and the screen-sized PNG, from one rasterisation.
-    path : Path or None
-        The 200-dpi PNG file, once written.
-    """
-
-    key: str
-    section: str
-    heading: str
-    title: str
-    alt: str
-    figure: object
-    print_png: bytes = b""
-    screen_png: bytes = b""
-    path: Path | None = None
-    subject: tuple = ()
 
 
 @dataclass
@@ -193,7 +165,8 @@ class CountyProfile:
         import matplotlib.pyplot as plt
 
         for c in self.charts:
-            plt.close(c.figure)
+            if c.figure is not None:
+                plt.close(c.figure)
 
 
 # ---------------------------------------------------------------- steps
@@ -305,52 +278,6 @@ def _axes():
     return ax
 
 
-def _figure(obj):
-    return obj if hasattr(obj, "savefig") else obj.get_figure()
-
-
-def rasterise(chart: Chart, *, print_dpi: int | None = PRINT_DPI) -> Chart:
-    """Render a chart once at 200 dpi; keep that PNG and a screen-sized one.
-
-    With ``print_dpi=None`` the chart is rendered once at screen resolution
-    only (the batch's default: the pages need no more), and that image also
-    serves as the chart's PNG file.
-    """
-    from PIL import Image
-    from PIL.PngImagePlugin import PngInfo
-
-    fig = chart.figure
-    raw = io.BytesIO()
-    dpi = print_dpi or SCREEN_DPI
-    fig.savefig(raw, format="rgba", dpi=dpi, facecolor="white")
-    w = round(fig.get_size_inches()[0] * dpi)
-    pixels = raw.getvalue()
-    h = len(pixels) // (4 * w)  # as rendered (a height may round down)
-    rgba = np.frombuffer(pixels, dtype=np.uint8).reshape(h, w, 4)
-    img = Image.fromarray(rgba[..., :3].copy())
-    meta = PngInfo()
-    meta.add_text("Description", chart.alt)
-    meta.add_text("Title", chart.title)
-    if print_dpi is None:
-        buf = io.BytesIO()
-        img.quantize(colors=256, method=Image.Quantize.FASTOCTREE).save(
-            buf, format="PNG", pnginfo=meta, dpi=(dpi, dpi)
-        )
-        chart.print_png = chart.screen_png = buf.getvalue()
-        return chart
-    buf = io.BytesIO()
-    img.save(buf, format="PNG", pnginfo=meta, dpi=(PRINT_DPI, PRINT_DPI))
-    chart.print_png = buf.getvalue()
-    factor = SCREEN_DPI / PRINT_DPI
-    small = img.resize(
-        (round(img.width * factor), round(img.height * factor)), Image.LANCZOS
-    ).quantize(colors=256, method=Image.Quantize.FASTOCTREE)
-    buf = io.BytesIO()
-    small.save(buf, format="PNG")  # optimize=True: 5% smaller, 9x slower
-    chart.screen_png = buf.getvalue()
-    return chart
-
-
 class _ChartList(list):
     """The drawn charts, plus ``skipped``: the charts not drawn and why."""
 
@@ -359,46 +286,20 @@ class _ChartList(list):
         self.skipped = []
 
 
-def draw_charts(
-    table, an, geo_id, st_abbr, subjects, progress, *, print_dpi=PRINT_DPI
-) -> list:
-    """Step 4: draw every chart once (in-figure titles removed; renderers show them).
+def plan_charts(table, an, geo_id, st_abbr, subjects) -> list:
+    """Step 4a: the charts a profile shows, as :class:`PlannedChart` (nothing drawn).
 
-    ``print_dpi=None`` renders screen-resolution images only (see
-    :func:`rasterise`).
-
-    Returns a list of :class:`Chart`; its ``skipped`` attribute lists the charts
-    not drawn as ``(key, section, heading, reason)``, the reason in plain words
-    (e.g. "only one period (2014–2020) of teen births: a chart over time needs
-    at least two"), for a renderer that wants to say why a chart is missing.
+    The overview; for each subject (the focus, then the shortlisted
+    candidates) its gap beside the state's, every group and the gap over
+    time, each comparison once however many sections show it; for the first
+    subject, every group over time, the state map and the two groups' maps.
     """
-    import matplotlib.pyplot as plt
-
     from disparities import plots
-    from disparities.plots import style
 
-    charts, seen = _ChartList(), {}
+    plan, seen = [], set()
 
     def add(key, section, heading, make, subject=()):
-        try:
-            obj = make()
-        except (KeyError, ValueError) as exc:
-            reason = str(exc).strip("'\"")
-            charts.skipped.append((key, section, heading, reason))
-            where = section.replace("candidate", "candidate ")
-            progress(f'no chart "{heading}" for {where}: {reason}')
-            return
-        fig = _figure(obj)
-        title = style.get_title(obj) if not hasattr(obj, "savefig") else ""
-        title = title or getattr(fig, "_disparities_title", "") or heading
-        if getattr(fig, "_suptitle", None) is not None and len(fig.axes) == 1:
-            fig._suptitle.remove()
-            fig._suptitle = None
-        alt = style.get_alt_text(obj) or style.get_alt_text(fig)
-        chart = Chart(key, section, heading, title, alt, fig, subject=subject)
-        charts.append(rasterise(chart, print_dpi=print_dpi))
-        plt.close(fig)  # pixels kept; the Figure object stays usable
-        return chart
+        plan.append(PlannedChart(key, section, heading, make, subject))
 
     gaps, trends = an["gaps"], an["trends"]
     # the overview shows the intervals derived from group sizes (filled in
@@ -416,7 +317,7 @@ def draw_charts(
         sig = (ind, dim, grp)
         if sig in seen:  # drawn already for another section: no second drawing
             continue
-        seen[sig] = section
+        seen.add(sig)
         add(
             f"{section}_gap",
             section,
@@ -472,7 +373,42 @@ def draw_charts(
                 table, st_abbr, ind, groups=[grp, ref], focus_geo_ids=[geo_id]
             ),
         )
+    return plan
+
+
+def collect_charts(results, progress) -> list:
+    """Step 4b: drawn charts in order; each one not drawn said, with its reason.
+
+    Returns a list of :class:`Chart`; its ``skipped`` attribute lists the charts
+    not drawn as ``(key, section, heading, reason)``, the reason in plain words
+    (e.g. "only one period (2014–2020) of teen births: a chart over time needs
+    at least two"), for a renderer that wants to say why a chart is missing.
+    """
+    charts = _ChartList()
+    for result in results:
+        if isinstance(result, Chart):
+            charts.append(result)
+            continue
+        charts.skipped.append(result)
+        _, section, heading, reason = result
+        where = section.replace("candidate", "candidate ")
+        progress(f'no chart "{heading}" for {where}: {reason}')
     return charts
+
+
+def draw_charts(
+    table, an, geo_id, st_abbr, subjects, progress, *, print_dpi=PRINT_DPI, jobs=1
+) -> list:
+    """Step 4: draw every chart once (in-figure titles removed; renderers show them).
+
+    ``print_dpi=None`` renders screen-resolution images only (see
+    :func:`~disparities.chart_drawing.rasterise`); ``jobs`` processes draw
+    (see :class:`~disparities.chart_drawing.ChartDrawing`). Returns what
+    :func:`collect_charts` returns.
+    """
+    plan = plan_charts(table, an, geo_id, st_abbr, subjects)
+    with ChartDrawing(plan, print_dpi=print_dpi, jobs=jobs) as drawing:
+        return collect_charts(drawing.finish(), progress)
 
 
 def find_bright(table, an, geo_id, subject, progress):
@@ -613,6 +549,7 @@ def build_county_profile(
     load_reports=(),
     shared: dict | None = None,
     progress=None,
+    jobs: int = 1,
 ) -> CountyProfile:
     """Assemble a county's profile once: numbers, ranked candidates, focus, charts.
 
@@ -637,6 +574,12 @@ def build_county_profile(
         ``print_images=False`` in it renders screen-resolution images only.
     progress : callable, optional
         Called with step messages.
+    jobs : int
+        Processes drawing the charts (1, the default: this one only). With
+        more, on Linux, forked workers draw while this process finds the
+        bright spots and then draws too; their charts come back as pixels
+        (``Chart.figure`` is None). The command line uses every core; keep 1
+        where forking is unwelcome (some notebook kernels, a batch's workers).
 
     Returns
     -------
@@ -660,20 +603,23 @@ def build_county_profile(
         subjects.append(("focus", focus["current"]))
     for i, (_, c) in enumerate(cands.head(n_detail).iterrows(), start=1):
         subjects.append((f"candidate{i}", c))
-    progress("drawing charts")
     print_images = shared is None or shared.get("print_images", True)
-    charts = draw_charts(
-        table,
-        an,
-        geo_id,
-        st_abbr,
-        subjects,
-        lambda m: progress(readable_message(m)),
-        print_dpi=PRINT_DPI if print_images else None,
-    )
-    progress("bright spots")
+    plan = plan_charts(table, an, geo_id, st_abbr, subjects)
+    progress("drawing charts")
     lead = subjects[0][1] if subjects else None
-    bright = find_bright(table, an, geo_id, lead, progress)
+    with ChartDrawing(
+        plan, print_dpi=PRINT_DPI if print_images else None, jobs=jobs
+    ) as drawing:
+        # with workers drawing, this process finds the bright spots first
+        # and then draws what is left; alone, it draws first
+        if drawing.n_workers:
+            progress("bright spots (charts drawing meanwhile)")
+            bright = find_bright(table, an, geo_id, lead, progress)
+        results = drawing.finish()
+    charts = collect_charts(results, lambda m: progress(readable_message(m)))
+    if not drawing.n_workers:
+        progress("bright spots")
+        bright = find_bright(table, an, geo_id, lead, progress)
     if focus is not None:
         focus["what_to_watch"] = what_to_watch(focus, st_name)
     sources = sorted(set(an["local"][s.SOURCE].astype(str)) - {""})
