@@ -110,8 +110,9 @@ def looks_like_chr(sheet_names) -> bool:
     return "Ranked Measure Data" in set(sheet_names)
 
 
-def _read_sheet(path, sheet):
-    raw = pd.read_excel(path, sheet_name=sheet, header=None, dtype=object)
+def _read_sheet(book, sheet):
+    """One data sheet (``book``: the opened ``pd.ExcelFile``, parsed once)."""
+    raw = pd.read_excel(book, sheet_name=sheet, header=None, dtype=object)
     groups = raw.iloc[0].ffill().fillna("").astype(str).str.strip().str.lower()
     labels = raw.iloc[1].fillna("").astype(str).str.strip()
     body = raw.iloc[2:].copy()
@@ -119,12 +120,12 @@ def _read_sheet(path, sheet):
     return body, list(zip(groups, labels, strict=True))
 
 
-def _years(path, sheet_names) -> dict:
+def _years(book) -> dict:
     years = {}
-    for sheet in sheet_names:
+    for sheet in book.sheet_names:
         if "sources" not in sheet.lower():
             continue
-        y = pd.read_excel(path, sheet_name=sheet, header=0, dtype=object)
+        y = pd.read_excel(book, sheet_name=sheet, header=0, dtype=object)
         if "Measure" not in y.columns:
             continue
         col = [c for c in y.columns if str(c).lower().startswith("year")]
@@ -450,10 +451,11 @@ def load_chr_workbook(path, *, year: int | None = None, strict: bool = False):
         m = re.search(r"(20\d\d)", path.rsplit("/", 1)[-1])
         year = int(m.group(1)) if m else None
     source = f"County Health Rankings {year or ''}".strip()
-    years = _years(path, book.sheet_names)
+    with book:  # opened once; every sheet read from it, then closed
+        years = _years(book)
+        sheets = {sheet: _read_sheet(book, sheet) for sheet in REQUIRED_SHEETS}
     records, read_rows, bad_rows = [], set(), set()
-    for sheet in REQUIRED_SHEETS:
-        body, cols = _read_sheet(path, sheet)
+    for sheet, (body, cols) in sheets.items():
         read_rows.update(body.index[body.notna().any(axis=1).to_numpy()])
         body, geo_id, geo_name = _sheet_places(path, body, cols, report, bad_rows)
         records.extend(
