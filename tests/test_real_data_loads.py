@@ -345,3 +345,52 @@ def test_describe_coverage_on_saipe_says_no_groups():
     assert any("no group breakdown" in x for x in lines)
     assert any("1989 to 2023 (31 periods)" in x for x in lines)
     assert any(x.startswith("No context rows") for x in lines)
+
+
+def test_chr_workbook_reads_the_same_with_either_excel_reader(monkeypatch):
+    """calamine (the fast reader) and openpyxl give the same table, cell for cell."""
+    need(CHR[2022])
+    import pandas as pd
+
+    from disparities.sources import files
+
+    fast, fast_report = load_data(CHR[2022])
+    monkeypatch.setattr(files, "excel_engine", lambda: "openpyxl")
+    slow, slow_report = load_data(CHR[2022])
+    pd.testing.assert_frame_equal(fast, slow)
+    assert fast_report.summary() == slow_report.summary()
+
+
+def _rewritten(src: Path, dest: Path, change) -> Path:
+    import zipfile
+
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dest, "w") as zout:
+        for name in zin.namelist():
+            data = change(name, zin.read(name))
+            if data is not None:
+                zout.writestr(name, data)
+    return dest
+
+
+@pytest.mark.parametrize(
+    "damage, words",
+    [
+        # a data sheet's XML cut in half
+        (lambda n, d: d[: len(d) // 2] if n.endswith("sheet4.xml") else d, "cannot"),
+        # the workbook lists a data sheet whose part is gone
+        (lambda n, d: None if n.endswith("sheet4.xml") else d, "Ranked Measure Data"),
+    ],
+    ids=["sheet_xml_cut", "sheet_part_missing"],
+)
+def test_a_damaged_chr_workbook_is_one_sentence_naming_the_file(
+    tmp_path, damage, words
+):
+    need(CHR[2022])
+    from disparities.schema import DataValidationError
+
+    broken = _rewritten(CHR[2022], tmp_path / "chr2022_damaged.xlsx", damage)
+    with pytest.raises(DataValidationError) as info:
+        load_data(broken)
+    message = str(info.value)
+    assert "chr2022_damaged.xlsx" in message and words in message
+    assert "\n" not in message.strip()

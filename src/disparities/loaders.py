@@ -48,7 +48,12 @@ def detect_source(path) -> str:
     """
     from disparities.sources.acs import looks_like_acs
     from disparities.sources.chr import looks_like_chr
-    from disparities.sources.files import check_input_file, check_workbook, is_workbook
+    from disparities.sources.files import (
+        check_input_file,
+        check_workbook,
+        excel_engine,
+        is_workbook,
+    )
     from disparities.sources.kids_count import looks_like_kids_count
     from disparities.sources.parsing import read_csv_head, read_text
     from disparities.sources.report_card import looks_like_report_card
@@ -57,7 +62,8 @@ def detect_source(path) -> str:
 
     p = check_input_file(path)
     if is_workbook(p):
-        sheets = pd.ExcelFile(check_workbook(p)).sheet_names
+        with pd.ExcelFile(check_workbook(p), engine=excel_engine()) as book:
+            sheets = book.sheet_names
         if looks_like_chr(sheets):
             return "chr"
         return "tidy"

@@ -434,9 +434,11 @@ def load_chr_workbook(path, *, year: int | None = None, strict: bool = False):
     """
     path = str(path)
     report = LoadReport(path, "county_health_rankings", strict=strict)
+    from disparities.sources.files import WORKBOOK_ERRORS, excel_engine
+
     try:
-        book = pd.ExcelFile(path)
-    except (ValueError, OSError) as exc:
+        book = pd.ExcelFile(path, engine=excel_engine())
+    except (ValueError, OSError, *WORKBOOK_ERRORS) as exc:
         raise DataValidationError(
             f"cannot open as an Excel workbook: {exc}", file=path
         ) from exc

@@ -32,6 +32,8 @@ __all__ = [
     "check_workbook",
     "is_workbook",
     "read_errors",
+    "excel_engine",
+    "WORKBOOK_ERRORS",
 ]
 
 #: Largest input file read (bytes); a national 10-million-row tidy CSV is ~1 GB.
@@ -206,6 +208,32 @@ def check_workbook(path) -> Path:
     return p
 
 
+def excel_engine() -> str:
+    """The pandas engine for reading big, known workbooks (CHR's).
+
+    ``"calamine"`` (python-calamine, a Rust reader: a CHR workbook's data
+    sheets in 0.06 s instead of openpyxl's 0.4 s, the same cell values) where
+    installed, else ``"openpyxl"``. :func:`check_workbook` runs first either way.
+    """
+    try:
+        import python_calamine  # noqa: F401
+    except ImportError:  # pragma: no cover - a dependency; kept for old installs
+        return "openpyxl"
+    return "calamine"
+
+
+def _workbook_errors() -> tuple:
+    try:
+        from python_calamine import CalamineError
+    except ImportError:  # pragma: no cover
+        return ()
+    return (CalamineError,)
+
+
+#: Errors a workbook reader raises on a damaged file (besides zip/XML errors).
+WORKBOOK_ERRORS = _workbook_errors()
+
+
 @contextlib.contextmanager
 def read_errors(path):
     """Turn a library's failure on a bad file into one sentence naming the file.
@@ -231,6 +259,7 @@ def read_errors(path):
         pd.errors.ParserError,
         pd.errors.EmptyDataError,
         EOFError,
+        *WORKBOOK_ERRORS,
     ) as exc:
         raise DataValidationError(
             f"the file cannot be read ({type(exc).__name__}: {exc})", file=path
