@@ -302,6 +302,7 @@ def plan_charts(table, an, geo_id, st_abbr, subjects) -> list:
         plan.append(PlannedChart(key, section, heading, make, subject))
 
     gaps, trends = an["gaps"], an["trends"]
+    local = an["local"]  # the county's, its state's and the nation's rows only
     # the overview shows the intervals derived from group sizes (filled in
     # once in compute_analysis, marked as estimated): it agrees with the shortlist
     latest = an["latest"]
@@ -332,7 +333,7 @@ def plan_charts(table, an, geo_id, st_abbr, subjects) -> list:
             section,
             "Every group",
             lambda ind=ind, dim=dim: plots.plot_group_comparison(
-                table, geo_id, ind, dimension=dim, ax=_axes()
+                local, geo_id, ind, dimension=dim, ax=_axes()
             ),
             sig,
         )
@@ -354,7 +355,7 @@ def plan_charts(table, an, geo_id, st_abbr, subjects) -> list:
             section,
             "Every group over time",
             lambda: plots.plot_group_trend(
-                table, geo_id, ind, dimension=dim, ax=_axes()
+                local, geo_id, ind, dimension=dim, ax=_axes()
             ),
         )
         add(
