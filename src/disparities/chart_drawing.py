@@ -247,6 +247,21 @@ def parallel_drawing_available() -> bool:
     )
 
 
+def _warm_up() -> None:
+    """Import the plotting stack and draw a line of text (fonts loaded, glyph
+    caches filled) in this process, so forked workers start warm."""
+    import matplotlib.pyplot as plt
+
+    import disparities.plots  # noqa: F401
+    from disparities.plots import style  # noqa: F401
+
+    fig = plt.figure(figsize=(1, 1), layout="constrained")
+    fig.text(0.5, 0.5, "Warm 0123456789%", fontsize=14, weight="bold")
+    fig.gca().set_title("0123456789 abc")
+    fig.canvas.draw()
+    plt.close(fig)
+
+
 class _Counter:
     """The next chart to draw, shared by every process drawing one plan."""
 
@@ -304,6 +319,7 @@ class ChartDrawing:
             return self
         import multiprocessing
 
+        _warm_up()  # paid once here, not once per process
         ctx = multiprocessing.get_context("fork")
         self._counter = _Counter(len(self.plan), ctx.Value("i", 0))
         for _ in range(self.n_workers):
