@@ -198,7 +198,7 @@ def resolve_place(table: pd.DataFrame, county: str, state: str):
 
 
 def compute_analysis(table: pd.DataFrame, geo_id: str, shared: dict | None = None):
-    """Step 2: gaps, trends, summary measures and ranked candidates of one county.
+    """Step 2: gaps, trends and ranked candidates of one county (what the charts need).
 
     ``shared`` may hold state-wide ``gaps``, ``trends`` and ``measures``
     computed once for many counties (see :mod:`disparities.batch`).
@@ -208,7 +208,6 @@ def compute_analysis(table: pd.DataFrame, geo_id: str, shared: dict | None = Non
     from disparities.group_sizes import add_size_estimates
     from disparities.plots.overview import latest_gaps
     from disparities.select import parent_geo_id
-    from disparities.summary_measures import compute_summary_measures
     from disparities.trends import compute_gap_trends
 
     parent = parent_geo_id(geo_id)
@@ -228,24 +227,28 @@ def compute_analysis(table: pd.DataFrame, geo_id: str, shared: dict | None = Non
         trends = t[t[s.GEO_ID].astype(str) == geo_id]
     else:
         trends = compute_gap_trends(here)
-    if shared and "measures" in shared:
-        m = shared["measures"]
-        measures = m[m[s.GEO_ID].astype(str) == geo_id]
-    else:
-        measures = compute_summary_measures(
-            local[local[s.GEO_ID].astype(str) == geo_id]
-        )
     cands = rank_focus_candidates(local, geo_id, gaps=gaps, trends=trends)
     return {
         "local": local,
         "gaps": gaps,
         "here": here,
         "trends": trends,
-        "measures": measures,
         "candidates": cands,
         "latest": latest_gaps(gaps, geo_id),
         "state_gaps": shared["gaps"] if shared and "gaps" in shared else None,
     }
+
+
+def compute_measures(an: dict, geo_id: str, shared: dict | None = None):
+    """Step 2b: the county's summary measures (the page's technical section only,
+    so they can be computed while the charts are drawn)."""
+    if shared and "measures" in shared:
+        m = shared["measures"]
+        return m[m[s.GEO_ID].astype(str) == geo_id]
+    from disparities.summary_measures import compute_summary_measures
+
+    local = an["local"]
+    return compute_summary_measures(local[local[s.GEO_ID].astype(str) == geo_id])
 
 
 def match_focus(record: dict | None, cands: pd.DataFrame, geo_id: str):
@@ -593,7 +596,7 @@ def build_county_profile(
 
     progress = progress or (lambda msg: None)
     geo_id, place, st_abbr, st_name = resolve_place(table, county, state)
-    progress(f"profile of {place}, {st_name}: gaps, trends, summary measures")
+    progress(f"profile of {place}, {st_name}: gaps and trends")
     an = compute_analysis(table, geo_id, shared)
     cands = an["candidates"]
     if focus is not None and not isinstance(focus, dict):
@@ -611,15 +614,17 @@ def build_county_profile(
     with ChartDrawing(
         plan, print_dpi=PRINT_DPI if print_images else None, jobs=jobs
     ) as drawing:
-        # with workers drawing, this process finds the bright spots first
-        # and then draws what is left; alone, it draws first
+        # with workers drawing, this process computes the summary measures and
+        # finds the bright spots first, then draws what is left; alone, it draws first
         if drawing.n_workers:
-            progress("bright spots (charts drawing meanwhile)")
+            progress("summary measures and bright spots (charts drawing meanwhile)")
+            measures = compute_measures(an, geo_id, shared)
             bright = find_bright(table, an, geo_id, lead, progress)
         results = drawing.finish()
     charts = collect_charts(results, lambda m: progress(readable_message(m)))
     if not drawing.n_workers:
-        progress("bright spots")
+        progress("summary measures and bright spots")
+        measures = compute_measures(an, geo_id, shared)
         bright = find_bright(table, an, geo_id, lead, progress)
     if focus is not None:
         focus["what_to_watch"] = what_to_watch(focus, st_name)
@@ -634,7 +639,7 @@ def build_county_profile(
         candidates=cands,
         latest=an["latest"],
         gaps_here=an["here"],
-        measures=an["measures"],
+        measures=measures,
         findings=build_findings(cands),
         focus=focus,
         charts=charts,
