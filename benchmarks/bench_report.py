@@ -13,7 +13,8 @@ d. ``floor``: bare matplotlib drawing and saving the same number of figures, of
    labels and a footnote on a constrained-layout figure, as the charts are.
 
 Jobs go through ``disparities.cli.main`` so the benchmark does not depend on
-how the report is built inside. For every job it prints the wall time (process
+how the report is built inside; every child (jobs and floors alike) then ends
+as the ``disparities`` command does (``disparities.cli.exit_now``). For every job it prints the wall time (process
 start to exit), its ratio to a floor that writes the same images (the demo
 floor is run once; another job whose images differ gets its own floor, or for
 the batch, the demo floor's time per image times the batch's image count,
@@ -200,7 +201,11 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     if args.child is not None:
         print(json.dumps(_child(json.loads(args.child))), flush=True)
-        return 0
+        # every child, floor or job, ends as the `disparities` command does:
+        # exit handlers, then no interpreter teardown (see cli.exit_now)
+        from disparities.cli import exit_now
+
+        exit_now(0)
     wanted = args.only.split(",")
     base = (
         Path(tempfile.mkdtemp(prefix="bench_report_"))

@@ -497,6 +497,34 @@ def main(argv=None) -> int:
             return code
 
 
+def exit_now(code: int):
+    """End this process with ``code`` at once, after its exit handlers.
+
+    Exit handlers run and the output streams are flushed; then the process
+    ends without the interpreter's module teardown, which frees pandas,
+    matplotlib, SciPy and every object they hold one at a time: about 0.3 s
+    here, a tenth of a county report, that a finished command does not need.
+    Only for the end of a process (the ``disparities`` command), never a
+    library call.
+    """
+    import atexit
+
+    try:
+        atexit._run_exitfuncs()
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):  # closed, or a pipe closed early
+                pass
+        os._exit(code if isinstance(code, int) else 1)
+
+
+def run() -> None:
+    """The ``disparities`` command: :func:`main`, then :func:`exit_now`."""
+    exit_now(main())
+
+
 def _one_line(exc) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__
     return text if len(text) <= 600 else text[:597] + "..."
@@ -529,4 +557,4 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()
