@@ -155,3 +155,14 @@ def test_a_profile_drawn_on_two_processes_is_the_profile_drawn_on_one(demo):
     assert one.bright_spots.equals(two.bright_spots)
     one.close()
     two.close()
+
+
+@needs_fork
+def test_the_costliest_charts_are_handed_out_first_and_return_in_plan_order():
+    plan = _plan(4, skip_at=-1)
+    plan[3].cost = 2.0  # a map
+    plan[1].cost = 1.5
+    with ChartDrawing(plan, print_dpi=100, jobs=2) as drawing:
+        assert drawing._counter.order == [3, 1, 0, 2]
+        results = drawing.finish()
+    assert [r.key for r in results] == ["c0", "c1", "c2", "c3"]

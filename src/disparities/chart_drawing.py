@@ -94,7 +94,9 @@ class PlannedChart:
 
     ``make`` returns a matplotlib Axes or Figure, or raises ``KeyError`` /
     ``ValueError`` with a plain-language reason when the data cannot support
-    the chart.
+    the chart. ``cost`` is its drawing time relative to a simple chart (a map
+    of every county about 2): with several processes the costliest charts are
+    drawn first, so no process is left drawing a map while the others idle.
     """
 
     key: str
@@ -102,6 +104,7 @@ class PlannedChart:
     heading: str
     make: Callable
     subject: tuple = ()
+    cost: float = 1.0
 
 
 # ------------------------------------------------------------------ pixels
@@ -263,10 +266,14 @@ def _warm_up() -> None:
 
 
 class _Counter:
-    """The next chart to draw, shared by every process drawing one plan."""
+    """The next chart to draw, shared by every process drawing one plan.
 
-    def __init__(self, n, shared=None):
-        self.n, self.shared, self.value = n, shared, 0
+    Hands out the plan's positions in ``order`` (costliest first when several
+    processes draw; the results keep the plan's order).
+    """
+
+    def __init__(self, order, shared=None):
+        self.order, self.shared, self.value = list(order), shared, 0
 
     def next(self):
         if self.shared is None:
@@ -275,7 +282,7 @@ class _Counter:
             with self.shared.get_lock():
                 i = self.shared.value
                 self.shared.value += 1
-        return i if i < self.n else None
+        return self.order[i] if i < len(self.order) else None
 
 
 class ChartDrawing:
@@ -315,13 +322,15 @@ class ChartDrawing:
 
     def __enter__(self):
         if not self.n_workers:
-            self._counter = _Counter(len(self.plan))
+            self._counter = _Counter(range(len(self.plan)))
             return self
         import multiprocessing
 
         _warm_up()  # paid once here, not once per process
         ctx = multiprocessing.get_context("fork")
-        self._counter = _Counter(len(self.plan), ctx.Value("i", 0))
+        # costliest first (a stable sort: equal costs keep the plan's order)
+        order = sorted(range(len(self.plan)), key=lambda i: -self.plan[i].cost)
+        self._counter = _Counter(order, ctx.Value("i", 0))
         for _ in range(self.n_workers):
             receive, send = ctx.Pipe(duplex=False)
             proc = ctx.Process(target=self._work, args=(send,), daemon=True)

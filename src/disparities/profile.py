@@ -301,8 +301,8 @@ def plan_charts(table, an, geo_id, st_abbr, subjects) -> list:
 
     plan, seen = [], set()
 
-    def add(key, section, heading, make, subject=()):
-        plan.append(PlannedChart(key, section, heading, make, subject))
+    def add(key, section, heading, make, subject=(), cost=1.0):
+        plan.append(PlannedChart(key, section, heading, make, subject, cost))
 
     gaps, trends = an["gaps"], an["trends"]
     local = an["local"]  # the county's, its state's and the nation's rows only
@@ -315,6 +315,7 @@ def plan_charts(table, an, geo_id, st_abbr, subjects) -> list:
         "Where the gaps are",
         # 8 rows keep the two-line labels apart at slide size
         lambda: plots.plot_disparity_overview(latest, geo_id, max_rows=8, ax=_axes()),
+        cost=1.5,
     )
     for section, row in subjects:
         ind, dim, grp = str(row[s.INDICATOR]), str(row[s.DIMENSION]), str(row[s.GROUP])
@@ -368,6 +369,7 @@ def plan_charts(table, an, geo_id, st_abbr, subjects) -> list:
             lambda: plots.plot_county_map(
                 table, st_abbr, ind, focus_geo_id=geo_id, ax=_axes()
             ),
+            cost=1.5,
         )
         add(
             f"{section}_maps_by_group",
@@ -376,6 +378,7 @@ def plan_charts(table, an, geo_id, st_abbr, subjects) -> list:
             lambda: plots.plot_map_small_multiples(
                 table, st_abbr, ind, groups=[grp, ref], focus_geo_ids=[geo_id]
             ),
+            cost=2.0,
         )
     return plan
 
