@@ -505,16 +505,16 @@ def test_logistic_sii_weightings_by_hand(weighting):
     vals = np.array([42.3, 35.1, 28.7, 20.2, 12.6])  # % by income quintile
     pops = np.array([1210.4, 980.0, 1500.6, 700.2, 400.9])
     r = slope_index_of_inequality(vals, pops, method="logistic", weighting=weighting)
-    w = pops / pops.sum()
-    x = np.cumsum(w) - w / 2
     if weighting == "population":
         s, n, wt = vals / 100 * pops, pops, pops
     elif weighting == "heat":  # HEAT 3.1 sii.R: round(est/scale*pop), round(pop)
         n = np.round(pops)
         s, wt = np.round(vals / 100 * pops), n
-    else:  # healthequal R/sii.R: n = ceiling(pop), prior weights pop on top
+    else:  # healthequal R/sii.R: n = ceiling(pop), prior weights n on top
         n = np.ceil(pops)
-        s, wt = np.round(vals / 100 * n), n * pops
+        s, wt = np.round(vals / 100 * n), n * n
+    w = n / n.sum()  # both R sources rank the rounded counts
+    x = np.cumsum(w) - w / 2
     p0, p1 = _logistic_by_hand(s, n, wt, x)
     assert r["sii"] == pytest.approx(100 * (p1 - p0), abs=1e-4)
     assert r["rii"] == pytest.approx(p1 / p0, rel=1e-5)

@@ -62,8 +62,9 @@ the bottom, so a **negative SII means values fall as income rises**. RII is the
 ratio of the two modelled ends, y(1)/y(0) (HEAT's definition; HD*Calc's
 alternative SII/\mu is in the note). HEAT and healthequal instead fit a
 logistic regression for bounded indicators; :func:`slope_index_of_inequality`
-offers it as ``method="logistic"`` with ``weighting="heat"`` or
-``"healthequal"`` to reproduce either tool (they weight groups differently;
+offers it as ``method="logistic"`` with ``weighting="heat"`` (HEAT 3.1) or
+``"healthequal"`` (healthequal 1.0.1 and current HEAT, whose published SII and
+RII it reproduces) to reproduce either tool (they weight groups differently;
 see there). The table uses the linear method because it is exact, closed-form
 and vectorisable; it agrees with the logistic one when values are far from 0%
 and 100%, and is *not* HEAT's method.
@@ -1092,23 +1093,32 @@ def slope_index_of_inequality(
     multiplier : float
         For ``"logistic"``: the scale of ``values`` (100 for percentages).
     weighting : {"population", "heat", "healthequal"}
-        For ``"logistic"``, how groups are weighted:
+        For ``"logistic"``, how groups are weighted and ranked:
 
         * ``"population"`` (default): the binomial likelihood of each group's
-          unrounded count of successes out of its population (GLM on the
-          proportion with ``var_weights`` = population);
-        * ``"heat"``: WHO HEAT 3.1 (``utils/inequal_functions/sii.R``): successes
-          rounded, ``round(value / multiplier * population)`` out of
-          ``round(population)``, fixed-effect logistic model
-          (``metafor::rma.glmm(measure="PLO", method="FE")``) -- the default
-          up to that rounding;
-        * ``"healthequal"``: WHO healthequal 1.0 (``R/sii.R``):
-          ``glm(cbind(y, n - y) ~ rank, weights = pop, family =
-          quasibinomial)`` with ``n = ceiling(pop)`` and ``y = round(value /
-          scale * n)``; R multiplies the prior weights by the binomial totals,
-          so each group weighs population x population. This reproduces
-          healthequal's published point estimates; it gives large groups
-          much more weight than their sample size supports.
+          *unrounded* expected count of successes out of its population (GLM on
+          the proportion with ``var_weights`` = population), ridits from the
+          populations as given. This is this package's own convention, not a
+          published tool's: each group weighs as many trials as it has
+          members, which is what a binomial sample of that size supports;
+        * ``"heat"``: WHO HEAT 3.1 (``WHOequity/HEAT-3.1``,
+          ``utils/inequal_functions/sii.R``): ``n = round(population)``,
+          successes ``round(value / multiplier * population)``, ridits from
+          ``n``, fixed-effect logistic model
+          (``metafor::rma.glmm(measure="PLO", mods=~rank, method="FE")``, the
+          binomial GLM of successes out of ``n``) -- the default up to that
+          rounding;
+        * ``"healthequal"``: WHO healthequal 1.0.1 (CRAN, ``R/sii.R`` and
+          ``R/rii.R``) and current HEAT (``WHOequity/HEAT-Measures``,
+          ``R/calc-sii.R``): ``n = ceiling(population)``, successes ``round(value
+          / scale * n)``, ridits from ``n``, ``glm(cbind(y, n - y) ~ rank,
+          weights = n, family = binomial("logit"))``; R multiplies the prior
+          weights by the binomial totals, so each group weighs n x n. This
+          reproduces healthequal's published values (its
+          ``tests/testthat/test-sii.R``: SII 44.44502, ``test-rii.R``: RII
+          3.159506; pinned in ``tests/test_summary_measures_published.py``);
+          it gives large groups much more weight than their sample size
+          supports.
 
     Returns
     -------
@@ -1141,9 +1151,13 @@ def slope_index_of_inequality(
             prop, weights = np.round(y / multiplier * pop) / n, n
         elif weighting == "healthequal":
             n = np.ceil(pop)
-            prop, weights = np.round(y / multiplier * n) / n, n * pop
+            prop, weights = np.round(y / multiplier * n) / n, n * n
         else:
             raise ValueError("weighting must be 'population', 'heat' or 'healthequal'")
+        if weighting != "population":
+            # both R sources rank the rounded counts
+            x = np.cumsum(n / n.sum()) - n / n.sum() / 2
+            X = sm.add_constant(x)
         fit = sm.GLM(prop, X, family=sm.families.Binomial(), var_weights=weights).fit()
         bottom = float(fit.predict(np.array([[1.0, 0.0]]))[0]) * multiplier
         top = float(fit.predict(np.array([[1.0, 1.0]]))[0]) * multiplier

@@ -1,0 +1,58 @@
+"""Logistic SII and RII against values published by WHO's healthequal package.
+
+Source: healthequal 1.0.1 (WHO, CRAN; github.com/WHOequity/healthequal),
+``tests/testthat/test-sii.R`` and ``tests/testthat/test-rii.R``: five ordered
+subgroups with ``set.seed(123); pop <- round(rnorm(5, 100, 40))`` (R's first
+five standard normal draws after ``set.seed(123)`` are -0.5604756, -0.2301775,
+1.5587083, 0.0705084, 0.1292877, so pop = 78, 91, 162, 103, 105), ``est <-
+c(20, 30, 40, 50, 60)`` (percentages), ``subgroup_order <- 1:5``; published
+``expected_sii <- 44.44502`` and ``expected_rii <- 3.159506``, checked there
+with ``expect_equal(..., tolerance = 1e-6)`` (relative). The same convention is
+current HEAT's (WHOequity/HEAT-Measures, ``R/calc-sii.R``).
+
+Only healthequal publishes values for its convention; no stored source gives
+a worked value for HEAT 3.1's rounding (``weighting="heat"``) or for this
+package's default (``weighting="population"``): those are pinned to an
+independent scipy fit in tests/test_summary_measures.py
+(``test_logistic_sii_weightings_by_hand``).
+"""
+
+import numpy as np
+import pytest
+
+from disparities.summary_measures import slope_index_of_inequality
+
+#: R: set.seed(123); rnorm(5) -- quoted so the test needs no R
+_R_SEED_123_NORMALS = np.array(
+    [
+        -0.560475646552213,
+        -0.23017748948328,
+        1.55870831414912,
+        0.070508391424576,
+        0.129287735160946,
+    ]
+)
+POP = np.round(100 + 40 * _R_SEED_123_NORMALS)
+EST = np.array([20.0, 30.0, 40.0, 50.0, 60.0])
+
+
+def test_healthequal_test_data_populations():
+    np.testing.assert_array_equal(POP, [78, 91, 162, 103, 105])
+
+
+def test_healthequal_weighting_reproduces_published_sii_and_rii():
+    r = slope_index_of_inequality(
+        EST, POP, method="logistic", multiplier=100, weighting="healthequal"
+    )
+    # healthequal's own tolerance: relative 1e-6 (values published to 7 digits)
+    assert r["sii"] == pytest.approx(44.44502, rel=1e-6)
+    assert r["rii"] == pytest.approx(3.159506, rel=1e-6)
+
+
+@pytest.mark.parametrize("weighting", ["population", "heat"])
+def test_other_weightings_do_not_reproduce_healthequal(weighting):
+    # the conventions differ enough to matter: with these groups neither the
+    # default nor HEAT 3.1's weighting gives healthequal's published SII
+    r = slope_index_of_inequality(EST, POP, method="logistic", weighting=weighting)
+    assert abs(r["sii"] - 44.44502) > 0.3
+    assert abs(r["rii"] - 3.159506) > 0.05
