@@ -602,3 +602,68 @@ def test_register_ordered_dimension_checks_its_input(fresh_schema):
     assert fresh_schema.income_rank("T3") == 3
     with pytest.raises(ValueError, match="already exists"):
         reg("tercile", ["T3", "T2", "T1"])
+
+
+# --- the simulation interval follows the same noise rule (issue #11 item 4) ----
+
+NOISY_SHOWN = [
+    "range_difference",
+    "index_of_disparity",
+    "index_of_disparity_total",
+    "between_group_gini",
+    "between_group_variance",
+    "theil_index",
+    "mean_log_deviation",
+    "population_attributable_fraction",
+]
+
+
+def _both_methods(t):
+    delta = compute_summary_measures(t).set_index("measure")
+    sim = compute_summary_measures(
+        t, ci_method="simulation", n_simulations=400, seed=3
+    ).set_index("measure")
+    return delta, sim
+
+
+def test_simulation_interval_starts_at_the_null_for_equal_groups():
+    # three groups at 20%: Cochran's Q = 0, so the groups are within noise;
+    # percentiles of simulated ranges, variances, ... are all above 0 (a
+    # range of noisy values is never 0), so only the rule puts the bound at 0
+    delta, sim = _both_methods(spread_groups(values=(20, 20, 20)))
+    for name in NOISY_SHOWN:
+        row = sim.loc[name]
+        assert row["ci_lower"] == 0.0 and row["ci_upper"] > 0, name
+        assert "sampling noise" in row["note"], name
+        # the noise-alone column is filled, with the delta method's value
+        assert row["noise_alone"] == pytest.approx(delta.loc[name, "noise_alone"])
+        assert row["noise_alone"] > 0
+    # the range ratio's null is 1
+    assert sim.loc["range_ratio", "ci_lower"] == 1.0
+    assert sim.loc["range_ratio", "ci_upper"] > 1.0
+
+
+def test_simulation_interval_excludes_the_null_for_clearly_different_groups():
+    # 10%, 20%, 30% of 1,000, 3,000, 6,000 births: far beyond noise
+    delta, sim = _both_methods(spread_groups())
+    for name in NOISY_SHOWN:
+        row = sim.loc[name]
+        assert row["ci_lower"] > 0, name
+        assert "sampling noise" not in row["note"], name
+        assert np.isfinite(row["noise_alone"]) and row["noise_alone"] > 0, name
+        # away from equality the two methods agree (within 15% of the estimate)
+        for bound in ("ci_lower", "ci_upper"):
+            assert row[bound] == pytest.approx(
+                delta.loc[name, bound], abs=0.15 * row["estimate"]
+            ), (name, bound)
+    assert sim.loc["range_ratio", "ci_lower"] > 1.0
+
+
+def test_simulation_gives_no_interval_where_a_group_has_no_standard_error():
+    t = spread_groups()
+    t.loc[0, ["numerator", "ci_lower", "ci_upper", "moe"]] = np.nan
+    m = compute_summary_measures(t, ci_method="simulation", n_simulations=50)
+    row = m.set_index("measure").loc["between_group_variance"]
+    assert np.isfinite(row["estimate"])
+    assert np.isnan(row["ci_lower"]) and np.isnan(row["ci_upper"])
+    assert "no standard error" in row["note"]

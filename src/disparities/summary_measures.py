@@ -106,8 +106,11 @@ often unreliable, the best-group measures target the best *reliable* group and
 cover the all-groups truth less often (ID 74%, PAF 85% for the gradient).
 
 ``ci_method="simulation"`` instead draws every group value from a normal
-distribution with its SE (seeded) and takes percentiles; the tests check the
-two agree away from equality.
+distribution with its SE (seeded) and takes percentiles, then applies the same
+rule as the delta method: where the groups do not differ beyond sampling noise
+the interval starts at the measure's null value (0; 1 for the range ratio) and
+``noise_alone`` is filled; a comparison with a group without a standard error
+gets no interval. The tests check the two methods agree away from equality.
 """
 
 from __future__ import annotations
@@ -876,6 +879,71 @@ class _ChunkRows:
             block[:, first : first + n] = buffer.reshape(_BLOCK_ROWS, n)
 
 
+class _NoiseRule:
+    """The groups' noise, per comparison: does Cochran's test find the groups
+    within sampling noise (``calm``), what noise alone would give each measure
+    (``noise``), and which comparisons have a group without a standard error
+    (``no_se``). Shared by the delta method and the simulation so both apply
+    one rule."""
+
+    def __init__(self, y, p, e2, starts, total, best_ok, n_groups, alpha):
+        from scipy import stats
+
+        K = len(starts)
+        seg = np.repeat(np.arange(K), n_groups)
+        self.no_se = np.bincount(seg, weights=np.isnan(e2), minlength=K) > 0
+        self.calm = groups_within_noise(y, e2, starts, alpha=alpha) & ~self.no_se
+        self.noise = noise_alone(y, p, e2, starts, total, best_ok=best_ok)
+        df = np.maximum(n_groups - 1, 1)
+        df_values, df_at = np.unique(df, return_inverse=True)
+        self.ratio_q = (stats.chi2.ppf(1 - alpha / 2, df_values) / df_values)[df_at]
+        self.ymin = np.minimum.reduceat(y, starts) if K else np.zeros(0)
+        self.state = np.where(self.no_se, _NO_SE, _OK).astype(float)
+
+    def apply(self, m, lo, hi, worse):
+        """One measure's bounds after the rule: where the groups are within
+        noise, an interval from the measure's null value (0; 1 for the range
+        ratio) reaching at least the noise-alone upper quantile; bounds cut at
+        the possible range; no interval where a group has no SE. Returns
+        ``lo, hi, noise_alone, state``."""
+        calm, noise, ratio_q = self.calm, self.noise, self.ratio_q
+        m_state, m_noise = self.state, None
+        if m in _LOG_SCALE:
+            if m == "range_ratio" and "range_difference" in noise:
+                # equal groups: the delta method gives a zero-width interval
+                # at 1; under noise alone the ratio reaches 1 + the range
+                # difference's upper noise quantile over the lowest value
+                rd_upper = (
+                    noise["range_difference"] * np.sqrt(np.pi / 2) * np.sqrt(ratio_q)
+                )
+                upper = 1.0 + rd_upper / np.where(self.ymin > 0, self.ymin, np.nan)
+                lo = np.where(calm, np.fmin(lo, 1.0), lo)
+                hi = np.where(calm, np.fmax(hi, upper), hi)
+                m_state = np.where(calm, _WITHIN_NOISE, m_state)
+            return lo, hi, m_noise, m_state
+        if m in _NOISY:
+            m_noise = noise[m]
+            # upper quantile of the measure under noise alone: chi-square
+            # scaling for quadratic measures, its square root (times the
+            # half-normal's RMS/mean) for the linear ones
+            upper_noise = m_noise * (
+                ratio_q if m in _QUADRATIC else np.sqrt(np.pi / 2) * np.sqrt(ratio_q)
+            )
+            lo = np.where(calm, 0.0, lo)
+            hi = np.where(calm, np.fmax(hi, upper_noise), hi)
+            m_state = np.where(calm, _WITHIN_NOISE, m_state)
+        if m in _NON_NEGATIVE:
+            lo = np.maximum(lo, 0.0)
+        elif m == "population_attributable_fraction":
+            # at most 100% where higher is worse and no group is below 0
+            capped = worse & (self.ymin >= 0)
+            hi = np.where(capped, np.minimum(hi, 100.0), hi)
+            lo = np.where(calm & (lo > 0), 0.0, lo)
+        lo = np.where(self.no_se, np.nan, lo)
+        hi = np.where(self.no_se, np.nan, hi)
+        return lo, hi, m_noise, m_state
+
+
 def _delta_method(c, kind, offsets, block, z, alpha):
     """Delta-method CIs, in segment-aligned chunks that keep temporaries in cache.
 
@@ -884,10 +952,8 @@ def _delta_method(c, kind, offsets, block, z, alpha):
     beyond sampling noise (:func:`groups_within_noise`) the interval starts at 0
     and reaches at least the noise-alone upper quantile (state
     ``_WITHIN_NOISE``): the delta method is degenerate there (a zero gradient
-    at equal groups gives a zero-width interval).
+    at equal groups gives a zero-width interval). See :class:`_NoiseRule`.
     """
-    from scipy import stats
-
     starts, n_groups = c["starts"], c["n_groups"]
     K, n = len(starts), len(c["y"])
     cuts = np.unique(np.searchsorted(starts, np.arange(0, n, _ROWS_PER_BLOCK)))
@@ -909,23 +975,18 @@ def _delta_method(c, kind, offsets, block, z, alpha):
             reference_ok=None if c["reference_ok"] is None else c["reference_ok"][part],
         )
         seg = np.repeat(np.arange(k1 - k0), n_groups[k0:k1])
-        ymin = np.minimum.reduceat(y, local_starts)
         e2 = c["se"][part] ** 2
         t2 = c["total_se"][k0:k1] ** 2
-        no_se = np.bincount(seg, weights=np.isnan(e2), minlength=k1 - k0) > 0
-        calm = groups_within_noise(y, e2, local_starts, alpha=alpha) & ~no_se
-        noise = noise_alone(
+        rule = _NoiseRule(
             y,
             c["p"][part],
             e2,
             local_starts,
             c["total"][k0:k1],
-            best_ok=c["best_ok"][part],
+            c["best_ok"][part],
+            n_groups[k0:k1],
+            alpha,
         )
-        df = np.maximum(n_groups[k0:k1] - 1, 1)
-        df_values, df_at = np.unique(df, return_inverse=True)
-        ratio_q = (stats.chi2.ppf(1 - alpha / 2, df_values) / df_values)[df_at]
-        state = np.where(no_se, _NO_SE, _OK).astype(float)
         for m in rows.wanted:
             value = est[m]
             contrib = grad[m] ** 2 * e2
@@ -937,53 +998,20 @@ def _delta_method(c, kind, offsets, block, z, alpha):
             sd = np.sqrt(var)
             if m in _LOG_SCALE:
                 factor = np.exp(z * np.minimum(sd / value, 50.0))  # no overflow
-                lo, hi, m_state = value / factor, value * factor, state
-                if m == "range_ratio" and "range_difference" in noise:
-                    # equal groups: the delta method gives a zero-width interval
-                    # at 1; under noise alone the ratio reaches 1 + the range
-                    # difference's upper noise quantile over the lowest value
-                    rd_upper = (
-                        noise["range_difference"]
-                        * np.sqrt(np.pi / 2)
-                        * np.sqrt(ratio_q)
-                    )
-                    upper = 1.0 + rd_upper / np.where(ymin > 0, ymin, np.nan)
-                    lo = np.where(calm, np.fmin(lo, 1.0), lo)
-                    hi = np.where(calm, np.fmax(hi, upper), hi)
-                    m_state = np.where(calm, _WITHIN_NOISE, state)
-                rows.put(m, value, lo, hi, state=m_state)
-                continue
-            lo, hi = value - z * sd, value + z * sd
-            m_state = state
-            m_noise = None
-            if m in _NOISY:
-                m_noise = noise[m]
-                # upper quantile of the measure under noise alone: chi-square
-                # scaling for quadratic measures, its square root (times the
-                # half-normal's RMS/mean) for the linear ones
-                upper_noise = m_noise * (
-                    ratio_q
-                    if m in _QUADRATIC
-                    else np.sqrt(np.pi / 2) * np.sqrt(ratio_q)
-                )
-                lo = np.where(calm, 0.0, lo)
-                hi = np.where(calm, np.fmax(hi, upper_noise), hi)
-                m_state = np.where(calm, _WITHIN_NOISE, state)
-            if m in _NON_NEGATIVE:
-                lo = np.maximum(lo, 0.0)
-            elif m == "population_attributable_fraction":
-                # at most 100% where higher is worse and no group is below 0
-                capped = c["worse"][k0:k1] & (ymin >= 0)
-                hi = np.where(capped, np.minimum(hi, 100.0), hi)
-                lo = np.where(calm & (lo > 0), 0.0, lo)
-            lo = np.where(no_se, np.nan, lo)
-            hi = np.where(no_se, np.nan, hi)
+                lo, hi = value / factor, value * factor
+            else:
+                lo, hi = value - z * sd, value + z * sd
+            lo, hi, m_noise, m_state = rule.apply(m, lo, hi, c["worse"][k0:k1])
             rows.put(m, value, lo, hi, noise=m_noise, state=m_state)
         rows.copy_to(block)
 
 
 def _simulation(c, kind, offsets, block, alpha, n_simulations, seed):
-    """Percentile CIs from seeded normal draws of every group value."""
+    """Percentile CIs from seeded normal draws of every group value, with the
+    same noise rule as the delta method (:class:`_NoiseRule`): where the groups
+    do not differ beyond sampling noise the interval starts at the measure's
+    null value and the ``noise_alone`` column is filled; a comparison with a
+    group without a standard error gets no interval."""
     starts, y, e = c["starts"], c["y"], c["se"]
     K = len(starts)
     kw = {"best_ok": c["best_ok"], "reference_ok": c["reference_ok"]}
@@ -996,13 +1024,20 @@ def _simulation(c, kind, offsets, block, alpha, n_simulations, seed):
         sim = summary_measures_core(y2, c["p"], starts, t2, c["worse"], **kw)
         for m in est:
             draws[m][i] = sim[m]
+    rule = _NoiseRule(
+        y, c["p"], e**2, starts, c["total"], c["best_ok"], c["n_groups"], alpha
+    )
     rows = _ChunkRows(kind, offsets, 0, K)
     for m, d in draws.items():
         with warnings.catch_warnings():  # a measure undefined in every draw: NaN
             warnings.simplefilter("ignore", RuntimeWarning)
             lo = np.nanpercentile(d, 100 * alpha / 2, axis=0)
             hi = np.nanpercentile(d, 100 * (1 - alpha / 2), axis=0)
-        rows.put(m, est[m], lo, hi)
+        lo, hi, m_noise, m_state = rule.apply(m, lo, hi, c["worse"])
+        if m in _LOG_SCALE:  # the delta method's log intervals are NaN there
+            lo = np.where(rule.no_se, np.nan, lo)
+            hi = np.where(rule.no_se, np.nan, hi)
+        rows.put(m, est[m], lo, hi, noise=m_noise, state=m_state)
     rows.copy_to(block)
 
 
