@@ -667,3 +667,67 @@ def test_simulation_gives_no_interval_where_a_group_has_no_standard_error():
     assert np.isfinite(row["estimate"])
     assert np.isnan(row["ci_lower"]) and np.isnan(row["ci_upper"])
     assert "no standard error" in row["note"]
+
+
+# --- the SII note follows the declared order (issue #11 item 7) ----------------
+
+
+def test_sii_note_names_the_declared_order_and_its_ends(fresh_schema):
+    order = ["Most deprived", "Deprived", "Middle", "Less deprived", "Least deprived"]
+    fresh_schema.register_ordered_dimension("deprivation_rank", order)
+    pops = np.array([900, 1100, 1000, 1000, 800], dtype=float)
+    t = prepare_observations(
+        pd.DataFrame(
+            {
+                "geo_id": "37001",
+                "indicator": "low_birthweight",
+                "period": "2020",
+                "dimension": "deprivation_rank",
+                "group": order,
+                "numerator": np.array([12.0, 10.0, 8.5, 7.0, 5.0]) / 100 * pops,
+                "denominator": pops,
+            }
+        ),
+        suppress_below=None,
+    )
+    note = (
+        compute_summary_measures(t)
+        .set_index("measure")
+        .loc["slope_index_of_inequality", "note"]
+    )
+    assert note == (
+        "values fall along the declared deprivation_rank order, "
+        "from Most deprived to Least deprived"
+    )
+    assert "income" not in note
+
+
+def test_sii_note_wording_per_dimension_in_one_table(fresh_schema):
+    fresh_schema.register_ordered_dimension(
+        "income_quintile",
+        ["Q1 (lowest income)", "Q2", "Q3", "Q4", "Q5 (highest income)"],
+    )
+    rising = quintile_table([5.0, 7.0, 8.5, 10.0, 12.0], [900, 1100, 1000, 1000, 800])
+    fpl = pd.DataFrame(
+        {
+            "geo_id": "37001",
+            "indicator": "low_birthweight",
+            "period": "2020",
+            "dimension": "income",
+            "group": fresh_schema.groups_for_dimension("income")[:4],  # FPL bands
+            "numerator": [120.0, 90.0, 70.0, 50.0],
+            "denominator": 1000.0,
+        }
+    )
+    both = pd.concat(
+        [rising, prepare_observations(fpl, suppress_below=None)], ignore_index=True
+    )
+    m = compute_summary_measures(both)
+    notes = m[m["measure"] == "slope_index_of_inequality"].set_index("dimension")[
+        "note"
+    ]
+    assert notes["income_quintile"] == (
+        "values rise along the declared income_quintile order, "
+        "from Q1 (lowest income) to Q5 (highest income)"
+    )
+    assert notes["income"] == "values fall as income rises"

@@ -16,7 +16,9 @@ the WHO Health Equity Assessment Toolkit (HEAT, Technical Notes 2021):
   or deciles), more than two: difference and ratio of the extreme groups, slope
   and relative index of inequality, relative and absolute concentration index,
   PAR and PAF. Groups are ranked in the declared order (most disadvantaged
-  first); the notes' "income" wording means that order.
+  first); the SII's note reads it in that order's own words ("values fall along
+  the declared deprivation_rank order, from Most deprived to Least deprived";
+  "values fall as income rises" for the built-in income bands).
 
 Definitions (y_j group value, p_j population share, \mu = \sum p_j y_j,
 r_j = y_j / \mu; Harper & Lynch 2005, "Methods for Measuring Cancer
@@ -1041,6 +1043,26 @@ def _simulation(c, kind, offsets, block, alpha, n_simulations, seed):
     rows.copy_to(block)
 
 
+def _sii_readings(dimension):
+    """How to read a negative and a positive SII in one ordered dimension: the
+    built-in income bands in words of income, a declared dimension in its own
+    order (its name and its first and last groups)."""
+    if dimension == "income":
+        return ("values fall as income rises", "values rise with income")
+    try:
+        groups = s.groups_for_dimension(dimension)
+    except ValueError:
+        groups = []
+    if len(groups) >= 2:
+        ends = f"from {groups[0]} to {groups[-1]}"
+    else:
+        ends = "from its first group to its last"
+    return tuple(
+        f"values {verb} along the declared {dimension} order, {ends}"
+        for verb in ("fall", "rise")
+    )
+
+
 def _assemble(df, c, kind, offsets, blocks, block):
     """The tidy table, rows laid out as :func:`_layout` says."""
     first_rows = c["first_rows"]
@@ -1074,10 +1096,18 @@ def _assemble(df, c, kind, offsets, blocks, block):
     # where a measure cannot be computed, that it cannot; and what its
     # interval rests on
     left = np.clip(c["left_out"], 0, None)
+    # how to read the SII, in each ordered dimension's own declared order
+    sii_comps = kind == 2
+    sii_dims = df[s.DIMENSION].astype(str).to_numpy()[first_rows[sii_comps]]
+    dims = list(dict.fromkeys(sii_dims))
+    readings = [""]
+    for d in dims:
+        readings.extend(_sii_readings(d))
+    width = len(readings) * 6  # readings x (defined, undefined) x 3 states
     labels = []
     for k in range(int(left.max()) + 1 if len(left) else 1):
         lead = f"{k} group(s) left out: small numbers" if k else ""
-        for r in ("", "values fall as income rises", "values rise with income"):
+        for r in readings:
             for u in (
                 "",
                 "cannot be computed: a group's value is 0, no reliable reference "
@@ -1090,15 +1120,21 @@ def _assemble(df, c, kind, offsets, blocks, block):
                     "interval cannot be estimated: a group has no standard error",
                 ):
                     labels.append("; ".join(x for x in (lead, r, u, st) if x))
-    codes = _spread(left.astype(np.int16) * 18, blocks, n_rows)
-    sii_rows = offsets[kind == 2] + _ORDERED.index("slope_index_of_inequality")
+    codes = _spread(left.astype(np.int32) * width, blocks, n_rows)
+    sii_rows = offsets[sii_comps] + _ORDERED.index("slope_index_of_inequality")
     sii = block[0, sii_rows]
-    codes[sii_rows] += np.select([sii < 0, sii >= 0], [6, 12], 0).astype(np.int16)
+    # each SII row's pair of readings: 1 + 2 x its dimension's position
+    dim_codes = pd.Categorical(sii_dims, categories=dims).codes.astype(np.int32)
+    first_reading = 1 + 2 * dim_codes
+    codes[sii_rows] += np.select(
+        [sii < 0, sii >= 0], [first_reading * 6, (first_reading + 1) * 6], 0
+    ).astype(np.int32)
     undefined = np.isnan(block[0])
-    codes += undefined.astype(np.int16) * 3
-    codes += np.where(undefined, 0, np.nan_to_num(block[4])).astype(np.int16)
+    codes += undefined.astype(np.int32) * 3
+    codes += np.where(undefined, 0, np.nan_to_num(block[4])).astype(np.int32)
     uniq = list(dict.fromkeys(labels))
-    remap = np.array([uniq.index(lab) for lab in labels], dtype=np.int16)
+    at = {lab: i for i, lab in enumerate(uniq)}
+    remap = np.array([at[lab] for lab in labels], dtype=np.int32)
     out["note"] = pd.Categorical.from_codes(remap[codes], categories=uniq)
     return out
 
