@@ -739,3 +739,60 @@ def test_sii_note_wording_per_dimension_in_one_table(fresh_schema):
         "from Q1 (lowest income) to Q5 (highest income)"
     )
     assert notes["income"] == "values fall as income rises"
+
+
+ORDERED_COVERED = [
+    "difference",
+    "ratio",
+    "slope_index_of_inequality",
+    "relative_index_of_inequality",
+    "concentration_index",
+    "absolute_concentration_index",
+    "population_attributable_fraction",
+]
+
+
+@pytest.mark.parametrize("ci_method", ["delta", "simulation"])
+@pytest.mark.parametrize(
+    "p_true", [np.full(5, 0.10), np.array([0.16, 0.14, 0.12, 0.10, 0.08])]
+)
+def test_ordered_coverage_by_simulation(fresh_schema, p_true, ci_method):
+    # the ordered measures, as the coverage test above: 300 seeded samples of
+    # five income quintiles (600 to 1,800 births). Observed (seed 1): delta
+    # 93.7-97.3% with no gradient, 93.7-95.7% with it; simulation (1,000
+    # draws, seed 7) 94.3-96.7% and 93.3-96.0%
+    from disparities.summary_measures import summary_measures_core
+
+    quintiles = ["Q1 (lowest income)", "Q2", "Q3", "Q4", "Q5 (highest income)"]
+    fresh_schema.register_ordered_dimension("income_quintile", quintiles)
+    n, reps = np.array([600, 900, 1200, 1500, 1800]), 300
+    rng = np.random.default_rng(1)
+    x = rng.binomial(np.tile(n, (reps, 1)), np.tile(p_true, (reps, 1)))
+    t = prepare_observations(
+        pd.DataFrame(
+            {
+                "geo_id": "37001",
+                "indicator": "low_birthweight",
+                "period": np.repeat((np.arange(reps) + 1800).astype(str), 5),
+                "dimension": "income_quintile",
+                "group": np.tile(quintiles, reps),
+                "numerator": x.ravel().astype(float),
+                "denominator": np.tile(n, reps).astype(float),
+            }
+        ),
+        suppress_below=None,
+    )
+    m = compute_summary_measures(t, ci_method=ci_method, n_simulations=1000, seed=7)
+    truth = summary_measures_core(
+        p_true * 100,
+        n.astype(float),
+        np.array([0]),
+        np.array([np.nan]),
+        np.array([True]),
+    )
+    for name in ORDERED_COVERED:
+        r = m[m["measure"] == name]
+        assert len(r) == reps, name
+        tv = truth[name][0]
+        covered = ((r["ci_lower"] <= tv + 1e-9) & (r["ci_upper"] >= tv - 1e-9)).mean()
+        assert covered >= 0.90, (name, covered)
