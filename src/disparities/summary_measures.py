@@ -1108,7 +1108,7 @@ def _assemble(df, c, kind, offsets, blocks, block):
     left = np.clip(c["left_out"], 0, None)
     # how to read the SII, in each ordered dimension's own declared order
     sii_comps = kind == 2
-    sii_dims = df[s.DIMENSION].astype(str).to_numpy()[first_rows[sii_comps]]
+    sii_dims = df[s.DIMENSION].to_numpy()[first_rows[sii_comps]].astype(str)
     dims = list(dict.fromkeys(sii_dims))
     readings = [""]
     for d in dims:
