@@ -191,8 +191,11 @@ def moe_of_sum(*moes, estimates=None):
     >>> round(float(moe_of_sum(3, 4)), 6)
     5.0
 
-    tidycensus' test of the rule: MOEs 100, 200, 150, 50 of estimates 500, 0,
-    0, 400 give sqrt(200^2 + 100^2 + 50^2) = 229.13.
+    The rule by hand: MOEs 100, 200, 150, 50 of estimates 500, 0, 0, 400 give
+    sqrt(200^2 + 100^2 + 50^2) = 229.13 (tidycensus' ``moe_sum`` would keep
+    both distinct zero MOEs, 200 and 150; the Bureau's rule keeps the largest).
+    The tests reproduce the worked groups posted with the rule on the ACS Data
+    Users Group forum (PRB, Nov 2017).
 
     >>> round(float(moe_of_sum(100, 200, 150, 50, estimates=[500, 0, 0, 400])), 2)
     229.13
