@@ -724,12 +724,12 @@ _EXPECTED_RANGE = {
 
 
 def _expected_range(J):
-    from scipy import stats
+    from scipy import special
 
     values, at = np.unique(np.asarray(J, dtype=float), return_inverse=True)
     table = np.array([_EXPECTED_RANGE.get(j, np.nan) for j in range(0, 11)])
     m = np.maximum(values, 2)
-    blom = 2 * stats.norm.ppf((m - 0.375) / (m + 0.25))  # Blom's approximation
+    blom = 2 * special.ndtri((m - 0.375) / (m + 0.25))  # Blom's approximation
     small = np.clip(values, 0, 10).astype(int)
     return np.where(values <= 10, table[small], blom)[at]
 
@@ -824,7 +824,7 @@ def groups_within_noise(y, v, seg_starts, *, alpha=0.05):
     J - 1 degrees of freedom; True where its p-value is at least ``alpha``
     (False where a variance is missing or 0).
     """
-    from scipy import stats
+    from scipy import special
 
     n, K = len(y), len(seg_starts)
     counts = np.diff(np.r_[seg_starts, n])
@@ -838,7 +838,7 @@ def groups_within_noise(y, v, seg_starts, *, alpha=0.05):
         # p >= alpha  <=>  Q <= the chi-square critical value (found once per
         # number of groups)
         df_values, df_at = np.unique(counts - 1, return_inverse=True)
-        critical = stats.chi2.isf(alpha, df_values)[df_at]
+        critical = special.chdtri(df_values, alpha)[df_at]  # chi-square upper quantile
         return q <= critical  # False where Q is NaN
 
 
@@ -899,7 +899,7 @@ class _NoiseRule:
     one rule."""
 
     def __init__(self, y, p, e2, starts, total, best_ok, n_groups, alpha):
-        from scipy import stats
+        from scipy import special
 
         K = len(starts)
         seg = np.repeat(np.arange(K), n_groups)
@@ -908,7 +908,7 @@ class _NoiseRule:
         self.noise = noise_alone(y, p, e2, starts, total, best_ok=best_ok)
         df = np.maximum(n_groups - 1, 1)
         df_values, df_at = np.unique(df, return_inverse=True)
-        self.ratio_q = (stats.chi2.ppf(1 - alpha / 2, df_values) / df_values)[df_at]
+        self.ratio_q = (special.chdtri(df_values, alpha / 2) / df_values)[df_at]
         self.ymin = np.minimum.reduceat(y, starts) if K else np.zeros(0)
         self.state = np.where(self.no_se, _NO_SE, _OK).astype(float)
 
