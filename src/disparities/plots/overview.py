@@ -156,13 +156,16 @@ def plot_disparity_overview(
     ax.set_xticks(ticks, [f"{t:g}\u00d7" for t in ticks])
     ax.minorticks_off()
     ax.axvspan(1, hi_lim, color="#F4E1D2", alpha=0.5, zorder=0)
+    # a band below the lowest row holds the "worse off" label, so it never
+    # covers a row's interval
+    ax.set_ylim(-1.0, len(here) - 0.5)
     ax.text(
         0.99,
-        0.005,
+        -0.75,
         "group worse off \u2192",
-        transform=ax.transAxes,
+        transform=ax.get_yaxis_transform(),  # x across the axes, y in rows
         ha="right",
-        va="bottom",
+        va="center",
         fontsize=style.FONT["annotation"],
         color="#8A3B00",
         bbox=dict(fc="white", ec="none", alpha=0.8),
