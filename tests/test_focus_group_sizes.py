@@ -251,3 +251,42 @@ def test_sizes_from_the_same_groups_counts_in_other_data():
     assert sizes.loc["child_poverty", "group_size_basis"] == (
         "estimated from population shares"
     )
+
+
+def test_values_on_too_few_estimated_children_are_flagged_like_their_gaps():
+    import pandas as pd
+
+    from disparities.group_sizes import flag_unreliable_by_size
+
+    nan = float("nan")
+    ctx = {  # 1,000 residents, 20% children: 200 children; shares below
+        "indicator": ["population", "pct_under_18"]
+        + ["population_share"] * 3
+        + ["child_poverty"] * 4,
+        "dimension": ["total", "total"] + ["race_ethnicity"] * 7,
+        "group": ["Total", "Total", "Black", "White", "Asian"]
+        + ["Black", "White", "Asian", "Hispanic or Latino"],
+        "value": [1000.0, 20.0, 20.0, 75.0, 5.0, 82.8, 11.7, 30.0, 40.0],
+    }
+    t = pd.DataFrame(ctx).assign(
+        geo_id="37177",
+        period="2020",
+        period_start=2020,
+        period_end=2020,
+        numerator=nan,
+        denominator=nan,
+        ci_lower=nan,
+        ci_upper=nan,
+        unreliable=False,
+    )
+    # Asian has a published interval: its flag is the source's, left alone
+    t.loc[t["group"].eq("Asian") & t["indicator"].eq("child_poverty"), "ci_lower"] = 1.0
+    out = flag_unreliable_by_size(t).set_index(["indicator", "group"])["unreliable"]
+    # Black: 40 children, SE = 100 sqrt(19 x .828 x .172 / 40) = 26.0 pp, 31% > 30%
+    assert bool(out[("child_poverty", "Black")])
+    # White: 150 children, SE = 100 sqrt(19 x .117 x .883 / 150) = 11.4 pp, 98%
+    assert bool(out[("child_poverty", "White")])
+    assert not bool(out[("child_poverty", "Asian")])  # published interval
+    assert not bool(out[("child_poverty", "Hispanic or Latino")])  # size unknown
+    assert not out.loc["population_share"].any()  # context rows untouched
+    assert not t["unreliable"].any()  # the input is not modified

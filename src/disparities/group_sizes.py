@@ -68,6 +68,7 @@ __all__ = [
     "estimate_group_sizes",
     "derived_standard_error",
     "add_size_estimates",
+    "flag_unreliable_by_size",
     "NOT_APPLICABLE",
 ]
 
@@ -318,6 +319,66 @@ def derived_standard_error(value, size, indicator: str) -> np.ndarray:
             se = m * np.sqrt(inflate * p * (1 - p) / n)
             return np.where((n > 0) & (p > 0) & (p < 1), se, np.nan)
     return np.full(np.broadcast(y, n).shape, np.nan)
+
+
+def flag_unreliable_by_size(table: pd.DataFrame) -> pd.DataFrame:
+    """Flag values without a published interval or counts as unreliable where
+    their size-derived standard error is over 30% of the value.
+
+    The same rule :func:`add_size_estimates` applies to a gap resting on such
+    values (and :func:`disparities.reliability.flag_reliability` to published
+    ones), applied to the values themselves, so a chart of every group marks
+    the same groups "unreliable" as the gap charts do. Rows with counts or a
+    published interval, and rows whose size is unknown, keep their flag.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``table`` with ``unreliable`` set on those rows.
+
+    Examples
+    --------
+    82.8% of about 60 Black children (a tiny county, sizes from shares):
+    :math:`SE = 100\\sqrt{19 \\times 0.828 \\times 0.172/60} = 21.2`, 26% of
+    the value, so reliable; of 40 children 31.4%, so flagged.
+
+    >>> t = pd.DataFrame({"geo_id": "37177", "indicator": ["population",
+    ...     "pct_under_18", "population_share", "child_poverty"],
+    ...     "period": "2020", "period_start": 2020, "period_end": 2020,
+    ...     "dimension": ["total", "total", "race_ethnicity", "race_ethnicity"],
+    ...     "group": ["Total", "Total", "Black", "Black"],
+    ...     "numerator": float("nan"), "denominator": float("nan"),
+    ...     "ci_lower": float("nan"), "ci_upper": float("nan"),
+    ...     "value": [1000.0, 20.0, 20.0, 82.8], "unreliable": False})
+    >>> bool(flag_unreliable_by_size(t)["unreliable"].iloc[-1])
+    True
+    """
+    from disparities.select import outcome_rows
+
+    out = table.copy()
+    if s.UNRELIABLE not in out.columns or out.empty:
+        return out
+    rows = outcome_rows(out)
+    sizes = estimate_group_sizes(out)
+    n = sizes["group_size"].to_numpy(float)
+    y = rows[s.VALUE].to_numpy(float)
+    counted = sizes["group_size_basis"].to_numpy() == SIZE_BASES[0]
+    published = np.zeros(len(rows), dtype=bool)
+    for col in (s.CI_LOWER, s.CI_UPPER, s.MOE):
+        if col in rows.columns:
+            published |= np.isfinite(rows[col].to_numpy(float))
+    se = np.full(len(rows), np.nan)
+    inds = rows[s.INDICATOR].astype(str).to_numpy()
+    for ind in pd.unique(inds):
+        at = inds == ind
+        se[at] = derived_standard_error(y[at], n[at], ind)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        wide = ~counted & ~published & (se / np.abs(y) > 0.30)
+    if wide.any():
+        flags = out[s.UNRELIABLE].fillna(False).astype(bool)
+        flags.loc[rows.index[wide]] = True
+        out[s.UNRELIABLE] = flags
+    return out
 
 
 def _published_se(value, lo, hi, z):

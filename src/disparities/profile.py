@@ -304,8 +304,19 @@ def plan_charts(table, an, geo_id, st_abbr, subjects) -> list:
     def add(key, section, heading, make, subject=(), cost=1.0):
         plan.append(PlannedChart(key, section, heading, make, subject, cost))
 
+    from functools import cache
+
+    from disparities.group_sizes import flag_unreliable_by_size
+
     gaps, trends = an["gaps"], an["trends"]
-    local = an["local"]  # the county's, its state's and the nation's rows only
+    # values resting on too few (estimated) children are marked unreliable in
+    # every chart of values, as the gap charts mark their gaps
+    local = flag_unreliable_by_size(an["local"])  # county, state, nation only
+
+    @cache
+    def state_table():  # for the maps, flagged once where first needed
+        return flag_unreliable_by_size(table)
+
     # the overview shows the intervals derived from group sizes (filled in
     # once in compute_analysis, marked as estimated): it agrees with the shortlist
     latest = an["latest"]
@@ -367,7 +378,7 @@ def plan_charts(table, an, geo_id, st_abbr, subjects) -> list:
             section,
             "Across the state's counties",
             lambda: plots.plot_county_map(
-                table, st_abbr, ind, focus_geo_id=geo_id, ax=_axes()
+                state_table(), st_abbr, ind, focus_geo_id=geo_id, ax=_axes()
             ),
             cost=1.5,
         )
@@ -376,7 +387,11 @@ def plan_charts(table, an, geo_id, st_abbr, subjects) -> list:
             section,
             "The two groups across the state",
             lambda: plots.plot_map_small_multiples(
-                table, st_abbr, ind, groups=[grp, ref], focus_geo_ids=[geo_id]
+                state_table(),
+                st_abbr,
+                ind,
+                groups=[grp, ref],
+                focus_geo_ids=[geo_id],
             ),
             cost=2.0,
         )
