@@ -90,6 +90,7 @@ _API = {
     "coverage_note": "disparities.focus",
     "estimate_group_sizes": "disparities.group_sizes",
     "add_size_estimates": "disparities.group_sizes",
+    "flag_unreliable_by_size": "disparities.group_sizes",
     "county_features": "disparities.peers",
     "PeerFeaturesError": "disparities.peers",
     "find_peer_counties": "disparities.peers",
