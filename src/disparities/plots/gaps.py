@@ -168,13 +168,7 @@ def plot_gap_dumbbell(
             vmin - span * (0.6 if left_long else 0.35),
             vmax + span * (0.6 if right_long else 0.35),
         )
-    if info.measure_type != "score":
-        from matplotlib.ticker import FuncFormatter, MaxNLocator
-
-        ax.xaxis.set_major_locator(MaxNLocator(nbins=7))
-        ax.xaxis.set_major_formatter(
-            FuncFormatter(lambda x, _: "" if x < -1e-9 else f"{x:g}")
-        )
+    style.label_possible_values_only(ax, info)
     style.style_axes(ax)
     ax.grid(axis="x", color="#DDDDDD")
     shown = here[here["direction"] == "worse"].copy()

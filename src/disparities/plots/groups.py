@@ -160,6 +160,7 @@ def plot_group_comparison(
         )
     ax.set_yticks(y, labels)
     ax.set_xlim(0, xmax * 1.35)
+    style.label_possible_values_only(ax, info)
     ax.set_xlabel(info.unit, fontsize=style.FONT["label"])
     style.style_axes(ax)
     place = groups[s.GEO_NAME].iloc[0] or geo_id

@@ -12,6 +12,7 @@ Nothing here changes matplotlib's global settings.
 from __future__ import annotations
 
 __all__ = [
+    "label_possible_values_only",
     "GROUP_COLOURS",
     "SLIDE_SIZE",
     "FONT",
@@ -161,6 +162,28 @@ def style_axes(ax) -> None:
     ax.tick_params(labelsize=FONT["tick"])
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
+
+
+def label_possible_values_only(ax, info) -> None:
+    """Number the value axis only where a value can be: no tick label below 0,
+    nor above 100 for a percentage (the axis may run past them to make room
+    for labels). ``info`` is the indicator's catalog entry; scores keep
+    every label (they may be negative)."""
+    if info.measure_type == "score":
+        return
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    percent = float(info.multiplier) == 100 and info.measure_type in (
+        "proportion",
+        "survey",
+    )
+    top = 100.0 if percent else float("inf")
+
+    def label(x, _):
+        return "" if x < -1e-9 or x > top + 1e-9 else f"{x:g}"
+
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=7))
+    ax.xaxis.set_major_formatter(FuncFormatter(label))
 
 
 def set_title(ax, title: str, subtitle: str = "") -> None:
