@@ -159,7 +159,9 @@ def _with_caveats(text: str, row) -> str:
     notes = caveat_notes(row, already=text)
     if not notes:
         return text
-    return f"{text.rstrip()} ({'; '.join(notes)})"
+    text = text.rstrip()
+    stop = "." if text.endswith(".") else ""
+    return f"{text.removesuffix('.')} ({'; '.join(notes)}){stop}"
 
 
 def _caveats(row) -> list:
@@ -326,7 +328,9 @@ def render_deck(profile, path, *, n_candidates: int = 3) -> Path:
                 prs,
                 "The other gaps we considered",
                 [
-                    f"{short_title(r, 80)} ({format_period(r[s.PERIOD])})"
+                    _with_caveats(
+                        f"{short_title(r, 80)} ({format_period(r[s.PERIOD])})", r
+                    )
                     for _, r in others.iterrows()
                 ],
                 notes="\n\n".join(

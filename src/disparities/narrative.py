@@ -273,11 +273,14 @@ def finding_sentence(row) -> str:
     ...     "about 900 more", "adverse_ratio": 8.04, "adverse_ratio_ci_lower": 6.1,
     ...     "adverse_ratio_ci_upper": 10.6,
     ...     "interval_basis": "derived from group sizes", "unreliable": False})
-    'Black children in Durham County were 8.0 times as likely as White children to live in poverty, 2016–2020 (estimated interval 6.1 to 10.6: the source publishes none, so it was derived from group sizes).'
+    'Black children in Durham County were 8.0 times as likely as White children to live in poverty, 2016–2020 (estimated interval 6.1 to 10.6, derived from group sizes because the source publishes none).'
     """
     text = str(row["explanation"]).split("; ")[0].rstrip(".")
     notes = []
-    for note in caveat_notes(row, already=text):
+    small = " (small numbers: read with care)"
+    if text.endswith(small):  # one parenthesis for all the caveats
+        text, notes = text[: -len(small)], [small[2:-1]]
+    for note in caveat_notes(row, already=text + " ".join(notes)):
         if note == "estimated interval":
             lo = float(_get(row, "adverse_ratio_ci_lower", np.nan))
             hi = float(_get(row, "adverse_ratio_ci_upper", np.nan))
@@ -285,11 +288,11 @@ def finding_sentence(row) -> str:
             if "95% CI" in text:
                 span = ""  # the sentence already gives the interval
             note = (
-                f"estimated interval{span}: the source publishes none, so it was "
-                "derived from group sizes"
+                f"estimated interval{span}, derived from group sizes because the "
+                "source publishes none"
             )
         notes.append(note)
-    return text + "".join(f" ({n})" for n in notes) + "."
+    return text + (f" ({'; '.join(notes)})" if notes else "") + "."
 
 
 def is_synthetic(sources) -> bool:

@@ -533,7 +533,11 @@ def _focus_view(profile) -> dict | None:
             "{:.1f}",
             1,
         )
-        view["gap"] = f"{values}; {ratio} times as likely (95% CI)."
+        derived = str(row.get("interval_basis", "")).startswith("derived")
+        view["gap"] = (
+            f"{values}; {ratio} times as likely "
+            f"(95% CI{', estimated' if derived else ''})."
+        )
     else:  # averages, scores, incomes: compared by their difference
         view["gap"] = f"{values}."
     view["trend"] = str(row["trend"])
