@@ -319,3 +319,20 @@ def test_real_tyrrell_page_command_records_a_focus_the_page_and_deck_show(
     focus_slide = texts[2]
     assert len(focus_slide[0]) <= 60
     assert "estimated interval" in focus_slide[1] and "small numbers" in focus_slide[1]
+
+
+def test_relative_paths_say_where_to_run_the_command(tidy_page, tmp_path, monkeypatch):
+    import shutil
+
+    assert "Run it from the folder" not in tidy_page["page"]  # absolute paths
+    shutil.copy(tidy_page["csv"], tmp_path / "data.csv")
+    monkeypatch.chdir(tmp_path)
+    rc = main(
+        ["report", "--county", "Hyde", "--data", "data.csv", "--out", "out"]
+        + ["--quiet", "--jobs", "1"]
+    )
+    assert rc == 0
+    page = (tmp_path / "out" / "hyde_county_profile.html").read_text()
+    args = build_parser().parse_args(_command(page)[1:])
+    assert args.data == ["data.csv"] and args.out == "out"
+    assert "Run it from the folder the report was made in" in page

@@ -819,6 +819,11 @@ def render_html(profile, *, fragment: bool = False, command: str | None = None) 
         source_years=source_years(profile),
         loading=loading,
         record_command=command or page_focus_command(profile),
+        command_relative=any(
+            not Path(p).is_absolute()
+            for p in [*_data_files(profile), *profile.files.values()]
+            if isinstance(p, str | Path)
+        ),
     )
 
 
