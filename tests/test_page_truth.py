@@ -255,6 +255,10 @@ def test_deck_subtitle_keeps_caveats():
         "Our focus. Black children were 7.1 times as likely "
         "(estimated interval; small numbers: read with care)."
     )
+    # a chart of the groups' values has no ratio, hence no interval to qualify
+    assert _with_caveats("Children in poverty by race", row, interval=False) == (
+        "Children in poverty by race (small numbers: read with care)"
+    )
     said = "Black children were 7.1 times (small numbers: read with care)."
     assert _with_caveats(said, row) == (
         "Black children were 7.1 times (small numbers: read with care) "

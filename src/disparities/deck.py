@@ -151,12 +151,15 @@ def _text_slide(prs, title, lines, notes="", subtitle="", *, synthetic=False):
     return slide
 
 
-def _with_caveats(text: str, row) -> str:
+def _with_caveats(text: str, row, *, interval: bool = True) -> str:
     """A subtitle keeping the headline number's caveats (estimated interval,
-    small numbers) that it does not already state."""
+    small numbers) that it does not already state; ``interval=False`` for a
+    chart that shows the groups' values, not the ratio."""
     from disparities.narrative import caveat_notes
 
     notes = caveat_notes(row, already=text)
+    if not interval:
+        notes = [n for n in notes if n != "estimated interval"]
     if not notes:
         return text
     text = text.rstrip()
@@ -375,7 +378,7 @@ def render_deck(profile, path, *, n_candidates: int = 3) -> Path:
                 prs,
                 chart,
                 f"{i}. {short_title(row, 57)}",
-                _with_caveats(chart.title, row),
+                _with_caveats(chart.title, row, interval=kind == "gap"),
                 _notes(row, chart, synthetic=synthetic),
                 synthetic=synthetic,
             )
