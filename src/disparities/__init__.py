@@ -107,6 +107,7 @@ _API = {
     "render_deck": "disparities.deck",
     "save_focus": "disparities.focus_record",
     "load_focus": "disparities.focus_record",
+    "focus_command": "disparities.focus_record",
     "shortlist_table": "disparities.narrative",
     "plots": "disparities.plots",
 }

@@ -22,10 +22,18 @@ EPILOG = """examples:
 """
 
 
+#: printed on stderr whenever a command runs on the embedded demo data
+SYNTHETIC_WARNING = (
+    "disparities: WARNING: no --data given: using the SYNTHETIC demo data "
+    "(made-up numbers for practice). Pass --data with your file(s) to use real data."
+)
+
+
 def _load(args):
     from disparities.demo import load_demo
 
     if not args.data:
+        print(SYNTHETIC_WARNING, file=sys.stderr, flush=True)
         return load_demo(), []
     options, source, map_state = {}, args.source, None
     if getattr(args, "map", None):
@@ -221,6 +229,21 @@ def _loaded_profile(args):
     return _profile_or_error(args, table, reports)
 
 
+def _focus_command(args, place: str, choose="1") -> str:
+    """``disparities focus`` with the data, state and folder of this run."""
+    from disparities.focus_record import focus_command
+
+    return focus_command(
+        place,
+        data=args.data or (),
+        state=args.state,
+        out=args.out,
+        source=args.source,
+        column_map=getattr(args, "map", None),
+        choose=choose,
+    )
+
+
 def cmd_report(args) -> int:
     from disparities.report import build_county_report
 
@@ -228,7 +251,12 @@ def cmd_report(args) -> int:
     if profile is None:
         return 2
     paths = build_county_report(
-        None, args.county, out_dir=args.out, quiet=args.quiet, profile=profile
+        None,
+        args.county,
+        out_dir=args.out,
+        quiet=args.quiet,
+        profile=profile,
+        command=_focus_command(args, profile.place),
     )
     print(paths["html"])
     return 0
@@ -254,10 +282,7 @@ def cmd_focus(args) -> int:
                 f"{current['group']} vs {current['reference_group']}, chosen by "
                 f"{current['chosen_by']} on {current['chosen_at']}."
             )
-        print(
-            "\nTo record a choice: disparities focus --county "
-            f'"{place}" --choose N --reason "..."'
-        )
+        print("\nTo record a choice: " + _focus_command(args, place, choose="N"))
         return 0
     if not (args.reason or "").strip():
         print(

@@ -151,6 +151,22 @@ def _text_slide(prs, title, lines, notes="", subtitle="", *, synthetic=False):
     return slide
 
 
+def _with_caveats(text: str, row, *, interval: bool = True) -> str:
+    """A subtitle keeping the headline number's caveats (estimated interval,
+    small numbers) that it does not already state; ``interval=False`` for a
+    chart that shows the groups' values, not the ratio."""
+    from disparities.narrative import caveat_notes
+
+    notes = caveat_notes(row, already=text)
+    if not interval:
+        notes = [n for n in notes if n != "estimated interval"]
+    if not notes:
+        return text
+    text = text.rstrip()
+    stop = "." if text.endswith(".") else ""
+    return f"{text.removesuffix('.')} ({'; '.join(notes)}){stop}"
+
+
 def _caveats(row) -> list:
     out = []
     if bool(row.get(s.UNRELIABLE, False)):
@@ -220,6 +236,12 @@ def render_deck(profile, path, *, n_candidates: int = 3) -> Path:
         if profile.focus
         else "Choosing a focus disparity affecting young children"
     )
+    if profile.focus and profile.focus.get("current") is not None:
+        from disparities.narrative import caveat_notes
+
+        notes = caveat_notes(profile.focus["current"])
+        if notes:  # the ratio in the title keeps its caveats
+            sub += "\n(" + "; ".join(notes) + ")"
     _box(cover, sub, MARGIN, 3.1, SLIDE_W - 2 * MARGIN, 1.0, 26)
     _box(
         cover,
@@ -268,7 +290,7 @@ def render_deck(profile, path, *, n_candidates: int = 3) -> Path:
                 prs,
                 gap,
                 short_title(row),
-                f"Our focus. {gap.title}",
+                _with_caveats(f"Our focus. {gap.title}", row),
                 _notes(row, gap, reason + who, synthetic),
                 synthetic=synthetic,
             )
@@ -309,7 +331,9 @@ def render_deck(profile, path, *, n_candidates: int = 3) -> Path:
                 prs,
                 "The other gaps we considered",
                 [
-                    f"{short_title(r, 80)} ({format_period(r[s.PERIOD])})"
+                    _with_caveats(
+                        f"{short_title(r, 80)} ({format_period(r[s.PERIOD])})", r
+                    )
                     for _, r in others.iterrows()
                 ],
                 notes="\n\n".join(
@@ -354,7 +378,7 @@ def render_deck(profile, path, *, n_candidates: int = 3) -> Path:
                 prs,
                 chart,
                 f"{i}. {short_title(row, 57)}",
-                chart.title,
+                _with_caveats(chart.title, row, interval=kind == "gap"),
                 _notes(row, chart, synthetic=synthetic),
                 synthetic=synthetic,
             )

@@ -23,6 +23,7 @@ __all__ = [
     "save_focus",
     "load_focus",
     "focus_path",
+    "focus_command",
     "FocusRecordError",
     "FOCUS_FORMAT",
 ]
@@ -63,6 +64,49 @@ def output_file_name(place: str, kind: str) -> str:
 
     # a safe slug: a place name from a data file can never lead outside --out
     return f"{safe_slug(place, 'place').lower()}_{kind}"
+
+
+def focus_command(
+    place: str,
+    *,
+    data=(),
+    state: str | None = None,
+    out=None,
+    source: str | None = None,
+    column_map=None,
+    choose="1",
+    reason: str = "why you chose it",
+) -> str:
+    """The ``disparities focus`` command that records a choice for this report.
+
+    It names the same data files, state and output folder the report was
+    built from, so the choice is ranked on the same numbers and saved where the
+    report looks for it. Every value is quoted for a POSIX shell
+    (:func:`shlex.quote`); no ``--data`` means the synthetic demo data.
+
+    Examples
+    --------
+    >>> focus_command("Tyrrell County", data=["data/chr 2021.xlsx"], state="NC",
+    ...     out="reports/tyrrell")
+    "disparities focus --county 'Tyrrell County' --data 'data/chr 2021.xlsx' --state NC --out reports/tyrrell --choose 1 --reason 'why you chose it'"
+    """
+    import shlex
+
+    q = shlex.quote
+    parts = ["disparities", "focus", "--county", q(str(place))]
+    files = [str(f) for f in data or ()]
+    if files:
+        parts += ["--data", *(q(f) for f in files)]
+    if source:
+        parts += ["--source", q(str(source))]
+    if column_map:
+        parts += ["--map", q(str(column_map))]
+    if state:
+        parts += ["--state", q(str(state))]
+    if out is not None:
+        parts += ["--out", q(str(out))]
+    parts += ["--choose", str(choose), "--reason", q(reason)]
+    return " ".join(parts)
 
 
 def focus_path(out_dir, place: str) -> Path:

@@ -21,6 +21,8 @@ __all__ = [
     "format_count",
     "group_noun",
     "gap_sentence",
+    "caveat_notes",
+    "finding_sentence",
     "shortlist_table",
     "source_footnote",
     "is_synthetic",
@@ -214,6 +216,83 @@ def gap_sentence(row: pd.Series | dict, *, place: str | None = None) -> str:
         f"{who[0].upper() + who[1:]}{where_txt} were {amount} {ref} "
         f"{info.adverse_phrase}, {period}{caveat}."
     )
+
+
+def _is_derived(row) -> bool:
+    return str(_get(row, "interval_basis", "")).startswith("derived")
+
+
+def _get(row, key, default=None):
+    try:
+        v = row[key]
+    except (KeyError, IndexError):
+        return default
+    return default if v is None else v
+
+
+def caveat_notes(row, *, already: str = "") -> list:
+    """The caveats a headline number must keep, short, for titles and sentences.
+
+    ``"estimated interval"`` when the tool derived the confidence interval
+    (the source publishes none), ``"small numbers: read with care"`` when the
+    estimate is unreliable. A caveat ``already`` says is left out.
+
+    Examples
+    --------
+    >>> caveat_notes({"interval_basis": "derived from group sizes",
+    ...     "unreliable": True, "adverse_ratio": 7.07})
+    ['estimated interval', 'small numbers: read with care']
+    >>> caveat_notes({"interval_basis": "published", "unreliable": True},
+    ...     already="... (small numbers: read with care).")
+    []
+    """
+    out = []
+    ratio = _get(row, "adverse_ratio", np.nan)
+    try:
+        has_ratio = np.isfinite(float(ratio))
+    except (TypeError, ValueError):
+        has_ratio = False
+    if _is_derived(row) and has_ratio and "estimated interval" not in already:
+        out.append("estimated interval")
+    if bool(_get(row, s.UNRELIABLE, False)) and "small numbers" not in already:
+        out.append("small numbers: read with care")
+    return out
+
+
+def finding_sentence(row) -> str:
+    """A key finding: the candidate's headline with its caveats kept.
+
+    The headline is the first clause of the shortlist's ``explanation``; a
+    ratio whose confidence interval the tool derived (the source publishes
+    none) says so and gives the interval, and a gap on small numbers says so.
+
+    Examples
+    --------
+    >>> finding_sentence({"explanation": "Black children in Durham County were "
+    ...     "8.0 times as likely as White children to live in poverty, 2016–2020; "
+    ...     "about 900 more", "adverse_ratio": 8.04, "adverse_ratio_ci_lower": 6.1,
+    ...     "adverse_ratio_ci_upper": 10.6,
+    ...     "interval_basis": "derived from group sizes", "unreliable": False})
+    'Black children in Durham County were 8.0 times as likely as White children to live in poverty, 2016–2020 (estimated interval 6.1 to 10.6, derived from group sizes because the source publishes none).'
+    """
+    text = str(row["explanation"]).split("; ")[0].rstrip(".")
+    notes = []
+    small = " (small numbers: read with care)"
+    if text.endswith(small):  # one parenthesis for all the caveats
+        text, notes = text[: -len(small)], [small[2:-1]]
+    for note in caveat_notes(row, already=text + " ".join(notes)):
+        if note == "estimated interval":
+            lo = float(_get(row, "adverse_ratio_ci_lower", np.nan))
+            hi = float(_get(row, "adverse_ratio_ci_upper", np.nan))
+            span = f" {lo:.1f} to {hi:.1f}" if np.isfinite(lo + hi) else ""
+            if "95% CI" in text:
+                span = ""  # the sentence already gives the interval
+            note = (
+                f"estimated interval{span}, derived from group sizes because the "
+                "source publishes none"
+            )
+        notes.append(note)
+    return text + (f" ({'; '.join(notes)})" if notes else "") + "."
 
 
 def is_synthetic(sources) -> bool:

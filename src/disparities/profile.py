@@ -555,8 +555,14 @@ def headline(row) -> str:
 
 def build_findings(cands: pd.DataFrame, n: int = 3) -> list:
     """Step 6: key findings, short (one sentence each, no repetition of the table)."""
+    from disparities.narrative import finding_sentence  # keeps the caveats
+
     return [
-        {"rank": int(r["rank"]), "short": short_title(r), "sentence": headline(r)}
+        {
+            "rank": int(r["rank"]),
+            "short": short_title(r),
+            "sentence": finding_sentence(r),
+        }
         for _, r in cands.head(n).iterrows()
     ]
 

@@ -33,6 +33,8 @@ __all__ = [
     "bright_summary",
     "disparity_table_for_display",
     "human_date",
+    "page_focus_command",
+    "source_years",
 ]
 
 
@@ -142,7 +144,7 @@ def _difference_cell(r, info) -> str:
 def _ratio_cell(r, info) -> str:
     if bool(r.get(s.SUPPRESSED, False)):
         return "not shown"
-    if info.measure_type == "score" or info.unit == "dollars":
+    if _no_ratio(info):
         return "not applicable"  # compared by the difference
     if not np.isfinite(r["adverse_ratio"]):
         return "not available"
@@ -282,6 +284,33 @@ GLOSSARY = (
         "Whether the gap has been widening, narrowing or holding steady over the "
         "periods in the data.",
     ),
+    (
+        "The periods share years",
+        "Some sources report five-year averages that overlap (2015-2019, then "
+        "2016-2020): most of the years are the same, so the change between them "
+        "cannot yet tell a real trend from chance ('can't tell yet').",
+    ),
+    (
+        "Clear gap",
+        "A gap the data can tell from chance: even the cautious end of its 95% "
+        "confidence interval shows the group worse off than the reference group.",
+    ),
+    (
+        "State's gap",
+        "The same comparison for the whole state, so a county can see whether "
+        "its gap is bigger or smaller than usual: how many times as likely for "
+        "rates, the difference between the two groups for averages, scores and "
+        "incomes.",
+    ),
+    (
+        "Score",
+        "The shortlist's ranking number (1 at most): it weighs the gap's size "
+        "(at the cautious end of its interval), the children affected, the trend "
+        "and the state's gap, and counts half for small numbers. It only orders "
+        "the shortlist (clear gaps always come first) and is not a measure of "
+        "harm; 0.00 means none of these parts could be counted, as for an income "
+        "or a score, or a gap the data cannot tell from chance.",
+    ),
 )
 
 MEASURE_HELP = {
@@ -311,7 +340,8 @@ details{margin:8px 0}summary{cursor:pointer;font-weight:600}
 padding:4px 18px;margin:16px 0}
 dl.glossary{display:grid;grid-template-columns:max-content 1fr;gap:4px 14px;font-size:.9em}
 dl.glossary dt{font-weight:600}dl.glossary dd{margin:0}
-code{background:#f3f3f3;padding:1px 4px}
+code{background:#f3f3f3;padding:1px 4px}.cmd code{display:block;padding:8px 12px;
+overflow-wrap:anywhere;font-size:.85em}
 """
 )
 
@@ -355,6 +385,50 @@ def human_date(stamp) -> str:
     return f"{d.day} {d:%B %Y}"
 
 
+def _no_ratio(info) -> bool:
+    """Averages, scores and incomes: compared by a difference, never a ratio."""
+    return info.measure_type == "score" or info.unit == "dollars"
+
+
+def _shortlist_ratio_cell(r) -> str:
+    """The shortlist's "Times as likely" cell; never "not shown" for a measure
+    that has no ratio ("not shown" means hidden for privacy)."""
+    info = get_indicator(str(r[s.INDICATOR]))
+    if _no_ratio(info):
+        d = r.get("difference", np.nan)
+        kind = "a dollar difference" if info.unit == "dollars" else "a difference"
+        if d is None or not np.isfinite(d):
+            return "not applicable"
+        return f"not applicable ({kind}: {_signed_amount(d, info)})"
+    if bool(r.get(s.SUPPRESSED, False)):
+        return "not shown"
+    if not np.isfinite(r["adverse_ratio"]):
+        return "not available"
+    text = _estimate_ci(
+        r["adverse_ratio"],
+        r["adverse_ratio_ci_lower"],
+        r["adverse_ratio_ci_upper"],
+        "{:.1f}",
+        1,
+    )
+    if str(r.get("interval_basis", "")).startswith("derived"):
+        text += " estimated"
+    return text
+
+
+def _shortlist_state_cell(r) -> str:
+    """The state's gap: its ratio, or for an average, score or income the state's
+    difference between the same two groups."""
+    info = get_indicator(str(r[s.INDICATOR]))
+    if _no_ratio(info):
+        d = r.get("state_difference", np.nan)
+        if d is None or not np.isfinite(d):
+            return "not available"
+        return _signed_amount(d, info)
+    v = r.get("state_adverse_ratio", np.nan)
+    return "not available" if v is None or not np.isfinite(v) else f"{v:.1f}"
+
+
 def _shortlist_view(cands: pd.DataFrame) -> dict:
     show = cands.head(10)
     disp = pd.DataFrame(
@@ -367,22 +441,12 @@ def _shortlist_view(cands: pd.DataFrame) -> dict:
                 for _, r in show.iterrows()
             ],
             "Times as likely (95% CI)": [
-                _estimate_ci(a, lo, hi, "{:.1f}", 1)
-                + (" estimated" if str(basis).startswith("derived") else "")
-                for a, lo, hi, basis in zip(
-                    show["adverse_ratio"],
-                    show["adverse_ratio_ci_lower"],
-                    show["adverse_ratio_ci_upper"],
-                    show.get("interval_basis", pd.Series([""] * len(show))),
-                    strict=True,
-                )
+                _shortlist_ratio_cell(r) for _, r in show.iterrows()
             ],
             # counted, estimated from population data, or unknown (never 0)
             "Children affected": show["children_affected"],
             "Trend": show["trend"],
-            "State's gap": show["state_adverse_ratio"].map(
-                lambda v: "not available" if not np.isfinite(v) else f"{v:.1f}"
-            ),
+            "State's gap": [_shortlist_state_cell(r) for _, r in show.iterrows()],
             "Score": show["score"].map("{:.2f}".format),
         }
     )
@@ -432,7 +496,7 @@ def affected_sentence(row) -> str:
 
 
 def _focus_view(profile) -> dict | None:
-    from disparities.profile import headline
+    from disparities.narrative import finding_sentence
 
     f = profile.focus
     if f is None:
@@ -456,7 +520,7 @@ def _focus_view(profile) -> dict | None:
         )
         return view
     ind = str(row[s.INDICATOR])
-    view["sentence"] = headline(row)
+    view["sentence"] = finding_sentence(row)  # with its caveats
     values = (
         f"{row[s.GROUP]}: {format_value(row[s.VALUE], ind)}; "
         f"{row['reference_group']}: {format_value(row['reference_value'], ind)}"
@@ -469,7 +533,11 @@ def _focus_view(profile) -> dict | None:
             "{:.1f}",
             1,
         )
-        view["gap"] = f"{values}; {ratio} times as likely (95% CI)."
+        derived = str(row.get("interval_basis", "")).startswith("derived")
+        view["gap"] = (
+            f"{values}; {ratio} times as likely "
+            f"(95% CI{', estimated' if derived else ''})."
+        )
     else:  # averages, scores, incomes: compared by their difference
         view["gap"] = f"{values}."
     view["trend"] = str(row["trend"])
@@ -578,7 +646,67 @@ def _measures_view(measures: pd.DataFrame) -> dict:
     )
 
 
-def render_html(profile, *, fragment: bool = False) -> str:
+def _data_files(profile) -> list:
+    """The data files the profile was loaded from, as they were given."""
+    return [
+        str(r.file)
+        for r in profile.load_reports
+        if str(r.source) not in ("combined", "none")
+    ]
+
+
+def page_focus_command(profile) -> str:
+    """The ``disparities focus`` command the page prints to record a choice.
+
+    It names the profile's data files (as given to the loader), its state and
+    the folder its files were written to (when written), so the choice is made
+    on the same numbers and saved where this report looks for it.
+
+    Parameters
+    ----------
+    profile : CountyProfile
+        The profile shown on the page (after its files were written).
+
+    Returns
+    -------
+    str
+        A command quoted for a POSIX shell (:func:`shlex.quote`).
+    """
+    from disparities.focus_record import focus_command
+
+    out = None
+    if profile.files.get("csv") is not None:
+        out = Path(profile.files["csv"]).parent
+    return focus_command(
+        profile.place, data=_data_files(profile), state=profile.state_abbr, out=out
+    )
+
+
+def source_years(profile) -> list:
+    """Each source and the years its numbers cover, in plain words.
+
+    Examples
+    --------
+    ``['County Health Rankings 2021, 2022: data years 2013 to 2020']``
+    """
+    g = profile.gaps_here
+    cols = {s.SOURCE, s.PERIOD_START, s.PERIOD_END}
+    if g is None or not len(g) or not cols <= set(g.columns):
+        return [str(x) for x in profile.sources]
+    out = []
+    for src, part in g.groupby(g[s.SOURCE].astype(str), sort=True):
+        lo = pd.to_numeric(part[s.PERIOD_START], errors="coerce").min()
+        hi = pd.to_numeric(part[s.PERIOD_END], errors="coerce").max()
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            out.append(src)
+        elif lo == hi:
+            out.append(f"{src}: data year {lo:.0f}")
+        else:
+            out.append(f"{src}: data years {lo:.0f} to {hi:.0f}")
+    return out
+
+
+def render_html(profile, *, fragment: bool = False, command: str | None = None) -> str:
     """Lay out a county profile as one self-contained HTML page.
 
     Parameters
@@ -587,6 +715,9 @@ def render_html(profile, *, fragment: bool = False) -> str:
         From :func:`disparities.profile.build_county_profile`.
     fragment : bool
         Leave out ``<html>``/``<head>`` (for notebook display).
+    command : str, optional
+        The command the page prints to record a choice (default:
+        :func:`page_focus_command`, from the profile's own files).
 
     Returns
     -------
@@ -644,11 +775,12 @@ def render_html(profile, *, fragment: bool = False) -> str:
         "Confidence intervals: Wilson (proportions), exact Poisson (rates), ACS "
         "margins of error (survey estimates); gaps by combined standard errors, "
         "ratios on the log scale.",
-        *[rep.summary() for rep in profile.load_reports],
         *profile.notes,
     ]
+    # the loader's own lines (paths, row counts) are for whoever ran the report
+    loading = [rep.summary() for rep in profile.load_reports]
     if profile.files:
-        notes.append(
+        loading.append(
             "Files: "
             + ", ".join(
                 Path(profile.files[k]).name
@@ -684,6 +816,14 @@ def render_html(profile, *, fragment: bool = False) -> str:
         measure_help=list(MEASURE_HELP.values()),
         measures=_measures_view(profile.measures),
         notes=notes,
+        source_years=source_years(profile),
+        loading=loading,
+        record_command=command or page_focus_command(profile),
+        command_relative=any(
+            not Path(p).is_absolute()
+            for p in [*_data_files(profile), *profile.files.values()]
+            if isinstance(p, str | Path)
+        ),
     )
 
 
@@ -699,6 +839,7 @@ def build_county_report(
     focus=None,
     shared: dict | None = None,
     profile=None,
+    command: str | None = None,
 ) -> dict:
     """Write a county disparity profile: HTML, PNG charts and the CSV tables.
 
@@ -727,6 +868,9 @@ def build_county_report(
         State-wide results computed once (used by the batch).
     profile : CountyProfile, optional
         An already assembled profile (then ``table`` may be None).
+    command : str, optional
+        The ``disparities focus`` command the page prints (the command line
+        passes the one it was run with); default: :func:`page_focus_command`.
 
     Returns
     -------
@@ -754,6 +898,6 @@ def build_county_report(
     files = write_profile_files(profile, out_dir)
     progress("writing HTML")
     html_path = Path(out_dir) / output_file_name(profile.place, "profile.html")
-    html_path.write_text(render_html(profile), encoding="utf-8")
+    html_path.write_text(render_html(profile, command=command), encoding="utf-8")
     progress(f"done: {html_path}")
     return {"html": html_path, **files, "profile": profile}
