@@ -215,14 +215,25 @@ def plot_group_trend(
         if mixed:
             span = (_span_years(gdf) > 1) & ~missing
             if span.any():
+                starts = gdf[s.PERIOD_START].to_numpy(float)[span]
+                ends = gdf[s.PERIOD_END].to_numpy(float)[span]
                 ax.hlines(
                     v[span],
-                    gdf[s.PERIOD_START].to_numpy(float)[span],
-                    gdf[s.PERIOD_END].to_numpy(float)[span],
+                    starts,
+                    ends,
                     color=c,
-                    linewidth=1.5,
-                    alpha=0.6,
+                    linewidth=1.2,
+                    alpha=0.45,
                     gid=f"span:{g}",
+                )
+                ax.scatter(
+                    np.r_[starts, ends],
+                    np.r_[v[span], v[span]],
+                    marker="|",
+                    color=c,
+                    alpha=0.6,
+                    s=80,
+                    gid=f"span_ends:{g}",
                 )
         unrel = gdf[s.UNRELIABLE].to_numpy(bool) & ~missing
         ok = ~unrel & ~missing
@@ -310,6 +321,11 @@ def plot_group_trend(
     return ax
 
 
+def _signed(v: float) -> str:
+    """+6.37, -5.66; +6,219 for large amounts (dollars)."""
+    return f"{v:+,.0f}" if abs(v) >= 100 else f"{v:+.2f}"
+
+
 #: what each verdict that is not a finding says instead of a rate per year
 _NO_FINDING = {
     # disparities.trends.OVERLAP_UNCLEAR and UNTESTABLE (checked in the tests)
@@ -362,9 +378,9 @@ def trend_statement(gaps: pd.DataFrame, trend: pd.DataFrame, info) -> str:
     slope = float(r["slope_per_year"]) if "slope_per_year" in r else np.nan
     overlap = bool(r.get("overlapping_periods", False))
     if verdict in ("widening", "narrowing") and np.isfinite(slope):
-        rate = f"trend: {slope:+.2f} {slope_unit(info)} ({verdict})"
+        rate = f"trend: {_signed(slope)} {slope_unit(info)} ({verdict})"
         if overlap:
-            rate += ", between multi-year averages that share years"
+            rate += "; a change in multi-year averages that share years"
         return rate
     words = _NO_FINDING.get(verdict, verdict)
     orient = 1.0 if info.higher_is_worse else -1.0
@@ -373,7 +389,7 @@ def trend_statement(gaps: pd.DataFrame, trend: pd.DataFrame, info) -> str:
     if len(d) == 2:
         kind = "overlapping periods" if overlap else "periods"
         return (
-            f"change between the two {kind}: {d[-1] - d[0]:+.2f} {_gap_unit(info)}; "
+            f"change between the two {kind}: {_signed(d[-1] - d[0])} {_gap_unit(info)}; "
             f"{words}"
         )
     return words
@@ -438,6 +454,11 @@ def plot_gap_trend(
     ax.plot(x, d, color=c, linewidth=3, marker="o", markersize=9)
     ax.axhline(0, color="#333333", linewidth=1.5)
     statement = trend_statement(sub, tr, info)
+    # one clause a line, so the statement stays inside the axes
+    shown = "\n".join(
+        style.wrap_label(part[:1].upper() + part[1:], 76)
+        for part in statement.split("; ")
+    )
     if verdict in ("widening", "narrowing"):
         # a significant trend: its fitted line and its rate per year
         slope = float(tr["slope_per_year"].iloc[0])
@@ -450,7 +471,7 @@ def plot_gap_trend(
             color="#333333",
             linestyle=":",
             linewidth=2,
-            label=statement,
+            label=shown,
             gid="trend_line",
         )
         handles = None
@@ -459,7 +480,7 @@ def plot_gap_trend(
         # legend's place (an empty handle)
         from matplotlib.lines import Line2D
 
-        handles = [Line2D([], [], linestyle="none", label=statement)]
+        handles = [Line2D([], [], linestyle="none", label=shown)]
     # under the "above 0" note, left-aligned with it: the two never meet
     ax.legend(
         handles=handles,
@@ -491,7 +512,7 @@ def plot_gap_trend(
     )
     # head room, so the note and the legend sit above the data
     lo_y, hi_y = ax.get_ylim()
-    ax.set_ylim(lo_y, hi_y + (hi_y - lo_y) * 0.3)
+    ax.set_ylim(lo_y, hi_y + (hi_y - lo_y) * (0.3 + 0.12 * shown.count("\n")))
     _period_ticks(ax, sub)
     style.style_axes(ax)
     place = sub[s.GEO_NAME].iloc[0] or geo_id
@@ -529,6 +550,7 @@ def plot_gap_trend(
     style.set_alt_text(
         ax,
         f"Line chart of the gap in {info.label.lower()} between "
-        f"{group} and {ref} in {place}, {span}. {statement}.",
+        f"{group} and {ref} in {place}, {span}. "
+        f"{statement[:1].upper()}{statement[1:]}.",
     )
     return ax
