@@ -166,3 +166,37 @@ def test_single_report_and_batch_candidates_agree_on_real_chr(chr_table, geo_id)
     )
     assert len(m) == len(over)
     assert (m["trend_overview"] == m["trend_single"]).all()
+
+
+def test_real_chr_trend_charts_tyrrell_and_durham(chr_table):
+    """The reviewer's charts: Tyrrell's child poverty by group (5-year spans
+    beside single-year Totals, two groups suppressed) and Durham's teen-birth
+    gap (two overlapping 7-year spans: no rate per year)."""
+    from test_plots import check_group_trend_time_axis  # tests/ is on the path
+
+    from disparities import plots
+    from disparities.profile import compute_analysis
+    from disparities.trends import OVERLAP_UNCLEAR
+
+    ax = plots.plot_group_trend(chr_table, TYRRELL, "child_poverty")
+    check_group_trend_time_axis(ax, chr_table)
+    an = compute_analysis(chr_table, DURHAM)
+    tr = an["trends"]
+    row = tr[
+        (tr[s.INDICATOR].astype(str) == "teen_births")
+        & (tr[s.GROUP].astype(str) == "Hispanic or Latino")
+    ]
+    assert row["verdict"].item() == OVERLAP_UNCLEAR
+    g = an["here"]
+    g = g[
+        (g[s.INDICATOR].astype(str) == "teen_births")
+        & (g[s.GROUP].astype(str) == "Hispanic or Latino")
+    ].sort_values(s.PERIOD_END)
+    # the change between the two spans, from the gaps themselves
+    change = g["difference"].iloc[-1] - g["difference"].iloc[0]
+    ax = plots.plot_gap_trend(
+        an["gaps"], tr, DURHAM, "teen_births", "Hispanic or Latino"
+    )
+    legend = ax.get_legend().get_texts()[0].get_text()
+    assert f"{change:+.2f} per 1,000 girls aged 15-19" in legend
+    assert "per year" not in legend + plots.get_alt_text(ax)
