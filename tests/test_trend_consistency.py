@@ -116,6 +116,23 @@ def test_trend_needs_the_derived_intervals_the_cause(no_ci_table):
         assert batch[col] == single[col] == tr[col]
 
 
+def test_compute_gap_trends_table_derives_the_intervals(no_ci_table):
+    """``table=`` fills the derived intervals first: the same trend as the
+    profile's, whoever calls it (the focus command and the app can use it)."""
+    from disparities.gaps import compute_gaps
+    from disparities.group_sizes import add_size_estimates
+    from disparities.trends import compute_gap_trends
+
+    raw = compute_gaps(no_ci_table)
+    via_table = compute_gap_trends(raw, table=no_ci_table)
+    filled = compute_gap_trends(add_size_estimates(raw, no_ci_table))
+    pd.testing.assert_frame_equal(via_table, filled)
+    assert _black(via_table)["verdict"] == "no significant change"
+    # gaps already filled keep their intervals (nothing derived twice)
+    again = compute_gap_trends(add_size_estimates(raw, no_ci_table), table=no_ci_table)
+    pd.testing.assert_frame_equal(again, filled)
+
+
 def test_cohort_overview_uses_the_profiles_trends(no_ci_table):
     from disparities.batch import cohort_overview, state_results
 
