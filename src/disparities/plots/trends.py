@@ -407,6 +407,11 @@ def plot_gap_trend(
 ):
     """The gap (group minus reference) over time with its CI and the trend verdict.
 
+    Only a significant trend (widening or narrowing) gets a fitted line and a
+    rate per year; otherwise the chart states the change between two periods
+    (not per year) or the verdict alone (see :func:`trend_statement`), in the
+    legend's place and in the alt text.
+
     Parameters
     ----------
     gaps : pandas.DataFrame
