@@ -326,6 +326,10 @@ def test_groups_drawn_together_get_distinct_colours(demo_gaps):
     assert len(set(drawn)) == len(drawn)
 
 
+def _gids(artists):
+    return [a.get_gid() for a in artists]
+
+
 def test_gap_trend_units_spans_and_plain_words(demo, demo_gaps):
     from disparities.trends import compute_gap_trends
 
@@ -340,7 +344,12 @@ def test_gap_trend_units_spans_and_plain_words(demo, demo_gaps):
     for jargon in ("I\u00b2", "i\u00b2", "random-effects", "sampling error"):
         assert jargon not in foot
     ax = plots.plot_gap_trend(here, tr, "37063", "infant_mortality", "Black")
-    assert "per 1,000 live births per year" in ax.get_legend().get_texts()[0].get_text()
+    im = tr[(tr.indicator.astype(str) == "infant_mortality") & (tr.group == "Black")]
+    text = ax.get_legend().get_texts()[0].get_text()
+    if im["verdict"].item() in ("widening", "narrowing"):
+        assert "per 1,000 live births per year" in text
+    else:  # not a finding: no rate per year, and no fitted line
+        assert "per year" not in text and "trend_line" not in _gids(ax.lines)
     # the group chart says where spans are drawn too
     ax = plots.plot_group_trend(demo, "37063", "child_poverty")
     assert "5-year spans drawn at their middle year." in get_footnote(ax)
@@ -469,3 +478,193 @@ def test_profile_skips_one_period_charts_with_plain_reasons(small):
         assert "low_birthweight" not in m and "candidate1_" not in m
     for c in charts:
         assert "nan" not in c.alt.lower()
+
+
+def _gap_series(values, periods, half=2.0):
+    """Teen births, Hispanic or Latino vs White, in Durham: (hisp, white) per
+    period, each with a published 95% CI of +/- ``half`` per 1,000."""
+    import pandas as pd
+
+    from disparities.reliability import prepare_observations
+
+    rows = []
+    for (hisp, white), per in zip(values, periods, strict=True):
+        for g, v in (("Hispanic or Latino", hisp), ("White", white)):
+            rows.append(
+                {
+                    "geo_id": "37063",
+                    "indicator": "teen_births",
+                    "period": per,
+                    "dimension": "race_ethnicity",
+                    "group": g,
+                    "value": v,
+                    "ci_lower": v - half,
+                    "ci_upper": v + half,
+                    "source": "Test source",
+                }
+            )
+    return prepare_observations(pd.DataFrame(rows))
+
+
+def _all_text(ax):
+    fig = ax.get_figure()
+    texts = [t.get_text() for t in ax.texts + fig.texts]
+    if ax.get_legend():
+        texts += [t.get_text() for t in ax.get_legend().get_texts()]
+    texts += [ax.get_title(loc="left"), get_title(ax), plots.get_alt_text(ax)]
+    return " ".join(texts).replace("\n", " ")
+
+
+def test_gap_trend_states_no_rate_per_year_for_overlapping_spans():
+    from disparities.gaps import compute_gaps
+    from disparities.trends import OVERLAP_UNCLEAR, compute_gap_trends
+
+    # two 7-year spans one year apart (CHR teen births): gap 51.5 - 4.8 = 46.7,
+    # then 45.5 - 4.5 = 41.0; the change between them is -5.70 per 1,000, not a
+    # yearly rate (the spans share six of their seven years). CIs +/- 4: SE of
+    # each gap sqrt(2) x 4 / 1.96 = 2.89, of the change 4.08, z = -1.40
+    t = _gap_series([(51.5, 4.8), (45.5, 4.5)], ["2013-2019", "2014-2020"], 4.0)
+    g = compute_gaps(t)
+    tr = compute_gap_trends(g)
+    assert tr["verdict"].item() == OVERLAP_UNCLEAR
+    ax = plots.plot_gap_trend(g, tr, "37063", "teen_births", "Hispanic or Latino")
+    legend = [x.get_text() for x in ax.get_legend().get_texts()]
+    assert legend == [
+        "Change between the two overlapping periods: -5.70 per 1,000 girls aged "
+        "15-19\nCan't tell yet whether the gap is changing (the periods share years)"
+    ]
+    words = _all_text(ax)
+    assert "per year" not in words
+    assert "-5.70 per 1,000 girls aged 15-19" in plots.get_alt_text(ax)
+    assert "no change the data can confirm yet" in get_title(ax)
+    assert "trend_line" not in _gids(ax.lines)  # no fitted line either
+
+
+def test_gap_trend_rate_per_year_only_when_significant():
+    from disparities.gaps import compute_gaps
+    from disparities.plots.trends import trend_statement
+    from disparities.trends import compute_gap_trends
+
+    # single years, gap 45 then 35 (SE of each gap sqrt(2) x 2/1.96 = 1.44):
+    # slope -10 per year, z = -10 / 2.04 = -4.9: narrowing
+    t = _gap_series([(50.0, 5.0), (40.0, 5.0)], ["2019", "2020"])
+    g = compute_gaps(t)
+    tr = compute_gap_trends(g)
+    assert tr["verdict"].item() == "narrowing"
+    ax = plots.plot_gap_trend(g, tr, "37063", "teen_births", "Hispanic or Latino")
+    legend = ax.get_legend().get_texts()[0].get_text()
+    assert legend == "Trend: -10.00 per 1,000 girls aged 15-19 per year (narrowing)"
+    assert "trend_line" in _gids(ax.lines)
+    # three periods, no significant change: the verdict alone, no number
+    t3 = _gap_series([(50.0, 5.0), (52.0, 5.0), (49.0, 5.0)], ["2018", "2019", "2020"])
+    g3 = compute_gaps(t3)
+    tr3 = compute_gap_trends(g3)
+    assert tr3["verdict"].item() == "no significant change"
+    from disparities.catalog import get_indicator
+
+    info = get_indicator("teen_births")
+    assert trend_statement(g3, tr3, info) == (
+        "no significant change (it could be chance)"
+    )
+    # an untestable series: its words, no rate
+    tr3u = tr3.assign(verdict="cannot be tested")
+    assert trend_statement(g3, tr3u, info) == (
+        "cannot be tested (a period has no margin of error)"
+    )
+
+
+def test_gap_trend_words_cover_the_trend_verdicts():
+    from disparities.plots.trends import _NO_FINDING
+    from disparities.trends import OVERLAP_UNCLEAR, UNTESTABLE
+
+    assert OVERLAP_UNCLEAR in _NO_FINDING and UNTESTABLE in _NO_FINDING
+
+
+def _tyrrell_like():
+    """CHR-like child poverty: groups as 5-year averages without CIs (Asian
+    suppressed), the Total as single years with CIs."""
+    import pandas as pd
+
+    from disparities.reliability import prepare_observations
+
+    rows = []
+    for g, per, v, lo, hi in (
+        ("Black", "2015-2019", 72.1, np.nan, np.nan),
+        ("Black", "2016-2020", 82.8, np.nan, np.nan),
+        ("White", "2015-2019", 7.5, np.nan, np.nan),
+        ("White", "2016-2020", 11.7, np.nan, np.nan),
+        ("Asian", "2015-2019", np.nan, np.nan, np.nan),
+        ("Asian", "2016-2020", np.nan, np.nan, np.nan),
+        ("Total", "2019", 34.9, 23.3, 46.4),
+        ("Total", "2020", 29.4, 18.3, 40.5),
+    ):
+        rows.append(
+            {
+                "geo_id": "37177",
+                "geo_name": "Tyrrell County",
+                "indicator": "child_poverty",
+                "period": per,
+                "dimension": "total" if g == "Total" else "race_ethnicity",
+                "group": g,
+                "value": v,
+                "ci_lower": lo,
+                "ci_upper": hi,
+                "source": "Test source",
+            }
+        )
+    t = prepare_observations(pd.DataFrame(rows))
+    t.loc[t["group"].astype(str) == "Asian", "suppressed"] = True
+    return t
+
+
+def check_group_trend_time_axis(ax, table):
+    """Shared checks of a group-trend chart with mixed spans (also on real CHR)."""
+    from matplotlib.collections import PathCollection, PolyCollection
+
+    # a real time axis: year ticks in order, no categorical period labels
+    ticks = [x.get_text() for x in ax.get_xticklabels()]
+    assert ticks and all(x.isdigit() and len(x) == 4 for x in ticks), ticks
+    assert [int(x) for x in ticks] == sorted(int(x) for x in ticks)
+    lines = {
+        ln.get_gid(): ln for ln in ax.lines if str(ln.get_gid()).startswith("group:")
+    }
+    # each point at its period's middle year: spans 2017 and 2018, single years at
+    # their own year, so 2019 is never drawn after the span 2016-2020 ends
+    np.testing.assert_allclose(lines["group:Black"].get_xdata(), [2017, 2018])
+    np.testing.assert_allclose(lines["group:Total"].get_xdata(), [2019, 2020])
+    for ln in lines.values():
+        assert list(ln.get_xdata()) == sorted(ln.get_xdata())
+    # each span drawn across its years
+    spans = [c for c in ax.collections if c.get_gid() == "span:Black"][0]
+    ends = sorted((seg[0][0], seg[1][0]) for seg in spans.get_segments())
+    assert ends == [(2015.0, 2019.0), (2016.0, 2020.0)]
+    # the suppressed group: nothing drawn, never a mark at 0; said in the footnote
+    assert not [a for a in ax.lines + ax.collections if "Asian" in str(a.get_gid())]
+    marks = [c for c in ax.collections if isinstance(c, PathCollection)]
+    ys = np.concatenate([np.asarray(c.get_offsets())[:, 1] for c in marks])
+    assert len(ys) and (ys > 0).all()  # every mark is a drawn value
+    assert "Not shown (small numbers): " in get_footnote(ax)
+    assert "Asian (2015–2019, 2016–2020)" in get_footnote(ax)
+    # legend: exactly the lines drawn, in their order
+    legend = [x.get_text() for x in ax.get_legend().get_texts()]
+    assert legend == [ln.get_label() for ln in lines.values()]
+    assert "Asian" not in legend
+    # one shaded band (the Total's), and the subtitle says so
+    bands = [c for c in ax.collections if isinstance(c, PolyCollection)]
+    assert len(bands) == 1
+    assert ax.get_title(loc="left").replace("\n", " ") == (
+        "Shaded band: 95% confidence interval of Total only (none published for "
+        "the others)"
+    )
+
+
+def test_group_trend_real_time_axis_and_hidden_groups():
+    t = _tyrrell_like()
+    ax = plots.plot_group_trend(t, "37177", "child_poverty")
+    check_group_trend_time_axis(ax, t)
+    assert [x.get_text() for x in ax.get_legend().get_texts()] == [
+        "Black",
+        "White",
+        "Total",
+    ]
+    assert "Asian: not shown" in plots.get_alt_text(ax)

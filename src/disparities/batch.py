@@ -21,19 +21,29 @@ def state_results(table: pd.DataFrame, state_fips: str) -> dict:
     Each county's profile then takes its own rows from these instead of
     recomputing them (see :func:`disparities.profile.build_county_profile`).
 
+    The gaps get their derived intervals and children affected
+    (:func:`~disparities.group_sizes.add_size_estimates`) *before* the trends
+    are fitted, exactly as a single county's profile does
+    (:func:`disparities.profile.compute_analysis`): a trend's test needs every
+    period's standard error, and for a source that publishes no CI (CHR's
+    child poverty by race) that error exists only once it is derived from the
+    group sizes. Fitting the raw gaps called those series "cannot be tested"
+    in a batch while the same county's own report tested them.
+
     Returns
     -------
     dict
-        ``gaps`` (every county, the state and the nation), ``trends`` and
-        ``measures`` (the state's counties).
+        ``gaps`` (every county, the state and the nation, with size
+        estimates), ``trends`` and ``measures`` (the state's counties).
     """
     from disparities.gaps import compute_gaps
+    from disparities.group_sizes import add_size_estimates
     from disparities.summary_measures import compute_summary_measures
     from disparities.trends import compute_gap_trends
 
     geo = table[s.GEO_ID].astype(str)
     local = table[geo.str.startswith(state_fips) | (geo == "US")]
-    gaps = compute_gaps(local)
+    gaps = add_size_estimates(compute_gaps(local), local)
     gid = gaps[s.GEO_ID].astype(str)
     counties = gaps[(gid.str.len() == 5) & gid.str.startswith(state_fips)]
     lgid = local[s.GEO_ID].astype(str)
@@ -75,7 +85,9 @@ def cohort_overview(
     """
     from disparities.focus import rank_focus_candidates
     from disparities.gaps import compute_gaps
+    from disparities.group_sizes import add_size_estimates
     from disparities.select import parent_geo_id
+    from disparities.trends import compute_gap_trends
 
     ids = [str(g) for g in geo_ids]
     states = {parent_geo_id(g) for g in ids}
@@ -84,11 +96,17 @@ def cohort_overview(
         gaps = shared["gaps"]
         gaps = gaps[gaps[s.GEO_ID].astype(str).isin(ids + list(states))]
     else:
-        gaps = compute_gaps(sub)
-    trends = shared.get("trends") if shared else None
+        # derived intervals first, as in each county's profile: the trends
+        # below must be the ones the profiles show
+        gaps = add_size_estimates(compute_gaps(sub), sub)
+    if shared and "trends" in shared:
+        trends = shared["trends"]
+    else:
+        gid = gaps[s.GEO_ID].astype(str)
+        trends = compute_gap_trends(gaps[gid.isin(ids)])
     rows = []
     for g in ids:
-        tr = None if trends is None else trends[trends[s.GEO_ID].astype(str) == g]
+        tr = trends[trends[s.GEO_ID].astype(str) == g]
         cands = rank_focus_candidates(sub, g, gaps=gaps, trends=tr).head(n_top)
         rows.append(cands)
     out = pd.concat(rows, ignore_index=True)

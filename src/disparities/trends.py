@@ -363,8 +363,19 @@ def compute_gap_trends(
     alpha: float = 0.05,
     min_periods: int = 2,
     heterogeneity_alpha: float = HETEROGENEITY_ALPHA,
+    table: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Trend of every gap series in a :func:`~disparities.gaps.compute_gaps` result.
+
+    Each period's standard error is read from the gap's confidence interval.
+    Where a source publishes none (CHR's child poverty by race), the county
+    profile derives one from the groups' sizes
+    (:func:`~disparities.group_sizes.add_size_estimates`) before fitting; gaps
+    passed here without that step have no standard error for those periods and
+    their series read "cannot be tested". Pass ``table`` (or gaps already
+    through ``add_size_estimates``) so every caller fits the same series the
+    same way: a county's batch profile and its own report once disagreed on
+    exactly this.
 
     Parameters
     ----------
@@ -378,6 +389,11 @@ def compute_gap_trends(
         test of the change between them.
     heterogeneity_alpha : float
         Cochran's Q level for switching to the random-effects fit.
+    table : pandas.DataFrame, optional
+        The tidy table the gaps came from, with its context rows. When given,
+        gap rows not yet through
+        :func:`~disparities.group_sizes.add_size_estimates` get their derived
+        intervals first (rows that went through it keep theirs).
 
     Returns
     -------
@@ -394,6 +410,10 @@ def compute_gap_trends(
         tested`` (a period without a CI) or ``too few periods``.
     """
     z = z_value(alpha)
+    if table is not None:
+        from disparities.group_sizes import add_size_estimates
+
+        gaps = add_size_estimates(gaps, table, alpha=alpha)
     g = gaps[~gaps[s.SUPPRESSED] & gaps["difference"].notna()].copy()
     g["year"] = (g[s.PERIOD_START] + g[s.PERIOD_END]) / 2
     orient = np.where(g["higher_is_worse"].to_numpy(bool), 1.0, -1.0)

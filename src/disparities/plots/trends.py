@@ -11,7 +11,7 @@ from disparities.narrative import format_period, group_noun, source_footnote
 from disparities.plots import style
 from disparities.select import rows_for
 
-__all__ = ["plot_group_trend", "plot_gap_trend"]
+__all__ = ["plot_group_trend", "plot_gap_trend", "trend_statement"]
 
 
 def _x(df):
@@ -107,6 +107,33 @@ def plain_trend_note(note: str) -> str:
     return " ".join(out)
 
 
+def _span_years(df) -> np.ndarray:
+    return (df[s.PERIOD_END] - df[s.PERIOD_START]).to_numpy(float) + 1
+
+
+def _join(words) -> str:
+    words = list(words)
+    if len(words) <= 2:
+        return " and ".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def _bands_subtitle(banded, drawn) -> str:
+    """Which shaded bands are drawn ("" when none)."""
+    if not banded:
+        return ""
+    if len(banded) == len(drawn):
+        return (
+            "Shaded bands: 95% confidence intervals"
+            if len(banded) > 1
+            else "Shaded band: 95% confidence interval"
+        )
+    return (
+        f"Shaded band{'s' if len(banded) > 1 else ''}: 95% confidence interval of "
+        f"{_join(banded)} only (none published for the others)"
+    )
+
+
 def plot_group_trend(
     table: pd.DataFrame,
     geo_id: str,
@@ -119,8 +146,18 @@ def plot_group_trend(
 ):
     """Lines of an indicator by group over periods, with 95% CI bands.
 
-    Suppressed periods leave a break in the line and are marked with an ``x``
-    on the axis; unreliable points are hollow.
+    The time axis is a real one: each period is drawn at its middle year. When
+    the periods are all of one length they label the axis ("2015–2019",
+    "2016–2020"); when single years and multi-year spans mix (CHR's Total of
+    one year beside its groups' 5-year averages), the axis is in years and each
+    span is also drawn as a thin bar across the years it covers, so a single
+    year never reads as later than the span that contains it.
+
+    Values not shown (suppressed for small numbers, or not published) leave a
+    break in the line and are listed in the footnote, never drawn as marks on
+    the axis (which would read as 0). A group with no value at all has no line
+    and no legend entry. Unreliable points are hollow. Shaded bands are drawn
+    (and said to be drawn) only where a CI is published.
 
     Returns
     -------
@@ -139,13 +176,28 @@ def plot_group_trend(
             f"{info.label.lower()}: a chart over time needs at least two"
         )
     ax = style.new_axes(ax)
-    n_suppressed = 0
+    lengths = _span_years(sub)
+    mixed = len(set(lengths[np.isfinite(lengths)])) > 1
     colours = style.group_colours(sorted(sub[s.GROUP].astype(str).unique()))
+    drawn, banded = [], []
+    not_shown: dict = {"small numbers": [], "not published": []}
     for g, gdf in sub.groupby(s.GROUP, observed=True, sort=True):
-        gdf = gdf.sort_values(s.PERIOD_END)
-        x = _x(gdf)
+        gdf = gdf.assign(_x=_x(gdf)).sort_values(["_x", s.PERIOD_END])
+        x = gdf["_x"].to_numpy(float)
         v = gdf[s.VALUE].to_numpy(float)
         c = colours[str(g)]
+        missing = ~np.isfinite(v)
+        sup = gdf[s.SUPPRESSED].to_numpy(bool)
+        for reason, rows in (
+            ("small numbers", gdf[missing & sup]),
+            ("not published", gdf[missing & ~sup]),
+        ):
+            if len(rows):
+                periods = ", ".join(format_period(str(p)) for p in rows[s.PERIOD])
+                not_shown[reason].append(f"{g} ({periods})")
+        if missing.all():
+            continue  # nothing to draw: no line, no legend entry
+        drawn.append(str(g))
         ax.plot(
             x,
             v,
@@ -153,59 +205,100 @@ def plot_group_trend(
             linewidth=3 if g != "Total" else 2,
             linestyle="-" if g != "Total" else "--",
             label=str(g),
+            gid=f"group:{g}",
         )
-        ax.fill_between(
-            x,
-            gdf[s.CI_LOWER].to_numpy(float),
-            gdf[s.CI_UPPER].to_numpy(float),
-            color=c,
-            alpha=0.15,
-            linewidth=0,
-        )
-        unrel = gdf[s.UNRELIABLE].to_numpy(bool)
-        ax.scatter(x[~unrel], v[~unrel], color=c, s=60, zorder=3)
+        lo = gdf[s.CI_LOWER].to_numpy(float)
+        hi = gdf[s.CI_UPPER].to_numpy(float)
+        if (np.isfinite(lo) & np.isfinite(hi)).any():
+            banded.append(str(g))
+            ax.fill_between(x, lo, hi, color=c, alpha=0.15, linewidth=0)
+        if mixed:
+            span = (_span_years(gdf) > 1) & ~missing
+            if span.any():
+                starts = gdf[s.PERIOD_START].to_numpy(float)[span]
+                ends = gdf[s.PERIOD_END].to_numpy(float)[span]
+                ax.hlines(
+                    v[span],
+                    starts,
+                    ends,
+                    color=c,
+                    linewidth=1.2,
+                    alpha=0.45,
+                    gid=f"span:{g}",
+                )
+                ax.scatter(
+                    np.r_[starts, ends],
+                    np.r_[v[span], v[span]],
+                    marker="|",
+                    color=c,
+                    alpha=0.6,
+                    s=80,
+                    gid=f"span_ends:{g}",
+                )
+        unrel = gdf[s.UNRELIABLE].to_numpy(bool) & ~missing
+        ok = ~unrel & ~missing
+        ax.scatter(x[ok], v[ok], color=c, s=60, zorder=3)
         ax.scatter(
             x[unrel], v[unrel], color="white", edgecolor=c, s=60, zorder=3, linewidth=2
         )
-        sup = gdf[s.SUPPRESSED].to_numpy(bool)
-        n_suppressed += int(sup.sum())
-        if sup.any():
-            ax.scatter(
-                x[sup],
-                np.zeros(sup.sum()),
-                marker="x",
-                color=c,
-                s=80,
-                clip_on=False,
-                zorder=4,
-            )
     ax.set_ylim(bottom=0)
     ax.set_ylabel(info.unit, fontsize=style.FONT["label"])
-    ax.legend(
-        fontsize=style.FONT["annotation"],
-        frameon=False,
-        loc="upper left",
-        bbox_to_anchor=(1.0, 1.0),
-    )
-    _period_ticks(ax, sub)
+    if drawn:
+        ax.legend(
+            fontsize=style.FONT["annotation"],
+            frameon=False,
+            loc="upper left",
+            bbox_to_anchor=(1.0, 1.0),
+        )
+    if mixed:
+        from matplotlib.ticker import MaxNLocator
+
+        first = float(sub[s.PERIOD_START].min())
+        last = float(sub[s.PERIOD_END].max())
+        ax.set_xlim(first - 0.5, last + 0.5)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.xaxis.set_major_formatter("{x:.0f}")
+    else:
+        _period_ticks(ax, sub)
     style.style_axes(ax)
     place = sub[s.GEO_NAME].iloc[0] or geo_id
-    periods = sub.sort_values(s.PERIOD_END)[s.PERIOD].astype(str)
+    periods = sub.sort_values([s.PERIOD_END, s.PERIOD_START])[s.PERIOD].astype(str)
     span = f"{format_period(periods.iloc[0])} to {format_period(periods.iloc[-1])}"
+    subtitle = "; ".join(
+        x
+        for x in (
+            _bands_subtitle(banded, drawn),
+            "hollow dots: unreliable"
+            if (sub[s.UNRELIABLE] & sub[s.VALUE].notna()).any()
+            else "",
+        )
+        if x
+    )
     style.set_title(
         ax,
         title or f"{info.label} in {place} over time, by group ({span})",
-        subtitle="Shaded bands: 95% confidence intervals"
-        + (
-            "; hollow dots: unreliable"
-            if (sub[s.UNRELIABLE] & sub[s.VALUE].notna()).any()
-            else ""
-        ),
+        subtitle=subtitle[:1].upper() + subtitle[1:],
     )
-    extra = ""
-    if n_suppressed:
-        extra = f"x on the axis: {n_suppressed} value(s) not shown (small numbers)."
-    extra = (extra + " " + span_note(sub)).strip()
+    notes = []
+    if not_shown["small numbers"]:
+        notes.append(
+            "Not shown (small numbers): " + "; ".join(not_shown["small numbers"]) + "."
+        )
+    if not_shown["not published"]:
+        notes.append(
+            "No value published: " + "; ".join(not_shown["not published"]) + "."
+        )
+    if mixed:
+        spans = sorted(
+            {format_period(str(p)) for p, n in zip(sub[s.PERIOD], lengths) if n > 1}
+        )
+        notes.append(
+            f"Multi-year averages ({', '.join(spans)}) drawn at their middle year, "
+            "with a thin bar across the years each covers; single years at their year."
+        )
+    else:
+        notes.append(span_note(sub))
+    extra = " ".join(n for n in notes if n)
     style.add_footnote(
         ax, source_footnote(sub[s.SOURCE], periods.unique(), extra=extra)
     )
@@ -228,6 +321,80 @@ def plot_group_trend(
     return ax
 
 
+def _signed(v: float) -> str:
+    """+6.37, -5.66; +6,219 for large amounts (dollars)."""
+    return f"{v:+,.0f}" if abs(v) >= 100 else f"{v:+.2f}"
+
+
+#: what each verdict that is not a finding says instead of a rate per year
+_NO_FINDING = {
+    # disparities.trends.OVERLAP_UNCLEAR and UNTESTABLE (checked in the tests)
+    "can't tell yet (the periods share years)": "can't tell yet whether the gap is changing (the periods "
+    "share years)",
+    "no significant change": "no significant change (it could be chance)",
+    "cannot be tested": "cannot be tested (a period has no margin of error)",
+    "too few periods": "too few periods to tell a trend",
+}
+
+
+def trend_statement(gaps: pd.DataFrame, trend: pd.DataFrame, info) -> str:
+    """What a gap chart says about its trend, in words.
+
+    Only a significant trend (*widening* or *narrowing*) is stated as a rate
+    per year. Otherwise no rate is given: with two periods the chart states the
+    change between them (in the gap's unit, not per year: two overlapping
+    5-year spans one year apart share four years, and their difference is not
+    a yearly change), and with more the verdict alone.
+
+    Parameters
+    ----------
+    gaps : pandas.DataFrame
+        The series' gap rows (one group, one indicator, one place), sorted by
+        period.
+    trend : pandas.DataFrame
+        Its :func:`~disparities.trends.compute_gap_trends` row (or none).
+    info : Indicator
+        The indicator's catalogue entry.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from disparities.catalog import get_indicator
+    >>> g = pd.DataFrame({"period": ["2013-2019", "2014-2020"],
+    ...     "period_start": [2013, 2014], "period_end": [2019, 2020],
+    ...     "difference": [30.0, 24.34]})
+    >>> t = pd.DataFrame({"verdict": ["can't tell yet (the periods share years)"],
+    ...     "slope_per_year": [-5.66], "overlapping_periods": [True]})
+    >>> trend_statement(g, t, get_indicator("teen_births"))
+    "change between the two overlapping periods: -5.66 per 1,000 girls aged 15-19; can't tell yet whether the gap is changing (the periods share years)"
+    """
+    if not len(trend):
+        return "no trend computed"
+    r = trend.iloc[0]
+    verdict = str(r["verdict"])
+    slope = float(r["slope_per_year"]) if "slope_per_year" in r else np.nan
+    overlap = bool(r.get("overlapping_periods", False))
+    if verdict in ("widening", "narrowing") and np.isfinite(slope):
+        rate = f"trend: {_signed(slope)} {slope_unit(info)} ({verdict})"
+        if overlap:
+            rate += "; a change in multi-year averages that share years"
+        return rate
+    words = _NO_FINDING.get(verdict, verdict)
+    orient = 1.0 if info.higher_is_worse else -1.0
+    d = gaps["difference"].to_numpy(float) * orient
+    d = d[np.isfinite(d)]
+    if len(d) == 2:
+        kind = "overlapping periods" if overlap else "periods"
+        return (
+            f"change between the two {kind}: {_signed(d[-1] - d[0])} {_gap_unit(info)}; "
+            f"{words}"
+        )
+    return words
+
+
 def plot_gap_trend(
     gaps: pd.DataFrame,
     trends: pd.DataFrame,
@@ -239,6 +406,11 @@ def plot_gap_trend(
     ax=None,
 ):
     """The gap (group minus reference) over time with its CI and the trend verdict.
+
+    Only a significant trend (widening or narrowing) gets a fitted line and a
+    rate per year; otherwise the chart states the change between two periods
+    (not per year) or the verdict alone (see :func:`trend_statement`), in the
+    legend's place and in the alt text.
 
     Parameters
     ----------
@@ -286,7 +458,14 @@ def plot_gap_trend(
     )
     ax.plot(x, d, color=c, linewidth=3, marker="o", markersize=9)
     ax.axhline(0, color="#333333", linewidth=1.5)
-    if len(tr) and np.isfinite(tr["slope_per_year"].iloc[0]):
+    statement = trend_statement(sub, tr, info)
+    # one clause a line, so the statement stays inside the axes
+    shown = "\n".join(
+        style.wrap_label(part[:1].upper() + part[1:], 76)
+        for part in statement.split("; ")
+    )
+    if verdict in ("widening", "narrowing"):
+        # a significant trend: its fitted line and its rate per year
         slope = float(tr["slope_per_year"].iloc[0])
         ok = np.isfinite(d)
         mid = np.nanmean(x[ok])
@@ -297,16 +476,27 @@ def plot_gap_trend(
             color="#333333",
             linestyle=":",
             linewidth=2,
-            label=f"trend: {slope:+.2f} {slope_unit(info)} ({verdict})",
+            label=shown,
+            gid="trend_line",
         )
-        # under the "above 0" note, left-aligned with it: the two never meet
-        ax.legend(
-            fontsize=style.FONT["annotation"],
-            frameon=False,
-            loc="upper left",
-            bbox_to_anchor=(0.0, 0.92),
-            borderaxespad=0.2,
-        )
+        handles = None
+    else:
+        # no fitted line and no rate per year: the statement alone, in the
+        # legend's place (an empty handle)
+        from matplotlib.lines import Line2D
+
+        handles = [Line2D([], [], linestyle="none", label=shown)]
+    # under the "above 0" note, left-aligned with it: the two never meet
+    ax.legend(
+        handles=handles,
+        fontsize=style.FONT["annotation"],
+        frameon=False,
+        loc="upper left",
+        bbox_to_anchor=(0.0, 0.92),
+        borderaxespad=0.2,
+        handlelength=2.0 if handles is None else 0.0,
+        handletextpad=0.8 if handles is None else 0.0,
+    )
     # a short axis label (it must fit the axis height); who is worse off above
     # 0 is written inside the axes, at its top left
     ax.set_ylabel(
@@ -327,7 +517,7 @@ def plot_gap_trend(
     )
     # head room, so the note and the legend sit above the data
     lo_y, hi_y = ax.get_ylim()
-    ax.set_ylim(lo_y, hi_y + (hi_y - lo_y) * 0.3)
+    ax.set_ylim(lo_y, hi_y + (hi_y - lo_y) * (0.3 + 0.12 * shown.count("\n")))
     _period_ticks(ax, sub)
     style.style_axes(ax)
     place = sub[s.GEO_NAME].iloc[0] or geo_id
@@ -348,6 +538,8 @@ def plot_gap_trend(
                 {
                     "no significant change": "no significant change",
                     "too few periods": "too few periods to tell a trend",
+                    "can't tell yet (the periods share years)": "no change the data can confirm yet "
+                    "(the periods share years)",
                 }.get(verdict, "no trend the data can confirm yet")
             )
         )
@@ -363,11 +555,7 @@ def plot_gap_trend(
     style.set_alt_text(
         ax,
         f"Line chart of the gap in {info.label.lower()} between "
-        f"{group} and {ref} in {place}, {span}; trend: {verdict}"
-        + (
-            f" ({float(tr['slope_per_year'].iloc[0]):+.2f} {slope_unit(info)})."
-            if len(tr) and np.isfinite(tr["slope_per_year"].iloc[0])
-            else "."
-        ),
+        f"{group} and {ref} in {place}, {span}. "
+        f"{statement[:1].upper()}{statement[1:]}.",
     )
     return ax
