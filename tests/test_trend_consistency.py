@@ -217,3 +217,21 @@ def test_real_chr_trend_charts_tyrrell_and_durham(chr_table):
     legend = ax.get_legend().get_texts()[0].get_text()
     assert f"{change:+.2f} per 1,000 girls aged 15-19" in legend
     assert "per year" not in legend + plots.get_alt_text(ax)
+
+
+@pytest.mark.parametrize("geo_id", [DURHAM, TYRRELL])
+def test_focus_ranking_alone_gives_the_reports_trends_on_real_chr(chr_table, geo_id):
+    # `disparities focus` and the app rank without the profile's trends: the
+    # ranking must fit them as the report does (derived intervals first)
+    from disparities.focus import rank_focus_candidates
+    from disparities.profile import compute_analysis
+
+    report = compute_analysis(chr_table, geo_id)["candidates"]
+    alone = rank_focus_candidates(chr_table, geo_id)
+    keys = [s.INDICATOR, s.DIMENSION, s.GROUP, s.PERIOD]
+    both = report[keys + ["trend"]].merge(
+        alone[keys + ["trend"]], on=keys, suffixes=("_report", "_focus")
+    )
+    assert len(both) == len(report) == len(alone)
+    differ = both[both["trend_report"] != both["trend_focus"]]
+    assert differ.empty, differ.to_string()

@@ -215,11 +215,13 @@ def rank_focus_candidates(
     here = gaps[gaps[s.GEO_ID].astype(str) == geo_id]
     if here.empty:
         return _empty_ranking(table, geo_id, w)
+    mine = table[s.GEO_ID].astype(str).isin([geo_id, parent])
     if trends is None:
-        trends = compute_gap_trends(here, alpha=alpha)
+        # intervals derived from group sizes first (where the source publishes
+        # none), as the report and the batch do: one trend verdict everywhere
+        trends = compute_gap_trends(here, alpha=alpha, table=table[mine])
     last = here.groupby(s.INDICATOR, observed=True)[s.PERIOD_END].transform("max")
     latest = here[here[s.PERIOD_END] == last]
-    mine = table[s.GEO_ID].astype(str).isin([geo_id, parent])
     latest = add_size_estimates(latest, table[mine], alpha=alpha)
     # a score or income may carry only a difference (no ratio): keep it
     hidden = latest[s.SUPPRESSED] | (

@@ -351,7 +351,7 @@ class Explorer:
                 "need at least two groups for one outcome). Load a file with "
                 "values by race/ethnicity or by income."
             )
-        trends = compute_gap_trends(here)
+        trends = compute_gap_trends(here, table=local)  # as the report's
         try:
             cands = rank_focus_candidates(local, geo_id, gaps=gaps, trends=trends)
         except KeyError as exc:
