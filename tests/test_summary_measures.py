@@ -416,6 +416,29 @@ COVERED = [
 ]
 
 
+def _true_measures(p_true, n):
+    """Every measure of the true group values (percent), weighted by ``n``."""
+    from disparities.summary_measures import summary_measures_core
+
+    return summary_measures_core(
+        p_true * 100,
+        n.astype(float),
+        np.array([0]),
+        np.array([np.nan]),
+        np.array([True]),
+    )
+
+
+def _assert_covers(m, truth, name, *, reps):
+    """At least 90% of the ``reps`` intervals of ``name`` hold its true value."""
+    r = m[m["measure"] == name]
+    assert len(r) == reps, name
+    t = truth[name][0]
+    covered = ((r["ci_lower"] <= t + 1e-9) & (r["ci_upper"] >= t - 1e-9)).mean()
+    assert covered >= 0.90, (name, covered)
+    return r
+
+
 @pytest.mark.parametrize("ci_method", ["delta", "simulation"])
 @pytest.mark.parametrize(
     "p_true", [np.full(5, 0.10), np.array([0.08, 0.10, 0.12, 0.14, 0.16])]
@@ -427,7 +450,6 @@ def test_coverage_by_simulation(p_true, ci_method):
     # for a real gradient. Observed (seed 1): delta 95-100% for every
     # measure; simulation (1,000 draws, seed 7) 96.7% for every measure with
     # no disparity, 91.7-97.0% with the gradient (Theil and MLD lowest).
-    from disparities.summary_measures import summary_measures_core
 
     n = np.array([600, 900, 1200, 1500, 1800])
     m = compute_summary_measures(
@@ -436,18 +458,9 @@ def test_coverage_by_simulation(p_true, ci_method):
         n_simulations=1000,
         seed=7,
     )
-    truth = summary_measures_core(
-        p_true * 100,
-        n.astype(float),
-        np.array([0]),
-        np.array([np.nan]),
-        np.array([True]),
-    )
+    truth = _true_measures(p_true, n)
     for name in COVERED:
-        r = m[m["measure"] == name]
-        t = truth[name][0]
-        covered = ((r["ci_lower"] <= t + 1e-9) & (r["ci_upper"] >= t - 1e-9)).mean()
-        assert covered >= 0.90, (name, covered)
+        r = _assert_covers(m, truth, name, reps=300)
         assert (r["ci_upper"] > r["ci_lower"]).all(), name  # never zero-width
 
 
@@ -761,7 +774,6 @@ def test_ordered_coverage_by_simulation(fresh_schema, p_true, ci_method):
     # five income quintiles (600 to 1,800 births). Observed (seed 1): delta
     # 93.7-97.3% with no gradient, 93.7-95.7% with it; simulation (1,000
     # draws, seed 7) 94.3-96.7% and 93.3-96.0%
-    from disparities.summary_measures import summary_measures_core
 
     quintiles = ["Q1 (lowest income)", "Q2", "Q3", "Q4", "Q5 (highest income)"]
     fresh_schema.register_ordered_dimension("income_quintile", quintiles)
@@ -783,16 +795,6 @@ def test_ordered_coverage_by_simulation(fresh_schema, p_true, ci_method):
         suppress_below=None,
     )
     m = compute_summary_measures(t, ci_method=ci_method, n_simulations=1000, seed=7)
-    truth = summary_measures_core(
-        p_true * 100,
-        n.astype(float),
-        np.array([0]),
-        np.array([np.nan]),
-        np.array([True]),
-    )
+    truth = _true_measures(p_true, n)
     for name in ORDERED_COVERED:
-        r = m[m["measure"] == name]
-        assert len(r) == reps, name
-        tv = truth[name][0]
-        covered = ((r["ci_lower"] <= tv + 1e-9) & (r["ci_upper"] >= tv - 1e-9)).mean()
-        assert covered >= 0.90, (name, covered)
+        _assert_covers(m, truth, name, reps=reps)
