@@ -98,6 +98,7 @@ _API = {
     "find_bright_spots": "disparities.peers",
     "better_than_state": "disparities.peers",
     "gap_sentence": "disparities.narrative",
+    "evidence_words": "disparities.narrative",
     # outputs
     "build_county_report": "disparities.report",
     "build_batch_reports": "disparities.batch",

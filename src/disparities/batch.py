@@ -115,9 +115,14 @@ def cohort_overview(
             "geo_id",
             "geo_name",
             "rank",
+            "evidence",
             "indicator",
             "dimension",
             "group",
+            "reference_group",
+            "period",
+            "value",
+            "reference_value",
             "adverse_ratio",
             "conservative_ratio",
             "trend",
@@ -126,6 +131,77 @@ def cohort_overview(
             "explanation",
         ]
     ]
+
+
+def overview_page(overview, profiles, out, table, state_name) -> str:
+    """The cohort overview page: one row per county, its top candidates side
+    by side (each in a few words, with what the data show), the counties'
+    explanations below, the sources and periods in a footnote.
+
+    ``profiles`` maps geo_id to each profile's HTML path (linked relative to
+    ``out``); ``table`` gives the sources and periods.
+    """
+    from disparities.narrative import (
+        SYNTHETIC_NOTICE,
+        evidence_words,
+        format_period,
+        is_synthetic,
+    )
+    from disparities.profile import short_title
+
+    esc = html.escape
+    n_top = int(overview["rank"].max()) if len(overview) else 0
+    head = "".join(f"<th>#{k}</th>" for k in range(1, n_top + 1))
+    table_rows, details = [], []
+    for g, sub in overview.groupby("geo_id", sort=False):
+        link = esc(str(Path(profiles[g]).relative_to(out)))
+        name = esc(str(sub["geo_name"].iloc[0]))
+        cells = []
+        for _, r in sub.sort_values("rank").iterrows():
+            words = short_title(r, limit=70)
+            caveat = " (small numbers)" if bool(r["unreliable"]) else ""
+            cells.append(
+                f"<td>{esc(words)}{esc(caveat)}<br><small>{esc(evidence_words(r))}"
+                f", {esc(format_period(str(r['period'])))}</small></td>"
+            )
+        cells += ["<td></td>"] * (n_top - len(cells))
+        table_rows.append(
+            f"<tr><th><a href='{link}'>{name}</a></th>{''.join(cells)}</tr>"
+        )
+        items = "".join(f"<li>{esc(e)}</li>" for e in sub["explanation"])
+        details.append(f"<section><h3>{name}</h3><ol>{items}</ol></section>")
+    sources = sorted(set(table[s.SOURCE].astype(str)) - {"", "nan"})
+    periods = sorted(set(overview["period"].astype(str)))
+    foot = (
+        f"Source: {esc(', '.join(sources))}. Periods shown: "
+        f"{esc(', '.join(format_period(p) for p in periods))}. Each county's "
+        "profile (linked; its folder is named by the county's FIPS code) gives "
+        "the intervals, the children affected and the caveats."
+    )
+    banner = (
+        f"<p class='synthetic'>{esc(SYNTHETIC_NOTICE)}</p>"
+        if is_synthetic(table[s.SOURCE])
+        else ""
+    )
+    style = (
+        "body{font-family:system-ui,Arial,sans-serif;max-width:1200px;margin:auto;"
+        "padding:20px;font-size:18px;line-height:1.4}"
+        "table{border-collapse:collapse;width:100%}th,td{border:1px solid #ccc;"
+        "padding:6px 8px;text-align:left;vertical-align:top}"
+        "thead th{background:#eef2f6}small{color:#444}"
+        ".synthetic{background:#B00020;color:#fff;padding:10px;font-weight:bold}"
+        "footer{color:#333;font-size:15px;margin-top:24px}"
+    )
+    return (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>Cohort overview, {esc(state_name)}</title><style>{style}</style>"
+        f"</head><body>{banner}<h1>Cohort overview: top candidate disparities, "
+        f"{esc(state_name)}</h1><p>Each county's shortlist, best supported first "
+        "(clear gaps, then gaps the data cannot tell from chance, then gaps that "
+        "cannot be tested).</p><table><thead><tr><th>County</th>"
+        f"{head}</tr></thead><tbody>{''.join(table_rows)}</tbody></table>"
+        f"<h2>In words</h2>{''.join(details)}<footer>{foot}</footer></body></html>"
+    )
 
 
 _WORKER: dict = {}
@@ -250,29 +326,7 @@ def build_batch_reports(
     overview = cohort_overview(local, ids, shared=shared)
     csv_path = out / "cohort_overview.csv"
     write_csv(overview, csv_path)
-    rows = []
-    for g, sub in overview.groupby("geo_id", sort=False):
-        link = Path(profiles[g]).relative_to(out)
-        items = "".join(f"<li>{html.escape(e)}</li>" for e in sub["explanation"])
-        rows.append(
-            f"<section><h2><a href='{html.escape(str(link))}'>"
-            f"{html.escape(str(sub['geo_name'].iloc[0]))}</a></h2>"
-            f"<ol>{items}</ol></section>"
-        )
-    from disparities.narrative import SYNTHETIC_NOTICE, is_synthetic
-
-    banner = (
-        f"<p style='background:#B00020;color:#fff;padding:10px'>{SYNTHETIC_NOTICE}</p>"
-        if is_synthetic(table[s.SOURCE])
-        else ""
-    )
-    page = (
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Cohort "
-        f"overview</title><style>body{{font-family:system-ui,Arial,sans-serif;"
-        f"max-width:1000px;margin:auto;padding:20px;font-size:18px}}</style></head>"
-        f"<body>{banner}<h1>Cohort overview: top candidate disparities, "
-        f"{html.escape(st_name)}</h1>{''.join(rows)}</body></html>"
-    )
+    page = overview_page(overview, profiles, out, table, st_name)
     html_path = out / "cohort_overview.html"
     html_path.write_text(page, encoding="utf-8")
     seconds = time.perf_counter() - t0

@@ -16,6 +16,7 @@ from disparities import schema as s
 from disparities.catalog import get_indicator
 
 __all__ = [
+    "evidence_words",
     "format_value",
     "format_period",
     "format_count",
@@ -372,3 +373,23 @@ def shortlist_table(candidates: pd.DataFrame, n: int = 10) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows).set_index("Rank")
+
+
+def evidence_words(r) -> str:
+    """The candidate's evidence tier, and when the group's own value is the
+    better one, that it is: a shortlisted row is not always a gap against it.
+
+    Examples
+    --------
+    >>> evidence_words({"evidence": "no clear difference", "group": "Hispanic",
+    ...     "indicator": "median_household_income", "value": 54135.0,
+    ...     "reference_value": 50088.0})
+    'no clear difference; Hispanic better off here'
+    """
+    text = str(r.get("evidence", "") or "")
+    info = get_indicator(str(r[s.INDICATOR]))
+    diff = float(r[s.VALUE]) - float(r["reference_value"])
+    better = diff > 0 if not info.higher_is_worse else diff < 0
+    if np.isfinite(diff) and better and text != "clearly better":
+        text += f"; {r[s.GROUP]} better off here"
+    return text

@@ -21,6 +21,7 @@ from disparities import schema as s
 from disparities.catalog import get_indicator
 from disparities.narrative import (
     SYNTHETIC_NOTICE,
+    evidence_words,
     format_period,
     format_value,
 )
@@ -436,26 +437,6 @@ def _shortlist_state_cell(r) -> str:
     return "not available" if v is None or not np.isfinite(v) else f"{v:.1f}"
 
 
-def _evidence_cell(r) -> str:
-    """The candidate's evidence tier, and when the group's own value is the
-    better one, that it is: a shortlisted row is not always a gap against it.
-
-    Examples
-    --------
-    >>> _evidence_cell({"evidence": "no clear difference", "group": "Hispanic",
-    ...     "indicator": "median_household_income", "value": 54135.0,
-    ...     "reference_value": 50088.0})
-    'no clear difference; Hispanic better off here'
-    """
-    text = str(r.get("evidence", "") or "")
-    info = get_indicator(str(r[s.INDICATOR]))
-    diff = float(r[s.VALUE]) - float(r["reference_value"])
-    better = diff > 0 if not info.higher_is_worse else diff < 0
-    if np.isfinite(diff) and better and text != "clearly better":
-        text += f"; {r[s.GROUP]} better off here"
-    return text
-
-
 def _shortlist_view(cands: pd.DataFrame) -> dict:
     show = cands.head(10)
     disp = pd.DataFrame(
@@ -467,7 +448,7 @@ def _shortlist_view(cands: pd.DataFrame) -> dict:
                 + (" (unreliable)" if r[s.UNRELIABLE] else "")
                 for _, r in show.iterrows()
             ],
-            "What the data show": [_evidence_cell(r) for _, r in show.iterrows()],
+            "What the data show": [evidence_words(r) for _, r in show.iterrows()],
             "Times as likely (95% CI)": [
                 _shortlist_ratio_cell(r) for _, r in show.iterrows()
             ],
