@@ -285,8 +285,14 @@ def test_deck_without_a_focus_shows_the_shortlist(durham_report, tmp_path):
     profile = dataclasses.replace(durham_report["profile"], focus=None)
     prs = Presentation(render_deck(profile, tmp_path / "deck.pptx"))
     slides = list(prs.slides)
-    # cover, key findings, overview, then gap + groups for each of 3 candidates
-    assert len(slides) == 1 + 1 + 1 + 2 * 3
+    # cover, key findings, overview, then each of 3 candidates' gap, and the
+    # groups of each measure once (two candidates may share one measure)
+    top3 = profile.candidates.head(3)
+    measures = len(set(zip(top3["indicator"], top3["dimension"], strict=True)))
+    assert len(slides) == 1 + 1 + 1 + 3 + measures
+    # no picture shown twice
+    blobs = [sh.image.sha1 for sl in slides for sh in sl.shapes if sh.shape_type == 13]
+    assert len(blobs) == len(set(blobs))
     texts = [
         " ".join(sh.text_frame.text for sh in sl.shapes if sh.has_text_frame)
         for sl in slides

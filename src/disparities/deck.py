@@ -367,6 +367,7 @@ def render_deck(profile, path, *, n_candidates: int = 3) -> Path:
             ),
             synthetic=synthetic,
         )
+    shown = set()  # "every group" charts already on a slide (one per measure)
     for i, (_, row) in enumerate(
         profile.candidates.head(n_candidates).iterrows(), start=1
     ):
@@ -374,6 +375,13 @@ def render_deck(profile, path, *, n_candidates: int = 3) -> Path:
             chart = profile.chart_for(row, kind)
             if chart is None:
                 continue
+            if kind == "groups":
+                # the same measure's groups, whichever group is compared: the
+                # same picture; shown once
+                measure = (str(row[s.INDICATOR]), str(row[s.DIMENSION]))
+                if measure in shown:
+                    continue
+                shown.add(measure)
             _chart_slide(
                 prs,
                 chart,
