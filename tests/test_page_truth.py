@@ -356,3 +356,27 @@ def test_relative_paths_say_where_to_run_the_command(tidy_page, tmp_path, monkey
     args = build_parser().parse_args(_command(page)[1:])
     assert args.data == ["data.csv"] and args.out == "out"
     assert "Run it from the folder the report was made in" in page
+
+
+def test_full_table_marks_an_estimated_interval_as_the_shortlist_does():
+    from disparities.report import disparity_table_for_display
+
+    row = _cand(
+        indicator="child_poverty",
+        value=82.8,
+        reference_value=11.7,
+        difference=71.1,
+        difference_ci_lower=40.0,
+        difference_ci_upper=100.0,
+        adverse_ratio=7.07,
+        adverse_ratio_ci_lower=2.03,
+        adverse_ratio_ci_upper=24.6,
+        interval_basis="derived from group sizes",
+        direction="worse",
+        note="",
+    )
+    published = dict(row, interval_basis="published")
+    table = disparity_table_for_display(pd.DataFrame([row, published]))
+    cells = table["Times as likely (95% CI)"].tolist()
+    assert cells[0].endswith(" estimated") and "2.03" in cells[0]
+    assert not cells[1].endswith("estimated")

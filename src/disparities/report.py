@@ -149,13 +149,16 @@ def _ratio_cell(r, info) -> str:
         return "not applicable"  # compared by the difference
     if not np.isfinite(r["adverse_ratio"]):
         return "not available"
-    return _estimate_ci(
+    text = _estimate_ci(
         r["adverse_ratio"],
         r["adverse_ratio_ci_lower"],
         r["adverse_ratio_ci_upper"],
         "{:.2f}",
         2,
     )
+    if str(r.get("interval_basis", "")).startswith("derived"):
+        text += " estimated"  # as the shortlist says: not the source's interval
+    return text
 
 
 def _affected_cell(r, info, shortlist: dict) -> str:
