@@ -380,3 +380,24 @@ def test_full_table_marks_an_estimated_interval_as_the_shortlist_does():
     cells = table["Times as likely (95% CI)"].tolist()
     assert cells[0].endswith(" estimated") and "2.03" in cells[0]
     assert not cells[1].endswith("estimated")
+
+
+def test_gap_chart_title_keeps_the_caveats_in_one_parenthesis():
+    from disparities.plots.gaps import _with_caveats
+
+    row = {
+        "interval_basis": "derived from group sizes",
+        "unreliable": True,
+        "adverse_ratio": 7.07,
+    }
+    said = "Black children ... in poverty, 2016–2020 (small numbers: read with care)."
+    assert _with_caveats(said, row) == (
+        "Black children ... in poverty, 2016–2020 (small numbers: read with care; "
+        "estimated interval)."
+    )
+    plain = "Hispanic children ... in poverty, 2016–2020."
+    assert _with_caveats(plain, dict(row, unreliable=False)) == (
+        "Hispanic children ... in poverty, 2016–2020 (estimated interval)."
+    )
+    published = dict(row, interval_basis="published", unreliable=False)
+    assert _with_caveats(plain, published) == plain

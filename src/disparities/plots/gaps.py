@@ -175,7 +175,7 @@ def plot_gap_dumbbell(
     if highlight_group is not None:
         chosen = here[here[s.GROUP].astype(str) == highlight_group]
         if len(chosen) and title is None:
-            title = gap_sentence(chosen.iloc[0])
+            title = _with_caveats(gap_sentence(chosen.iloc[0]), chosen.iloc[0])
     if title is None:
         if len(shown):
             # headline the gap the data support best: reliable first, then by the
@@ -188,7 +188,7 @@ def plot_gap_dumbbell(
             top = shown.sort_values(
                 [s.UNRELIABLE, "_cons"], ascending=[True, False]
             ).iloc[0]
-            title = gap_sentence(top)
+            title = _with_caveats(gap_sentence(top), top)
         else:
             title = (
                 f"{info.label} in {place}: gaps between groups, {format_period(period)}"
@@ -218,3 +218,17 @@ def plot_gap_dumbbell(
         f"{format_period(period)}: " + "; ".join(parts) + ".",
     )
     return ax
+
+
+def _with_caveats(sentence: str, row) -> str:
+    """The chart's sentence title with the caveats a headline keeps (an
+    interval the tool estimated; small numbers) that it does not say yet."""
+    from disparities.narrative import caveat_notes
+
+    extra = caveat_notes(row, already=sentence)
+    if not extra:
+        return sentence
+    text = sentence.rstrip(".")
+    if text.endswith(")") and "read with care" in text[text.rfind("(") :]:
+        return f"{text[:-1]}; {'; '.join(extra)})."  # one parenthesis of caveats
+    return f"{text} ({'; '.join(extra)})."
