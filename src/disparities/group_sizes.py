@@ -355,9 +355,17 @@ def flag_unreliable_by_size(table: pd.DataFrame) -> pd.DataFrame:
     """
     from disparities.select import outcome_rows
 
+    if s.UNRELIABLE not in table.columns or table.empty:
+        return table.copy()
+    # only values with neither counts nor a published interval can change:
+    # where there are none (a file with counts everywhere), nothing to do
+    bare = table[s.VALUE].notna().to_numpy().copy()
+    for col in (s.NUMERATOR, s.DENOMINATOR, s.CI_LOWER, s.CI_UPPER, s.MOE):
+        if col in table.columns:
+            bare &= table[col].isna().to_numpy()
+    if not bare.any():
+        return table.copy()
     out = table.copy()
-    if s.UNRELIABLE not in out.columns or out.empty:
-        return out
     rows = outcome_rows(out)
     sizes = estimate_group_sizes(out)
     n = sizes["group_size"].to_numpy(float)
