@@ -471,8 +471,11 @@ def validate_observations(
     geo = pd.Series(uniq, dtype=object).str.strip().str.replace(r"\.0$", "", regex=True)
     geo = geo.where(~geo.str.fullmatch(r"\d{4}"), geo.str.zfill(5))
     geo = geo.where(~geo.str.fullmatch(r"\d"), geo.str.zfill(2))
-    geo = pd.Series(geo.to_numpy(dtype=object)[codes], index=df.index, dtype=object)
-    bad = ~geo.str.fullmatch(_GEO_RE.pattern)
+    uniq_geo = geo.to_numpy(dtype=object)
+    geo = pd.Series(uniq_geo[codes], index=df.index, dtype=object)
+    # every check on the distinct ids, spread to the rows by their codes
+    ok_uniq = pd.Series(uniq_geo, dtype=object).str.fullmatch(_GEO_RE.pattern)
+    bad = pd.Series(~ok_uniq.fillna(False).to_numpy(bool)[codes], index=df.index)
     if bad.any():
         _fail(
             f"geography id {geo[bad].iloc[0]!r} is not 'US', a 2-digit state FIPS, "
@@ -484,16 +487,17 @@ def validate_observations(
         )
     df[GEO_ID] = geo
     level = df[GEO_LEVEL].astype("object")
+    ug = pd.Series(uniq_geo, dtype=object)
     inferred = np.select(
         [
-            geo.eq("US"),
-            geo.str.len().eq(2),
-            geo.str.contains("D", regex=False),
-            geo.str.startswith("Z"),
+            ug.eq("US"),
+            ug.str.len().eq(2),
+            ug.str.contains("D", regex=False),
+            ug.str.startswith("Z"),
         ],
         ["nation", "state", "district", "zcta"],
         default="county",
-    )
+    )[codes]
     df[GEO_LEVEL] = level.where(level.notna() & level.isin(GEO_LEVELS), inferred)
     if df[STATE].isna().any():
         from disparities.geography import state_abbreviation_for_fips
@@ -575,9 +579,8 @@ def validate_observations(
             parsed[lab] = parse_period(lab)
         except ValueError as exc:
             _fail(str(exc), df, labels.eq(lab), PERIOD, file)
-    df[PERIOD] = labels.map(lambda s: parsed[s][0])
-    df[PERIOD_START] = labels.map(lambda s: parsed[s][1])
-    df[PERIOD_END] = labels.map(lambda s: parsed[s][2])
+    for k, col in enumerate((PERIOD, PERIOD_START, PERIOD_END)):
+        df[col] = labels.map({lab: p[k] for lab, p in parsed.items()})
 
     for c in (NUMERATOR, DENOMINATOR, VALUE, CI_LOWER, CI_UPPER, MOE):
         num = pd.to_numeric(df[c], errors="coerce")
