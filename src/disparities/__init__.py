@@ -91,6 +91,7 @@ _API = {
     "estimate_group_sizes": "disparities.group_sizes",
     "add_size_estimates": "disparities.group_sizes",
     "flag_unreliable_by_size": "disparities.group_sizes",
+    "reference_unreliable_by_size": "disparities.group_sizes",
     "trend_statement": "disparities.plots.trends",
     "county_features": "disparities.peers",
     "PeerFeaturesError": "disparities.peers",

@@ -69,6 +69,7 @@ __all__ = [
     "derived_standard_error",
     "add_size_estimates",
     "flag_unreliable_by_size",
+    "reference_unreliable_by_size",
     "NOT_APPLICABLE",
 ]
 
@@ -387,6 +388,52 @@ def flag_unreliable_by_size(table: pd.DataFrame) -> pd.DataFrame:
         flags.loc[rows.index[wide]] = True
         out[s.UNRELIABLE] = flags
     return out
+
+
+def reference_unreliable_by_size(gaps: pd.DataFrame) -> np.ndarray:
+    """Whether each gap row's *reference* value is unreliable by its size.
+
+    The rule :func:`flag_unreliable_by_size` applies to a chart of values,
+    applied to the reference value of gap rows from
+    :func:`add_size_estimates`: a reference value with no interval (neither
+    published nor from counts) whose size-derived standard error is over 30%
+    of it. So a chart of the gap marks the reference group unreliable exactly
+    where the chart of every group does.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        One flag per row (False where the size is unknown or the columns are
+        missing).
+
+    Examples
+    --------
+    11.7% of about 700 White children in a survey: SE = 100 sqrt(19 x 0.117 x
+    0.883 / 700) = 5.3, 45% of the value; of 20,000 children, 8%.
+
+    >>> g = pd.DataFrame({"indicator": "child_poverty",
+    ...     "reference_value": [11.7, 11.7], "reference_size": [700.0, 20000.0],
+    ...     "reference_ci_lower": float("nan"), "reference_ci_upper": float("nan")})
+    >>> reference_unreliable_by_size(g).tolist()
+    [True, False]
+    """
+    need = ("reference_value", "reference_size", s.INDICATOR)
+    flags = np.zeros(len(gaps), dtype=bool)
+    if gaps.empty or any(c not in gaps.columns for c in need):
+        return flags
+    y0 = gaps["reference_value"].to_numpy(float)
+    n = gaps["reference_size"].to_numpy(float)
+    bare = np.isfinite(y0) & np.isfinite(n)
+    for col in ("reference_ci_lower", "reference_ci_upper"):
+        if col in gaps.columns:
+            bare &= ~np.isfinite(gaps[col].to_numpy(float))
+    inds = gaps[s.INDICATOR].astype(str).to_numpy()
+    for ind in pd.unique(inds[bare]):
+        at = bare & (inds == ind)
+        se = derived_standard_error(y0[at], n[at], ind)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            flags[at] = se / np.abs(y0[at]) > 0.30
+    return flags
 
 
 def _published_se(value, lo, hi, z):

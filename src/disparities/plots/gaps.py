@@ -7,6 +7,7 @@ import pandas as pd
 
 from disparities import schema as s
 from disparities.catalog import get_indicator
+from disparities.group_sizes import reference_unreliable_by_size
 from disparities.narrative import (
     format_period,
     format_value,
@@ -80,6 +81,8 @@ def plot_gap_dumbbell(
     y = 0.0
     place = here[s.GEO_NAME].iloc[0] or geo_id
     state_name = state[s.GEO_NAME].iloc[0] if len(state) else ""
+    here = here.assign(_reference_unreliable=reference_unreliable_by_size(here))
+    state = state.assign(_reference_unreliable=reference_unreliable_by_size(state))
     for _, r in here.iterrows():
         g = str(r[s.GROUP])
         rows = [(r, place, True)]
@@ -104,7 +107,13 @@ def plot_gap_dumbbell(
                 continue
             v, v0 = rr[s.VALUE], rr["reference_value"]
             ax.plot([v0, v], [y, y], color="#999999", linewidth=4, zorder=1)
-            for val, grp in ((v0, rr["reference_group"]), (v, g)):
+            # each dot's own reliability: the gap's flag for the group, the
+            # reference value's (by its size) for the reference
+            shaky = {True: bool(rr[s.UNRELIABLE]), False: rr["_reference_unreliable"]}
+            for val, grp, is_group in (
+                (v0, rr["reference_group"], False),
+                (v, g, True),
+            ):
                 c = style.group_colour(grp)
                 ax.scatter(
                     val,
@@ -114,14 +123,14 @@ def plot_gap_dumbbell(
                     color=c if filled else "white",
                     edgecolor=c,
                     linewidth=3,
-                    hatch=style.UNRELIABLE_HATCH if rr[s.UNRELIABLE] else None,
+                    hatch=style.UNRELIABLE_HATCH if shaky[is_group] else None,
                 )
             # each dot carries its own value: the larger on its right, the
             # smaller on its left, so no label sits beside the other dot
             hi_is_group = v >= v0
             for val, is_group in ((v, True), (v0, False)):
                 label = format_value(val, indicator).split(" per ")[0]
-                if is_group and rr[s.UNRELIABLE]:
+                if shaky[is_group]:
                     label += " (unreliable)"
                 right = is_group == hi_is_group
                 ann = ax.annotate(
@@ -152,22 +161,7 @@ def plot_gap_dumbbell(
     vals = vals.to_numpy(float)
     vals = vals[np.isfinite(vals)]
     if len(vals):
-        vmin, vmax = float(vals.min()), float(vals.max())
-        span = max(vmax - vmin, abs(vmax) * 0.1, 1e-9)
-        # a long label on the left (an unreliable group below its reference)
-        # gets the room it needs, so it never runs into the group names
-        left_long = any(
-            a.get_text().endswith("(unreliable)") and a.get_ha() == "right"
-            for a in ax.texts
-        )
-        right_long = any(
-            a.get_text().endswith("(unreliable)") and a.get_ha() == "left"
-            for a in ax.texts
-        )
-        ax.set_xlim(
-            vmin - span * (0.6 if left_long else 0.35),
-            vmax + span * (0.6 if right_long else 0.35),
-        )
+        ax.set_xlim(*_room_for_labels(ax, float(vals.min()), float(vals.max())))
     style.label_possible_values_only(ax, info)
     style.style_axes(ax)
     ax.grid(axis="x", color="#DDDDDD")
@@ -218,6 +212,42 @@ def plot_gap_dumbbell(
         f"{format_period(period)}: " + "; ".join(parts) + ".",
     )
     return ax
+
+
+def _room_for_labels(ax, vmin: float, vmax: float) -> tuple[float, float]:
+    """x limits that leave room for the value labels on each side of the dots.
+
+    The labels' widths are measured with the figure's renderer (font layout
+    only, no drawing), against the width the axes will have beside their group
+    names, so a long label ("11.7% (unreliable)") never runs into them.
+    """
+    fig = ax.figure
+    renderer = fig.canvas.get_renderer()
+    px_per_pt = fig.dpi / 72.0
+
+    def width(text) -> float:
+        w, _, _ = renderer.get_text_width_height_descent(
+            text.get_text(), text.get_fontproperties(), ismath=False
+        )
+        return w
+
+    # the labels' offset from their dot's centre, and a gap to the axis line
+    offset = (14 + 8) * px_per_pt
+    labels = [a for a in ax.texts if hasattr(a, "_disparities_role")]
+    left = max((width(a) for a in labels if a.get_ha() == "right"), default=0.0)
+    right = max((width(a) for a in labels if a.get_ha() == "left"), default=0.0)
+    fig_px = fig.get_figwidth() * fig.dpi
+    if fig.get_layout_engine() is not None and len(fig.axes) == 1:
+        names = max((width(t) for t in ax.get_yticklabels()), default=0.0)
+        axes_px = fig_px - names - 40 * px_per_pt  # ticks, pads, margins
+    else:
+        axes_px = ax.get_position().width * fig_px
+    axes_px = max(axes_px * 0.9, 1.0)
+    fl = min((left + offset) / axes_px, 0.4) if left else 0.05
+    fr = min((right + offset) / axes_px, 0.4) if right else 0.05
+    span = max(vmax - vmin, abs(vmax) * 0.1, 1e-9)
+    whole = span / (1.0 - fl - fr)
+    return vmin - fl * whole, vmax + fr * whole
 
 
 def _with_caveats(sentence: str, row) -> str:

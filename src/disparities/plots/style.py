@@ -168,11 +168,12 @@ def label_possible_values_only(ax, info) -> None:
     """Number the value axis only where a value can be: no tick label below 0,
     nor above 100 for a percentage (the axis may run past them to make room
     for labels). ``info`` is the indicator's catalog entry; scores keep
-    every label (they may be negative)."""
-    if info.measure_type == "score":
-        return
+    every label (they may be negative). Ticks fall on round steps (1, 2, 2.5
+    or 5 times a power of ten) and large numbers get thousands separators
+    ("40,000")."""
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+    score = info.measure_type == "score"
     percent = float(info.multiplier) == 100 and info.measure_type in (
         "proportion",
         "survey",
@@ -180,9 +181,11 @@ def label_possible_values_only(ax, info) -> None:
     top = 100.0 if percent else float("inf")
 
     def label(x, _):
-        return "" if x < -1e-9 or x > top + 1e-9 else f"{x:g}"
+        if not score and (x < -1e-9 or x > top + 1e-9):
+            return ""
+        return f"{x:,.0f}" if abs(x) >= 10_000 else f"{x:g}"
 
-    ax.xaxis.set_major_locator(MaxNLocator(nbins=7))
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=7, steps=[1, 2, 2.5, 5, 10]))
     ax.xaxis.set_major_formatter(FuncFormatter(label))
 
 
