@@ -286,10 +286,11 @@ def test_deck_without_a_focus_shows_the_shortlist(durham_report, tmp_path):
     prs = Presentation(render_deck(profile, tmp_path / "deck.pptx"))
     slides = list(prs.slides)
     # cover, key findings, overview, then each of 3 candidates' gap, and the
-    # groups of each measure once (two candidates may share one measure)
+    # groups of each measure once (two candidates may share one measure), then
+    # the bright spots for the first
     top3 = profile.candidates.head(3)
     measures = len(set(zip(top3["indicator"], top3["dimension"], strict=True)))
-    assert len(slides) == 1 + 1 + 1 + 3 + measures
+    assert len(slides) == 1 + 1 + 1 + 3 + measures + 1
     # no picture shown twice
     blobs = [sh.image.sha1 for sl in slides for sh in sl.shapes if sh.shape_type == 13]
     assert len(blobs) == len(set(blobs))
@@ -304,6 +305,11 @@ def test_deck_without_a_focus_shows_the_shortlist(durham_report, tmp_path):
     assert pics and pics[0]._element.nvPicPr.cNvPr.get("descr")
     notes = slides[3].notes_slide.notes_text_frame.text
     assert f"{top['adverse_ratio']:.2f}" in notes and "95% CI" in notes
+    # the last slide: the peers' gaps for candidate 1, as the page's bright spots
+    assert texts[-1].startswith("Counties like ours on gap 1")
+    for sentence in profile.bright_spots["sentence"]:
+        assert sentence in texts[-1]
+    assert "most similar counties" in texts[-1]
 
 
 def test_deck_survives_a_projector(durham_report, tmp_path):

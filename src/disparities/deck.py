@@ -222,7 +222,7 @@ def render_deck(profile, path, *, n_candidates: int = 3) -> Path:
 
     from disparities.narrative import SYNTHETIC_NOTICE, format_period
     from disparities.profile import short_title
-    from disparities.report import bright_summary, human_date
+    from disparities.report import human_date
 
     prs = Presentation()
     prs.slide_width, prs.slide_height = Inches(SLIDE_W), Inches(SLIDE_H)
@@ -304,20 +304,7 @@ def render_deck(profile, path, *, n_candidates: int = 3) -> Path:
                 _notes(row, trend, synthetic=synthetic),
                 synthetic=synthetic,
             )
-        peers = []
-        if profile.bright_spots is not None:
-            peers = list(profile.bright_spots["sentence"])
-            peers.append(bright_summary(profile.bright_spots))
-        if peers:
-            _text_slide(
-                prs,
-                "Counties like ours on this gap",
-                peers,
-                notes="Peers: the counties most like this one in number of "
-                "children, density, child poverty and who lives there. A peer is "
-                "a bright spot only where its gap is clearly smaller.",
-                synthetic=synthetic,
-            )
+        _peers_slide(prs, profile, "Counties like ours on this gap")
         _text_slide(
             prs,
             "What to watch",
@@ -390,7 +377,35 @@ def render_deck(profile, path, *, n_candidates: int = 3) -> Path:
                 _notes(row, chart, synthetic=synthetic),
                 synthetic=synthetic,
             )
+    if profile.bright_subject is not None:
+        _peers_slide(
+            prs,
+            profile,
+            "Counties like ours on gap 1",
+            short_title(profile.bright_subject, 80),
+        )
     return _save(prs, path)
+
+
+def _peers_slide(prs, profile, title: str, subtitle: str = "") -> None:
+    """The bright spots: peers' gaps for the lead comparison, and how many are
+    clearly smaller (no slide where the profile found no peers)."""
+    from disparities.report import bright_summary
+
+    if profile.bright_spots is None or not len(profile.bright_spots):
+        return
+    peers = list(profile.bright_spots["sentence"])
+    peers.append(bright_summary(profile.bright_spots))
+    _text_slide(
+        prs,
+        title,
+        peers,
+        notes="Peers: the counties most like this one in number of "
+        "children, density, child poverty and who lives there. A peer is "
+        "a bright spot only where its gap is clearly smaller.",
+        subtitle=subtitle,
+        synthetic=profile.synthetic,
+    )
 
 
 def _other_candidates(cands: pd.DataFrame, focus_row) -> pd.DataFrame:
