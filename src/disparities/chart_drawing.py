@@ -163,7 +163,11 @@ def encode_pngs(image, title: str, alt: str, print_dpi: int | None = PRINT_DPI):
         )
         return buf.getvalue(), buf.getvalue()
     buf = io.BytesIO()
-    image.save(buf, format="PNG", pnginfo=meta, dpi=(print_dpi, print_dpi))
+    # zlib level 3: measured on the report's charts, 30% less encoding time
+    # than the default 6 for files about 11% larger (the page uses the screen PNG)
+    image.save(
+        buf, format="PNG", pnginfo=meta, dpi=(print_dpi, print_dpi), compress_level=3
+    )
     print_png = buf.getvalue()
     if print_dpi == 2 * SCREEN_DPI:
         small = image.reduce(2)  # a 2x2 box average: as sharp as Lanczos here
