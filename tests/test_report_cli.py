@@ -451,6 +451,17 @@ def test_cli_focus_then_report(tmp_path, capsys, monkeypatch):
     assert record["chosen_by"] == "Me" and record["geo_id"] == "37095"
     first = shortlist.split("\n")[0].split(". ", 1)[1]
     assert record["numbers_when_chosen"]["explanation"] == first
+    capsys.readouterr()
+    # a second choice says which one it replaces
+    assert (
+        main(["focus", *args, "--choose", "2", "--reason", "Then", "--by", "Al"]) == 0
+    )
+    err = capsys.readouterr().err
+    assert "replacing the earlier choice: " in err and "chosen by Me on " in err
+    assert (
+        main(["focus", *args, "--choose", "1", "--reason", "Our pick", "--by", "Me"])
+        == 0
+    )
     assert main(["report", *args, "--quiet"]) == 0
     html = (tmp_path / "hyde_county_profile.html").read_text()
     assert "Our focus" in html and "Our pick" in html
@@ -607,3 +618,42 @@ def test_cli_report_on_real_chr_reads_plainly(shared, tmp_path, capsys):
     assert teen == short["Teen births: Hispanic or Latino vs White"]
     assert re.fullmatch(r"about [\d,]+ \(estimated; at least [\d,]+\)", teen)
     assert "Times as likely: not shown" not in page
+
+
+def test_a_focus_chosen_on_other_data_is_not_compared_with_these(durham_report):
+    """A choice recorded on real data, read with the demo (or the other way
+    round: a newcomer who forgets --data), is said to come from other data: no
+    numbers, the record command shown again, and the bright spots under their
+    own heading (the top candidate's), not under the focus."""
+    import dataclasses
+
+    from disparities.deck import render_deck
+    from disparities.profile import match_focus, what_to_watch
+    from disparities.report import render_html
+
+    profile = durham_report["profile"]
+    record = {k: v for k, v in profile.focus.items() if k != "current"}
+    record["sources"] = ["County Health Rankings 2022"]
+    focus = match_focus(record, profile.candidates, profile.geo_id, synthetic=True)
+    assert focus["current"] is None
+    assert focus["other_data"] == "County Health Rankings 2022"
+    watch = what_to_watch(focus, profile.state_name)
+    assert watch[0].startswith("This focus was chosen on other data (County Health")
+    focus["what_to_watch"] = watch
+    other = dataclasses.replace(profile, focus=focus)
+    html = render_html(other)
+    assert "This focus was chosen on other data" in html
+    assert "To record a choice, run this in a terminal" in html
+    assert "Counties like Durham County: the gap for the top candidate" in html
+    assert "Counties like Durham County on this gap" not in html
+    # the same record on the data it was chosen on is compared as before
+    same = match_focus(record, profile.candidates, profile.geo_id, synthetic=False)
+    assert same["other_data"] is None and same["current"] is not None
+    # the deck does not announce it on its cover
+    from pptx import Presentation
+
+    prs = Presentation(render_deck(other, durham_report["html"].parent / "o.pptx"))
+    cover = " ".join(
+        sh.text_frame.text for sh in prs.slides[0].shapes if sh.has_text_frame
+    )
+    assert "Our focus" not in cover

@@ -264,7 +264,7 @@ def cmd_report(args) -> int:
 
 def cmd_focus(args) -> int:
     from disparities.focus import rank_focus_candidates
-    from disparities.focus_record import load_focus, save_focus
+    from disparities.focus_record import FocusRecordError, load_focus, save_focus
     from disparities.profile import resolve_place
 
     _check_place(args)
@@ -292,6 +292,10 @@ def cmd_focus(args) -> int:
         )
         return 2
     try:
+        earlier = load_focus(args.out, place)
+    except FocusRecordError:
+        earlier = None  # an unreadable record is replaced; the new one is what counts
+    try:
         path = save_focus(
             cands, args.choose, args.out, reason=args.reason or "", chosen_by=args.by
         )
@@ -299,6 +303,14 @@ def cmd_focus(args) -> int:
         print(f"disparities: error: {exc}", file=sys.stderr)
         return 2
     row = cands[cands["rank"] == args.choose].iloc[0]
+    if earlier:
+        print(
+            f"replacing the earlier choice: {earlier.get('indicator_label', '')}, "
+            f"{earlier.get('group', '')} vs {earlier.get('reference_group', '')}, "
+            f"chosen by {earlier.get('chosen_by', 'unknown')} on "
+            f"{earlier.get('chosen_at', '?')} (on {'; '.join(earlier.get('sources') or ['unknown data'])})",
+            file=sys.stderr,
+        )
     print(f"focus recorded: {row['explanation']}", file=sys.stderr)
     print(path)
     return 0

@@ -231,9 +231,10 @@ def render_deck(profile, path, *, n_candidates: int = 3) -> Path:
     _box(
         cover, f"{profile.place}", MARGIN, 2.0, SLIDE_W - 2 * MARGIN, 1.0, 44, bold=True
     )
+    in_data = profile.focus is not None and profile.focus.get("current") is not None
     sub = (
         f"Our focus: {profile.focus['short_title']}"
-        if profile.focus
+        if in_data
         else "Choosing a focus disparity affecting young children"
     )
     if profile.focus and profile.focus.get("current") is not None:

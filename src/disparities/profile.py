@@ -251,8 +251,16 @@ def compute_measures(an: dict, geo_id: str, shared: dict | None = None):
     return compute_summary_measures(local[local[s.GEO_ID].astype(str) == geo_id])
 
 
-def match_focus(record: dict | None, cands: pd.DataFrame, geo_id: str):
-    """Step 3: the recorded focus beside today's numbers for the same comparison."""
+def match_focus(
+    record: dict | None, cands: pd.DataFrame, geo_id: str, *, synthetic=None
+):
+    """Step 3: the recorded focus beside today's numbers for the same comparison.
+
+    A choice made on the synthetic demo data does not carry over to real data,
+    nor the other way round (``synthetic``: whether today's data are the demo):
+    its comparison is then "not in the current data" and ``other_data`` says
+    on what it was chosen.
+    """
     if record is None:
         return None
     if str(record["geo_id"]) != geo_id:
@@ -267,6 +275,13 @@ def match_focus(record: dict | None, cands: pd.DataFrame, geo_id: str):
     for k in keys:
         hit = hit[hit[k].astype(str) == str(record[k])]
     focus = dict(record)
+    from disparities.narrative import is_synthetic
+
+    chosen_on = [str(x) for x in record.get("sources") or []]
+    focus["other_data"] = None
+    if synthetic is not None and chosen_on and is_synthetic(chosen_on) != synthetic:
+        focus["other_data"] = "; ".join(chosen_on)
+        hit = hit.iloc[0:0]  # made-up numbers never stand in for real ones
     focus["current"] = hit.iloc[0] if len(hit) else None
     subject = hit.iloc[0] if len(hit) else {**record, "adverse_ratio": np.nan}
     focus["short_title"] = short_title(subject)
@@ -514,6 +529,12 @@ def what_to_watch(focus: dict, state_name: str) -> list:
     from disparities.narrative import format_period, format_value
 
     row = focus.get("current")
+    if row is None and focus.get("other_data"):
+        return [
+            f"This focus was chosen on other data ({focus['other_data']}), not on "
+            "the data of this report: record the choice again on these data "
+            "(the command is in the shortlist section)."
+        ]
     if row is None:
         return [
             "This comparison is not in the current data (hidden for small numbers "
@@ -625,7 +646,7 @@ def build_county_profile(
     cands = an["candidates"]
     if focus is not None and not isinstance(focus, dict):
         focus = load_focus(focus, place)
-    focus = match_focus(focus, cands, geo_id)
+    focus = match_focus(focus, cands, geo_id, synthetic=is_synthetic(table[s.SOURCE]))
     subjects = []
     if focus is not None and focus["current"] is not None:
         subjects.append(("focus", focus["current"]))

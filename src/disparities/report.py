@@ -523,9 +523,13 @@ def _focus_view(profile) -> dict | None:
         "watch": f.get("what_to_watch", []),
         "charts": [_chart_view(c) for c in profile.charts_in("focus")],
     }
+    view["in_data"] = row is not None
     if row is None:
         view.update(
-            sentence="This comparison is not in the current data.",
+            sentence="This comparison is not in the current data."
+            if not f.get("other_data")
+            else f"This focus was chosen on other data ({f['other_data']}); "
+            "it is not compared with the data of this report.",
             gap="not available",
             trend="not available",
             affected="not available",
