@@ -42,7 +42,35 @@ def test_borderline_ratio_interval_agrees_with_the_difference():
     # the row says why its ratio interval was extended
     t = two_groups(10, 50, 20, 200).assign(unreliable=False)
     note = compute_gaps(t).iloc[0]["note"]
-    assert note.startswith("borderline: the ratio's own interval excludes 1")
+    assert note.startswith("borderline: the difference's and the ratio's intervals")
+
+
+def test_difference_excluding_0_with_a_ratio_including_1_is_not_a_clear_gap():
+    # 30 of 50 (60%) vs 20 of 50 (40%): difference 20 points, SE
+    # sqrt(.6*.4/50 + .4*.6/50) = 0.098 -> lower 20 - 1.96 x 9.8 = 0.80 > 0;
+    # Katz: ratio 1.5, SE sqrt(.4/30 + .6/20) = 0.208 -> lower 1.5 exp(-1.96 x
+    # 0.208) = 0.9975 < 1. The two tests disagree: not a clear gap, and the
+    # difference's interval (and the children affected) reach 0
+    g = compute_gaps(two_groups(30, 50, 20, 50)).iloc[0]
+    assert not g["significant"]
+    assert g["direction"] == "no clear difference"
+    assert g["difference_ci_lower"] == 0.0
+    assert g["difference_ci_upper"] == pytest.approx(20 + 1.959964 * 9.798, abs=0.01)
+    assert g["ratio_ci_lower"] == pytest.approx(
+        1.5 * np.exp(-1.959964 * np.sqrt(0.4 / 30 + 0.6 / 20)), rel=1e-6
+    )
+    assert g["excess_cases_ci_lower"] <= 0
+    t = two_groups(30, 50, 20, 50).assign(unreliable=False)
+    assert compute_gaps(t).iloc[0]["note"].startswith("borderline")
+
+
+def test_a_percentage_difference_stays_within_100_points():
+    # 9 of 10 vs 1 of 50 (2%): 88 points, Wald upper 88 + 1.96 x 9.6 = 106.9
+    g = compute_gaps(two_groups(9, 10, 1, 50)).iloc[0]
+    assert g["difference_ci_upper"] == 100.0
+    assert g["difference_ci_lower"] == pytest.approx(
+        88 - 1.959964 * 100 * np.sqrt(0.9 * 0.1 / 10 + 0.02 * 0.98 / 50), rel=1e-6
+    )
 
 
 @pytest.mark.parametrize(
@@ -59,19 +87,25 @@ def test_borderline_ratio_interval_agrees_with_the_difference():
 def test_direction_significant_and_intervals_agree(x1, n1, x0, n0):
     g = compute_gaps(two_groups(x1, n1, x0, n0)).iloc[0]
     excludes_0 = g["difference_ci_lower"] > 0 or g["difference_ci_upper"] < 0
-    assert g["significant"] == excludes_0
-    assert (g["direction"] in ("worse", "better")) == g["significant"]
     ratio_excludes_1 = g["ratio_ci_lower"] > 1 or g["ratio_ci_upper"] < 1
-    if not g["significant"]:
-        assert not ratio_excludes_1
-    # only a ratio interval that had to be extended is called borderline
+    # every printed interval agrees with the row's one decision
+    assert g["significant"] == excludes_0 == ratio_excludes_1
+    assert (g["direction"] in ("worse", "better")) == g["significant"]
+    # the decision is both tests' (difference: Wald; ratio: Katz), and only an
+    # interval that had to be extended is called borderline
     t = two_groups(x1, n1, x0, n0).assign(unreliable=False)
     row = compute_gaps(t).iloc[0]
-    se = np.sqrt((1 - x1 / n1) / x1 + (1 - x0 / n0) / x0)  # Katz
-    ratio = (x1 / n1) / (x0 / n0)
-    own_lo, own_hi = ratio * np.exp(-1.959964 * se), ratio * np.exp(1.959964 * se)
-    extended = not row["significant"] and (own_lo > 1 or own_hi < 1)
-    assert row["note"].startswith("borderline") == extended
+    p1, p0 = x1 / n1, x0 / n0
+    se_d = np.sqrt(p1 * (1 - p1) / n1 + p0 * (1 - p0) / n0)
+    own_d = (p1 - p0 - 1.959964 * se_d > 0) or (p1 - p0 + 1.959964 * se_d < 0)
+    se = np.sqrt((1 - p1) / x1 + (1 - p0) / x0)  # Katz
+    own_lo, own_hi = (
+        (p1 / p0) * np.exp(-1.959964 * se),
+        (p1 / p0) * np.exp(1.959964 * se),
+    )
+    own_r = own_lo > 1 or own_hi < 1
+    assert row["significant"] == (own_d and own_r)
+    assert row["note"].startswith("borderline") == (own_d != own_r)
 
 
 def test_best_reference_is_never_unreliable():

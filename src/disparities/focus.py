@@ -289,10 +289,6 @@ def _score(cand, w) -> None:
     # tests the gap
     only_diff = cand["adverse_ratio"].isna() & diff_ci
     no_ci = ~ratio_ci & ~only_diff
-    worse = cand["higher_is_worse"].astype(bool)
-    adverse_lo = np.where(
-        worse, cand["difference_ci_lower"], -cand["difference_ci_upper"]
-    )
     cand["uncertainty_unknown"] = no_ci.to_numpy()
     cand["conservative_ratio"] = np.where(
         no_ci,
@@ -316,8 +312,11 @@ def _score(cand, w) -> None:
         vs_state = np.log(cand["adverse_ratio"] / cand["state_adverse_ratio"])
     vs_state = vs_state.where(np.isfinite(vs_state), 0.0)
     # trend and the state comparison only count for a gap the data support
+    # one decision per gap, the gaps' own (both intervals agree: gaps.py)
     clear = (
-        ((cand["conservative_ratio"] > 1) & ratio_ci) | (only_diff & (adverse_lo > 0))
+        cand["significant"].astype(bool)
+        & (cand["direction"].astype(str) == "worse")
+        & (ratio_ci | only_diff)
     ).to_numpy()
     trend = trend.where(clear, 0.0)
     vs_state = vs_state.where(clear, 0.0)

@@ -28,14 +28,17 @@ Methods
   (m the multiplier, n_g the group's denominator), sign flipped where higher is
   better; CI from the difference's CI.
 
-Significance is **one decision per row, made by the difference's CI**:
-``significant`` is True and ``direction`` is "worse" or "better" exactly when
-the difference's CI excludes 0; otherwise "no clear difference". The ratio's
-log-scale (Katz) interval is a different test and can disagree at the margin;
-on such borderline rows the ratio and adverse-ratio intervals are extended to
-include 1 and the note says so, so that a ratio CI excluding 1 never sits on a
-"no clear difference" row (CSV, HTML, charts and sentences all read
-``significant``/``direction``).
+Significance is **one decision per row, by both intervals**: ``significant``
+is True and ``direction`` is "worse" or "better" exactly when the difference's
+CI excludes 0 and the adverse ratio's CI, where there is one (not for scores
+and incomes), excludes 1 (:func:`agreed_significance`); otherwise "no clear
+difference". The ratio's log-scale (Katz) interval is a different test from
+the difference's and can disagree at the margin; on such borderline rows the
+interval that excluded "no difference" is extended to reach it (the
+difference's to 0, the ratio's to 1) and the note says so, so no printed
+interval contradicts its row's verdict (CSV, HTML, charts and sentences all
+read ``significant``/``direction``). A percentage's difference interval is
+cut at -100 and 100 points.
 
 With ``reference="best"`` the best group is chosen among *reliable* groups
 only (an unreliable group's extreme value is mostly noise).
@@ -55,7 +58,12 @@ from disparities.reliability import indicator_codes, standard_errors
 from disparities.select import outcome_rows
 from disparities.uncertainty import z_value
 
-__all__ = ["DEFAULT_REFERENCE", "REFERENCE_OPTIONS", "compute_gaps"]
+__all__ = [
+    "DEFAULT_REFERENCE",
+    "REFERENCE_OPTIONS",
+    "agreed_significance",
+    "compute_gaps",
+]
 
 #: Default reference group by dimension ("highest" = highest income group present).
 DEFAULT_REFERENCE = {"race_ethnicity": "White", "income": "highest"}
@@ -111,8 +119,9 @@ _NOTES = [
     "unreliable: based on small numbers, read with care",
     "the source publishes no confidence interval: the size of this gap cannot "
     "be tested",
-    "borderline: the ratio's own interval excludes 1 but the difference's "
-    "includes 0; the difference decides, so the ratio interval is extended to 1",
+    "borderline: the difference's and the ratio's intervals disagree on whether "
+    "there is a gap, so it is not called clear and both intervals are extended "
+    "to 'no difference' (0, and 1 times)",
     "an average, score or income: compared by its difference (no 'times as "
     "likely' ratio)",
 ]
@@ -236,6 +245,41 @@ _LABEL_COLUMNS = {
 _NUMBER_COLUMNS = [c for c in GAP_COLUMNS if c not in _LABEL_COLUMNS]
 
 
+def agreed_significance(d_lo, d_hi, adv_lo, adv_hi):
+    """One significance decision from a gap's two intervals.
+
+    A gap is significant where its difference's CI excludes 0 and its adverse
+    ratio's CI, where it has one, excludes 1. Rows where the two disagree are
+    ``borderline`` (not significant).
+
+    Returns
+    -------
+    (significant, borderline) : tuple of numpy.ndarray of bool
+
+    Examples
+    --------
+    Difference 6.3 to 99.9 (excludes 0), ratio 0.997 to 3.29 (includes 1):
+
+    >>> sig, border = agreed_significance([6.3], [99.9], [0.997], [3.29])
+    >>> bool(sig[0]), bool(border[0])
+    (False, True)
+
+    An income's difference alone decides (no ratio):
+
+    >>> sig, border = agreed_significance([-43357.0], [-6819.0], [np.nan], [np.nan])
+    >>> bool(sig[0]), bool(border[0])
+    (True, False)
+    """
+    d_lo, d_hi = np.asarray(d_lo, float), np.asarray(d_hi, float)
+    adv_lo, adv_hi = np.asarray(adv_lo, float), np.asarray(adv_hi, float)
+    by_difference = (d_lo > 0) | (d_hi < 0)
+    has_ratio = np.isfinite(adv_lo) & np.isfinite(adv_hi)
+    by_ratio = (adv_lo > 1) | (adv_hi < 1)
+    significant = by_difference & (~has_ratio | by_ratio)
+    borderline = ~significant & (by_difference | (has_ratio & by_ratio))
+    return significant, borderline
+
+
 def _gap_numbers(cols, rows, r, has_ref, z):
     """Every number of a chunk of gap rows (see the module docstring)."""
 
@@ -282,12 +326,17 @@ def _gap_numbers(cols, rows, r, has_ref, z):
         )
         adv_lo = np.where(is_score, np.nan, adv_lo)
         adv_hi = np.where(is_score, np.nan, adv_hi)
-        # one decision per row: the difference's CI decides (see the module
-        # docstring); a ratio interval that disagrees is extended to 1
-        significant = (d_lo > 0) | (d_hi < 0)
-        borderline = ~significant & (
-            (r_lo > 1) | (r_hi < 1) | (adv_lo > 1) | (adv_hi < 1)
-        )
+        # a percentage's difference cannot pass 100 points either way
+        bounded = cols["bounded"][code]
+        d_lo = np.where(bounded, np.maximum(d_lo, -100.0), d_lo)
+        d_hi = np.where(bounded, np.minimum(d_hi, 100.0), d_hi)
+        # one decision per row (see the module docstring): a clear gap where
+        # the difference's CI excludes 0 and the ratio's, where there is one,
+        # excludes 1; where they disagree, both are extended to "no difference"
+        significant, borderline = agreed_significance(d_lo, d_hi, adv_lo, adv_hi)
+        borderline |= ~significant & ((r_lo > 1) | (r_hi < 1))
+        d_lo = np.where(~significant & (d_lo > 0), 0.0, d_lo)
+        d_hi = np.where(~significant & (d_hi < 0), 0.0, d_hi)
         r_lo = np.where(~significant & (r_lo > 1), 1.0, r_lo)
         r_hi = np.where(~significant & (r_hi < 1), 1.0, r_hi)
         adv_lo = np.where(~significant & (adv_lo > 1), 1.0, adv_lo)
@@ -439,6 +488,13 @@ def compute_gaps(
         "worse": worse_by,
         "mult": per_indicator["multiplier"].to_numpy(),
         "score": per_indicator["type_code"].to_numpy() == MEASURE_TYPES.index("score"),
+        # percentages of a population (no repeat events): a difference lies
+        # within -100 to 100 points
+        "bounded": np.isin(
+            per_indicator["type_code"].to_numpy(),
+            [MEASURE_TYPES.index(t) for t in ("proportion", "survey")],
+        )
+        & (per_indicator["multiplier"].to_numpy() == 100),
     }
     z = z_value(alpha)
     # chunks keep temporaries small and in cache: on millions of rows this is

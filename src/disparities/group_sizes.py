@@ -585,17 +585,42 @@ def add_size_estimates(
             ratio * spread,
             np.where(complement, comp * comp_spread, spread / ratio),
         )
+    from disparities.gaps import agreed_significance
+
+    # as compute_gaps: a percentage's difference within -100 to 100 points;
+    # one decision from both intervals, each extended to "no difference"
+    # where they disagree
+    bounded = np.array(
+        [
+            get_indicator(i).measure_type in ("proportion", "survey")
+            and float(get_indicator(i).multiplier) == 100
+            for i in inds
+        ],
+        dtype=bool,
+    )
+    d_lo = np.where(bounded, np.maximum(d_lo, -100.0), d_lo)
+    d_hi = np.where(bounded, np.minimum(d_hi, 100.0), d_hi)
+    adv_lo = np.where(score, np.nan, adv_lo)
+    adv_hi = np.where(score, np.nan, adv_hi)
+    significant, borderline = agreed_significance(d_lo, d_hi, adv_lo, adv_hi)
+    r_lo, r_hi = ratio / spread, ratio * spread
+    unclear = ~significant
+    d_lo = np.where(unclear & (d_lo > 0), 0.0, d_lo)
+    d_hi = np.where(unclear & (d_hi < 0), 0.0, d_hi)
+    r_lo = np.where(unclear & (r_lo > 1), 1.0, r_lo)
+    r_hi = np.where(unclear & (r_hi < 1), 1.0, r_hi)
+    adv_lo = np.where(unclear & (adv_lo > 1), 1.0, adv_lo)
+    adv_hi = np.where(unclear & (adv_hi < 1), 1.0, adv_hi)
     fill = {
         "difference_ci_lower": d_lo,
         "difference_ci_upper": d_hi,
-        "ratio_ci_lower": ratio / spread,
-        "ratio_ci_upper": ratio * spread,
+        "ratio_ci_lower": r_lo,
+        "ratio_ci_upper": r_hi,
         "adverse_ratio_ci_lower": adv_lo,
         "adverse_ratio_ci_upper": adv_hi,
     }
     for col, arr in fill.items():
         out[col] = np.where(derive, arr, out[col].to_numpy(float))
-    significant = (d_lo > 0) | (d_hi < 0)
     adverse = np.where(worse, diff > 0, diff < 0)
     new_dir = np.where(
         ~significant, "no clear difference", np.where(adverse, "worse", "better")
@@ -631,6 +656,12 @@ def add_size_estimates(
                         "; unreliable: the estimate rests on few sampled children "
                         "(relative standard error over 30%)"
                         if wide[i]
+                        else ""
+                    )
+                    + (
+                        "; borderline: the difference's and the ratio's intervals "
+                        "disagree on whether there is a gap, so it is not called clear"
+                        if borderline[i]
                         else ""
                     )
                 )
