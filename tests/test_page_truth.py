@@ -401,3 +401,40 @@ def test_gap_chart_title_keeps_the_caveats_in_one_parenthesis():
     )
     published = dict(row, interval_basis="published", unreliable=False)
     assert _with_caveats(plain, published) == plain
+
+
+def test_deck_notes_give_an_income_gap_as_its_difference():
+    """Tyrrell's income slide notes read 'Times as likely: not available (95% CI
+    not available to not available)'; an income is compared by its difference."""
+    import pandas as pd
+
+    from disparities.deck import _numbers
+
+    row = pd.Series(
+        {
+            "indicator": "median_household_income",
+            "adverse_ratio": float("nan"),
+            "adverse_ratio_ci_lower": float("nan"),
+            "adverse_ratio_ci_upper": float("nan"),
+            "difference": -25088.0,
+            "difference_ci_lower": -43357.0,
+            "difference_ci_upper": -6819.0,
+            "state_difference": -23283.0,
+            "state_adverse_ratio": float("nan"),
+            "trend": "can't tell yet",
+            "children_affected": "not applicable",
+        }
+    )
+    text = _numbers(row)
+    assert "not available to not available" not in text
+    assert "Difference (95% CI): $25,088 lower ($43,357 lower to $6,819 lower)" in text
+    assert "state's difference: $23,283 lower" in text
+    # a ratio near 1 keeps the digits that show its side of 1
+    ratio = row.copy()
+    ratio[["adverse_ratio", "adverse_ratio_ci_lower", "adverse_ratio_ci_upper"]] = [
+        1.81,
+        0.997,
+        3.29,
+    ]
+    ratio["indicator"] = "child_mortality"
+    assert "(95% CI 0.997 to 3.29)" in _numbers(ratio)

@@ -179,14 +179,31 @@ def _caveats(row) -> list:
 
 
 def _numbers(row) -> str:
+    from disparities.catalog import get_indicator
+    from disparities.narrative import ratio_bounds
+    from disparities.report import difference_text, signed_amount
+
     def f(v, d=2):
         return "not available" if not np.isfinite(v) else f"{v:.{d}f}"
 
+    tail = (
+        f"trend: {row['trend']}; children affected: "
+        + str(row.get("children_affected", "unknown"))
+        + "."
+    )
+    info = get_indicator(str(row[s.INDICATOR]))
+    if not np.isfinite(row["adverse_ratio"]):  # incomes, scores: the difference
+        sd = float(row.get("state_difference", np.nan))
+        state = signed_amount(sd, info) if np.isfinite(sd) else "not available"
+        return (
+            f"Difference (95% CI): {difference_text(row, info)}; state's "
+            f"difference: {state}; " + tail
+        )
+    lo, hi = row["adverse_ratio_ci_lower"], row["adverse_ratio_ci_upper"]
+    ci = ratio_bounds(lo, hi, digits=2) if np.isfinite(lo + hi) else "not available"
     return (
-        f"Times as likely: {f(row['adverse_ratio'])} (95% CI "
-        f"{f(row['adverse_ratio_ci_lower'])} to {f(row['adverse_ratio_ci_upper'])}); "
-        f"state's gap: {f(row['state_adverse_ratio'])}; trend: {row['trend']}; "
-        "children affected: " + str(row.get("children_affected", "unknown")) + "."
+        f"Times as likely: {f(row['adverse_ratio'])} (95% CI {ci}); "
+        f"state's gap: {f(row['state_adverse_ratio'])}; " + tail
     )
 
 

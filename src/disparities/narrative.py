@@ -17,6 +17,7 @@ from disparities.catalog import get_indicator
 
 __all__ = [
     "evidence_words",
+    "ratio_bounds",
     "format_value",
     "format_period",
     "format_count",
@@ -36,6 +37,36 @@ SYNTHETIC_NOTICE = "SYNTHETIC DEMO DATA: made-up numbers for practice, not real"
 def format_period(period: str) -> str:
     """Period with an en dash: ``'2018-2022'`` -> ``'2018–2022'``."""
     return str(period).replace("-", "\u2013")
+
+
+def ratio_bounds(lo: float, hi: float, sep: str = " to ", digits: int = 1) -> str:
+    """A ratio's 95% CI bounds to one decimal, with more where a bound would
+    read 1.0 without being 1, so the reader sees which side of 1 it is on.
+
+    Examples
+    --------
+    >>> ratio_bounds(2.04, 24.6)
+    '2.0 to 24.6'
+    >>> ratio_bounds(1.012, 1.3)
+    '1.01 to 1.3'
+    >>> ratio_bounds(0.96, 21.0)
+    '0.96 to 21.0'
+    >>> ratio_bounds(0.9975, 3.29)
+    '0.998 to 3.3'
+    >>> ratio_bounds(1.0, 4.0)
+    '1.0 to 4.0'
+    >>> ratio_bounds(0.997, 3.29, digits=2)
+    '0.997 to 3.29'
+    """
+
+    def one(v: float) -> str:
+        for d in range(digits, max(digits, 3) + 1):
+            text = f"{v:.{d}f}"
+            if v == 1.0 or float(text) != 1.0:
+                break
+        return text
+
+    return f"{one(float(lo))}{sep}{one(float(hi))}"
 
 
 def format_value(value: float, indicator: str) -> str:
@@ -200,7 +231,7 @@ def gap_sentence(row: pd.Series | dict, *, place: str | None = None) -> str:
         return (
             f"{who[0].upper() + who[1:]}{where_txt} were {ar0:.1f} times as likely "
             f"as {ref} {info.adverse_phrase}, {period}, but with so few "
-            f"{info.subject} this could be chance (95% CI {lo0:.1f} to {hi0:.1f})"
+            f"{info.subject} this could be chance (95% CI {ratio_bounds(lo0, hi0)})"
             f"{caveat}."
         )
     if direction == "no clear difference":
@@ -285,7 +316,7 @@ def finding_sentence(row) -> str:
         if note == "estimated interval":
             lo = float(_get(row, "adverse_ratio_ci_lower", np.nan))
             hi = float(_get(row, "adverse_ratio_ci_upper", np.nan))
-            span = f" {lo:.1f} to {hi:.1f}" if np.isfinite(lo + hi) else ""
+            span = f" {ratio_bounds(lo, hi)}" if np.isfinite(lo + hi) else ""
             if "95% CI" in text:
                 span = ""  # the sentence already gives the interval
             note = (

@@ -422,7 +422,7 @@ def find_bright_spots(
         and a ``sentence``.
     """
     from disparities.catalog import get_indicator
-    from disparities.narrative import format_value
+    from disparities.narrative import format_value, ratio_bounds
     from disparities.uncertainty import z_value
 
     focus_geo_id = str(focus_geo_id)
@@ -501,10 +501,10 @@ def find_bright_spots(
             )
         txt = f"{r['adverse_ratio']:.1f} times"
         if np.isfinite(r["adverse_ratio_ci_lower"]):
-            txt += (
-                f" (95% CI {r['adverse_ratio_ci_lower']:.1f}"
-                f"\u2013{r['adverse_ratio_ci_upper']:.1f})"
+            bounds = ratio_bounds(
+                r["adverse_ratio_ci_lower"], r["adverse_ratio_ci_upper"], "\u2013"
             )
+            txt += f" (95% CI {bounds})"
         return txt
 
     def say(r):

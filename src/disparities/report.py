@@ -120,7 +120,18 @@ def _estimate_ci(est, lo, hi, fmt, digits):
     return f"{fmt.format(est)} ({_ci(lo, hi, digits)})"
 
 
-def _signed_amount(d: float, info) -> str:
+def _ratio_ci(est, lo, hi, digits=1):
+    """A ratio and its CI; a bound near 1 keeps the digits that show its side."""
+    from disparities.narrative import ratio_bounds
+
+    if not np.isfinite(est):
+        return "not shown"
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return f"{est:.{digits}f} (no CI published)"
+    return f"{est:.{digits}f} ({ratio_bounds(lo, hi, digits=digits)})"
+
+
+def signed_amount(d: float, info) -> str:
     """A difference in an average, score or income in its own unit, in words."""
     from disparities.narrative import _score_difference
 
@@ -129,14 +140,15 @@ def _signed_amount(d: float, info) -> str:
     return f"{_score_difference(abs(d), info)} {'higher' if d > 0 else 'lower'}"
 
 
-def _difference_cell(r, info) -> str:
+def difference_text(r, info) -> str:
+    """A gap's difference and its CI in words, in the indicator's unit."""
     d, lo, hi = r["difference"], r["difference_ci_lower"], r["difference_ci_upper"]
     if not np.isfinite(d):
         return "not shown" if bool(r.get(s.SUPPRESSED, False)) else "not available"
     if info.measure_type == "score" or info.unit == "dollars":
-        text = _signed_amount(d, info)
+        text = signed_amount(d, info)
         if np.isfinite(lo) and np.isfinite(hi):
-            text += f" ({_signed_amount(lo, info)} to {_signed_amount(hi, info)})"
+            text += f" ({signed_amount(lo, info)} to {signed_amount(hi, info)})"
         return text
     unit = " points" if info.multiplier == 100 else ""
     return _estimate_ci(d, lo, hi, "{:+.1f}", 1).replace(" (", f"{unit} (", 1)
@@ -149,12 +161,11 @@ def _ratio_cell(r, info) -> str:
         return "not applicable"  # compared by the difference
     if not np.isfinite(r["adverse_ratio"]):
         return "not available"
-    text = _estimate_ci(
+    text = _ratio_ci(
         r["adverse_ratio"],
         r["adverse_ratio_ci_lower"],
         r["adverse_ratio_ci_upper"],
-        "{:.2f}",
-        2,
+        digits=2,
     )
     if str(r.get("interval_basis", "")).startswith("derived"):
         text += " estimated"  # as the shortlist says: not the source's interval
@@ -214,7 +225,7 @@ def disparity_table_for_display(
                 "Reference": f"{r['reference_group']}: "
                 f"{format_value(r['reference_value'], ind).split(' per ')[0]}",
                 "Times as likely (95% CI)": _ratio_cell(r, info),
-                "Difference (95% CI)": _difference_cell(r, info),
+                "Difference (95% CI)": difference_text(r, info),
                 "Children affected": _affected_cell(r, info, shortlist),
                 "Reading": r["direction"],
                 "Note": r[s.NOTE],
@@ -410,17 +421,13 @@ def _shortlist_ratio_cell(r) -> str:
         kind = "a dollar difference" if info.unit == "dollars" else "a difference"
         if d is None or not np.isfinite(d):
             return "not applicable"
-        return f"not applicable ({kind}: {_signed_amount(d, info)})"
+        return f"not applicable ({kind}: {signed_amount(d, info)})"
     if bool(r.get(s.SUPPRESSED, False)):
         return "not shown"
     if not np.isfinite(r["adverse_ratio"]):
         return "not available"
-    text = _estimate_ci(
-        r["adverse_ratio"],
-        r["adverse_ratio_ci_lower"],
-        r["adverse_ratio_ci_upper"],
-        "{:.1f}",
-        1,
+    text = _ratio_ci(
+        r["adverse_ratio"], r["adverse_ratio_ci_lower"], r["adverse_ratio_ci_upper"]
     )
     if str(r.get("interval_basis", "")).startswith("derived"):
         text += " estimated"
@@ -435,7 +442,7 @@ def _shortlist_state_cell(r) -> str:
         d = r.get("state_difference", np.nan)
         if d is None or not np.isfinite(d):
             return "not available"
-        return _signed_amount(d, info)
+        return signed_amount(d, info)
     v = r.get("state_adverse_ratio", np.nan)
     return "not available" if v is None or not np.isfinite(v) else f"{v:.1f}"
 
@@ -542,12 +549,10 @@ def _focus_view(profile) -> dict | None:
         f"{row['reference_group']}: {format_value(row['reference_value'], ind)}"
     )
     if np.isfinite(row["adverse_ratio"]):
-        ratio = _estimate_ci(
+        ratio = _ratio_ci(
             row["adverse_ratio"],
             row["adverse_ratio_ci_lower"],
             row["adverse_ratio_ci_upper"],
-            "{:.1f}",
-            1,
         )
         derived = str(row.get("interval_basis", "")).startswith("derived")
         view["gap"] = (

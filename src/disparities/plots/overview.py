@@ -7,7 +7,7 @@ import pandas as pd
 
 from disparities import schema as s
 from disparities.catalog import get_indicator
-from disparities.narrative import format_period, source_footnote
+from disparities.narrative import format_period, ratio_bounds, source_footnote
 from disparities.plots import style
 
 __all__ = ["plot_disparity_overview", "latest_gaps"]
@@ -247,10 +247,8 @@ def plot_disparity_overview(
     def _ci(r, est):
         if not np.isfinite(r["adverse_ratio_ci_lower"]):
             return "no confidence interval"
-        return (
-            f"95% CI {r['adverse_ratio_ci_lower']:.1f} to "
-            f"{r['adverse_ratio_ci_upper']:.1f}" + (", estimated" if est else "")
-        )
+        bounds = ratio_bounds(r["adverse_ratio_ci_lower"], r["adverse_ratio_ci_upper"])
+        return f"95% CI {bounds}" + (", estimated" if est else "")
 
     parts = [
         f"{lab}: {r['adverse_ratio']:.1f} times ({_ci(r, est)})"
