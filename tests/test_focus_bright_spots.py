@@ -135,7 +135,7 @@ def test_bright_spots_need_a_supported_margin():
     gaps = pd.DataFrame(
         [
             _gap("37001", "Focus County", 4.07, 3.16, 5.23),
-            # overlapping almost entirely: z = 0.21 -> about the same
+            # overlapping almost entirely: z = 0.21 -> not clearly different
             _gap("37003", "Overlap County", 4.33, 2.60, 7.22),
             # 2.0 (1.70-2.35): z = (ln 4.07 - ln 2.0) / sqrt(0.1285^2 + 0.0826^2)
             #                    = 0.7105 / 0.1528 = 4.65 -> clearly smaller
@@ -159,8 +159,8 @@ def test_bright_spots_need_a_supported_margin():
         "Focus County": "the focus county",
         "Smaller County": "smaller gap",
         "Untested County": "cannot tell: no confidence interval",
-        "Close County": "about the same",
-        "Overlap County": "about the same",
+        "Close County": "not clearly different",
+        "Overlap County": "not clearly different",
     }
     z = dict(zip(b["geo_name"], b["z_difference"], strict=True))
     assert z["Smaller County"] == pytest.approx(4.65, abs=0.01)
@@ -169,5 +169,5 @@ def test_bright_spots_need_a_supported_margin():
     smaller = b[b["smaller_gap"]].iloc[0]["sentence"]
     assert smaller.startswith("Smaller County (similar size, more rural): 2.0 times")
     overlap = b[b["geo_name"] == "Overlap County"].iloc[0]["sentence"]
-    assert "about the same as Focus County" in overlap
+    assert "not clearly different from Focus County's" in overlap
     assert "distance" not in " ".join(b["sentence"])

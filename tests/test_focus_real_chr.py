@@ -215,7 +215,7 @@ def test_real_bright_spots_are_supported(chr_table, chr_rankings):
         )
         smaller = b[b["smaller_gap"]]
         assert (smaller["z_difference"] > 1.959).all()
-        same = b[b["comparison"] == "about the same"]
+        same = b[b["comparison"] == "not clearly different"]
         assert (same["z_difference"].abs() <= 1.96).all()
         assert b["sentence"].str.len().gt(10).all()
 

@@ -20,7 +20,8 @@ margin its uncertainty supports*: the difference between the two log adverse
 ratios (or, for averages and incomes, between the two differences) is tested
 with a z-test using both standard errors, read off the CIs (Altman & Bland,
 "Interaction revisited: the difference between two estimates", BMJ
-2003;326:219). Otherwise the peer's gap is "about the same".
+2003;326:219). Otherwise the peer's gap is "not clearly different" (which
+is not the same as equal: small counties' gaps are hard to tell apart).
 """
 
 from __future__ import annotations
@@ -416,7 +417,7 @@ def find_bright_spots(
     pandas.DataFrame
         The focus county's row first, then every peer with the same comparison:
         ``z_difference`` (positive when the peer's gap is smaller),
-        ``comparison`` ("the focus county", "smaller gap", "about the same",
+        ``comparison`` ("the focus county", "smaller gap", "not clearly different",
         "larger gap", "cannot tell: no confidence interval" or "not shown"),
         ``smaller_gap`` (True only for a clearly smaller gap), ``similarity``
         and a ``sentence``.
@@ -479,7 +480,7 @@ def find_bright_spots(
             "smaller gap",
             "larger gap",
         ],
-        default="about the same",
+        default="not clearly different",
     )
     sub["z_difference"] = np.where(sub["is_focus"], np.nan, zdiff)
     sub["comparison"] = comparison
@@ -518,8 +519,9 @@ def find_bright_spots(
             "smaller gap": f"a smaller gap than {focus_name}'s, by more than "
             "chance would explain",
             "larger gap": f"a larger gap than {focus_name}'s",
-            "about the same": f"about the same as {focus_name} (the difference "
-            "is within what chance would explain)",
+            "not clearly different": f"not clearly different from {focus_name}'s "
+            "(with these numbers the difference is within what chance would "
+            "explain)",
             "cannot tell: no confidence interval": "cannot be compared: no "
             "confidence interval",
         }[r["comparison"]]

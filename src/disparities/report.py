@@ -567,7 +567,7 @@ def _focus_view(profile) -> dict | None:
 
 
 _COMPARISON_WORDS = {
-    "about the same": "about the same",
+    "not clearly different": "not clearly different",
     "larger gap": "larger",
     "smaller gap": "clearly smaller",
     "not shown": "not shown (small numbers)",
@@ -580,13 +580,13 @@ def bright_summary(bright) -> str:
     Examples
     --------
     >>> b = pd.DataFrame({"geo_name": ["Here", "A", "B", "C"],
-    ...     "comparison": ["the focus county", "about the same", "about the same",
-    ...                    "about the same"], "smaller_gap": [False] * 4})
+    ...     "comparison": ["the focus county"] + ["not clearly different"] * 3,
+    ...     "smaller_gap": [False] * 4})
     >>> bright_summary(b)
-    'None of the 3 most similar counties has a clearly smaller gap on this; their gaps are about the same.'
+    "None of the 3 most similar counties has a clearly smaller gap on this; with these numbers their gaps cannot be told apart from this county's."
     >>> b.loc[1, ["comparison", "smaller_gap"]] = ["smaller gap", True]
     >>> bright_summary(b)
-    '1 of the 3 most similar counties has a clearly smaller gap on this (A); 2 about the same.'
+    '1 of the 3 most similar counties has a clearly smaller gap on this (A); 2 not clearly different.'
     """
     if bright is None or not len(bright):
         return "No peer county has this comparison in the data."
@@ -597,8 +597,12 @@ def bright_summary(bright) -> str:
     smaller = peers[peers["smaller_gap"].astype(bool)]
     rest = peers[~peers["smaller_gap"].astype(bool)]
     counts = rest["comparison"].astype(str).value_counts()
-    if len(counts) == 1 and counts.index[0] == "about the same" and len(smaller) == 0:
-        others = "their gaps are about the same"
+    if (
+        len(counts) == 1
+        and counts.index[0] == "not clearly different"
+        and len(smaller) == 0
+    ):
+        others = "with these numbers their gaps cannot be told apart from this county's"
     else:
         others = ", ".join(
             f"{k} {_COMPARISON_WORDS.get(c, c)}" for c, k in counts.items()
