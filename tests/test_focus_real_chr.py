@@ -240,3 +240,25 @@ def test_without_population_rows_untestable_gaps_sink():
         assert c.iloc[0]["evidence"] != "cannot be tested"
         untested = c[c["evidence"] == "cannot be tested"]
         assert untested["children_affected"].isin(["unknown", "not applicable"]).all()
+
+
+def test_bigger_than_the_state_only_where_the_interval_says_so(chr_rankings):
+    """Tyrrell's child poverty, Black vs White, 7.1 times (2.0-24.6) beside the
+    state's 2.8 read 'bigger than the state's gap': the interval holds 2.8."""
+    checked = 0
+    for geo, c in chr_rankings.items():
+        if c.empty:
+            continue
+        lo, hi = c["adverse_ratio_ci_lower"], c["adverse_ratio_ci_upper"]
+        sr = c["state_adverse_ratio"]
+        inside = c["clear_gap"] & (lo <= sr) & (sr <= hi)
+        said = c["explanation"].str.contains("than the state's gap")
+        assert not (inside & said).any(), geo
+        assert (c.loc[inside, "versus_state_component"] == 0).all(), geo
+        assert (
+            c.loc[inside, "explanation"]
+            .str.contains("not clearly different from the state's gap")
+            .all()
+        ), geo
+        checked += int(inside.sum())
+    assert checked > 20

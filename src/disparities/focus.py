@@ -311,7 +311,14 @@ def _score(cand, w) -> None:
     with np.errstate(invalid="ignore", divide="ignore"):
         vs_state = np.log(cand["adverse_ratio"] / cand["state_adverse_ratio"])
     vs_state = vs_state.where(np.isfinite(vs_state), 0.0)
-    # trend and the state comparison only count for a gap the data support
+    # ... and only where the county's interval excludes the state's gap, as
+    # the explanation says
+    sr = cand["state_adverse_ratio"]
+    within = (cand["adverse_ratio_ci_lower"] <= sr) & (
+        sr <= cand["adverse_ratio_ci_upper"]
+    )
+    vs_state = vs_state.where(~within, 0.0)
+    # trend and the state comparison only count for a gap the data support;
     # one decision per gap, the gaps' own (both intervals agree: gaps.py)
     clear = (
         cand["significant"].astype(bool)
@@ -494,7 +501,15 @@ def _explain(r) -> str:
     if _is_score(r):
         parts += _versus_state_difference(r)
     elif r["clear_gap"] and np.isfinite(sr) and np.isfinite(r["adverse_ratio"]):
-        if r["adverse_ratio"] > sr * 1.1:
+        # bigger or smaller only where the county's own interval says so (the
+        # state's gap, on far larger numbers, taken as known)
+        lo, hi = r["adverse_ratio_ci_lower"], r["adverse_ratio_ci_upper"]
+        if np.isfinite(lo) and np.isfinite(hi) and lo <= sr <= hi:
+            parts.append(
+                f"not clearly different from the state's gap ({sr:.1f} times, "
+                "inside this gap's interval)"
+            )
+        elif r["adverse_ratio"] > sr * 1.1:
             parts.append(f"bigger than the state's gap ({sr:.1f} times)")
         elif r["adverse_ratio"] < sr / 1.1:
             parts.append(f"smaller than the state's gap ({sr:.1f} times)")
@@ -531,6 +546,12 @@ def _versus_state_difference(r) -> list:
         return []
     ind = str(r[s.INDICATOR])
     state = format_value(abs(sd), ind)
+    lo, hi = r["difference_ci_lower"], r["difference_ci_upper"]
+    if np.isfinite(lo) and np.isfinite(hi) and lo <= sd <= hi:
+        return [
+            f"not clearly different from the state's difference ({state}, inside "
+            "this difference's interval)"
+        ]
     if abs(d) > abs(sd) * 1.1:
         return [f"a bigger difference than the state's ({state})"]
     if abs(d) < abs(sd) / 1.1:
