@@ -108,3 +108,42 @@ def test_real_tyrrell_dumbbell_flags_the_reference_as_the_groups_chart_does(shar
             assert box.x0 >= axes_box.x0 and box.x1 <= axes_box.x1 + 1
     plt.close(bars.figure)
     plt.close(fig)
+
+
+def test_real_tyrrell_dots_carry_the_every_group_charts_flags(shared):
+    """Given the values, every dot of the gap chart is 'unreliable' exactly where
+    the chart of every group says so (Black 82.8% was 'unreliable' beside its
+    dot, from its gap's flag, and plain in the bar chart)."""
+    from disparities.gaps import compute_gaps
+    from disparities.group_sizes import add_size_estimates, flag_unreliable_by_size
+    from disparities.loaders import load_data
+
+    table, _ = load_data(
+        [
+            shared("chr2021_nc_county_health_rankings_v1.xlsx"),
+            shared("chr2022_nc_county_health_rankings_v1.xlsx"),
+        ]
+    )
+    local = flag_unreliable_by_size(
+        table[table["geo_id"].astype(str).isin(["37177", "37"])]
+    )
+    gaps = add_size_estimates(compute_gaps(local), table)
+    bars = plots.plot_group_comparison(local, "37177", "child_poverty")
+    bar_says = {t.get_text().split(" (")[0]: t.get_text() for t in bars.texts}
+    ax = plots.plot_gap_dumbbell(gaps, "37177", "child_poverty", values=local)
+    county_dots = [
+        t.get_text()
+        for t in ax.texts
+        if hasattr(t, "_disparities_role") and t.get_color() == "#222222"
+    ]
+    assert len(county_dots) >= 4
+    for text in county_dots:
+        value = text.split(" (")[0]
+        assert value in bar_says, (text, bar_says)
+        assert text.endswith("(unreliable)") == bar_says[value].endswith(
+            "(unreliable)"
+        ), (text, bar_says[value])
+    assert "82.8%" in county_dots  # Black: reliable by its own size
+    assert "52.6% (unreliable)" in county_dots
+    plt.close(bars.figure)
+    plt.close(ax.figure)

@@ -354,7 +354,13 @@ def plan_charts(table, an, geo_id, st_abbr, subjects) -> list:
             section,
             "The gap, beside the state's",
             lambda ind=ind, dim=dim, grp=grp: plots.plot_gap_dumbbell(
-                gaps, geo_id, ind, dimension=dim, highlight_group=grp, ax=_axes()
+                gaps,
+                geo_id,
+                ind,
+                dimension=dim,
+                highlight_group=grp,
+                values=local,  # each dot flagged as the every-group chart's bar
+                ax=_axes(),
             ),
             sig,
         )

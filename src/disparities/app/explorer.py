@@ -131,6 +131,7 @@ class Explorer:
         self.out_dir = Path(out_dir)
         self.state = resolve_state(state)[1]
         self.table: pd.DataFrame | None = None
+        self._flagged: pd.DataFrame | None = None  # the table, small values flagged
         self.files: list[LoadedFile] = []
         self.geo_id: str | None = None
         self.geo_name: str | None = None
@@ -289,7 +290,17 @@ class Explorer:
 
     def _set_table(self, table: pd.DataFrame) -> None:
         self.table = table
+        self._flagged = None
         self._forget_county()
+
+    def _flagged_table(self) -> pd.DataFrame:
+        """The table with values on too few (estimated) children flagged, as
+        the report's charts show them (computed once per loaded table)."""
+        from disparities.group_sizes import flag_unreliable_by_size
+
+        if self._flagged is None:
+            self._flagged = flag_unreliable_by_size(self.table)
+        return self._flagged
 
     def _forget_county(self) -> None:
         self.geo_id = self.geo_name = None
@@ -468,18 +479,19 @@ class Explorer:
         t = time.perf_counter()
         ind, dim, grp = str(r[s.INDICATOR]), str(r[s.DIMENSION]), str(r[s.GROUP])
         gid = self.geo_id
+        values = self._flagged_table()  # the report's flags, in every chart
         makers = {
             "Every group": lambda: plots.plot_group_comparison(
-                self.table, gid, ind, dimension=dim
+                values, gid, ind, dimension=dim
             ),
             "The gap, county beside state": lambda: plots.plot_gap_dumbbell(
-                self.gaps, gid, ind, dimension=dim, highlight_group=grp
+                self.gaps, gid, ind, dimension=dim, highlight_group=grp, values=values
             ),
             "Is the gap changing?": lambda: plots.plot_gap_trend(
                 self.gaps, self.trends, gid, ind, grp
             ),
             "Across the state's counties": lambda: plots.plot_county_map(
-                self.table, self.state, ind, focus_geo_id=gid
+                values, self.state, ind, focus_geo_id=gid
             ),
         }
         out = {}

@@ -30,6 +30,7 @@ def plot_gap_dumbbell(
     compare_state: bool = True,
     highlight_group: str | None = None,
     title: str | None = None,
+    values: pd.DataFrame | None = None,
     ax=None,
 ):
     """Dumbbell chart: group value and reference value joined by a line.
@@ -55,6 +56,13 @@ def plot_gap_dumbbell(
         clearly worse gap).
     title : str, optional
         Replace the generated title.
+    values : pandas.DataFrame, optional
+        The tidy table of values the gaps came from, with the ``unreliable``
+        flags the chart of every group shows (e.g. after
+        :func:`disparities.group_sizes.flag_unreliable_by_size`): each dot is
+        then marked "unreliable" exactly where that chart marks its value.
+        Without it the group's dot carries its gap's flag and the reference's
+        dot :func:`~disparities.group_sizes.reference_unreliable_by_size`.
     ax : matplotlib.axes.Axes, optional
         Where to draw; a slide-sized figure is made when omitted.
 
@@ -81,8 +89,7 @@ def plot_gap_dumbbell(
     y = 0.0
     place = here[s.GEO_NAME].iloc[0] or geo_id
     state_name = state[s.GEO_NAME].iloc[0] if len(state) else ""
-    here = here.assign(_reference_unreliable=reference_unreliable_by_size(here))
-    state = state.assign(_reference_unreliable=reference_unreliable_by_size(state))
+    here, state = _dot_flags(here, values), _dot_flags(state, values)
     for _, r in here.iterrows():
         g = str(r[s.GROUP])
         rows = [(r, place, True)]
@@ -109,7 +116,10 @@ def plot_gap_dumbbell(
             ax.plot([v0, v], [y, y], color="#999999", linewidth=4, zorder=1)
             # each dot's own reliability: the gap's flag for the group, the
             # reference value's (by its size) for the reference
-            shaky = {True: bool(rr[s.UNRELIABLE]), False: rr["_reference_unreliable"]}
+            shaky = {
+                True: bool(rr["_group_unreliable"]),
+                False: bool(rr["_reference_unreliable"]),
+            }
             for val, grp, is_group in (
                 (v0, rr["reference_group"], False),
                 (v, g, True),
@@ -212,6 +222,42 @@ def plot_gap_dumbbell(
         f"{format_period(period)}: " + "; ".join(parts) + ".",
     )
     return ax
+
+
+def _dot_flags(rows: pd.DataFrame, values: pd.DataFrame | None) -> pd.DataFrame:
+    """Each gap row's group and reference dots: unreliable or not."""
+    if rows.empty:
+        return rows.assign(_group_unreliable=False, _reference_unreliable=False)
+    if values is None or s.UNRELIABLE not in values.columns:
+        return rows.assign(
+            _group_unreliable=rows[s.UNRELIABLE].fillna(False).astype(bool),
+            _reference_unreliable=reference_unreliable_by_size(rows),
+        )
+    keys = [s.GEO_ID, s.INDICATOR, s.PERIOD, s.DIMENSION, s.GROUP]
+    flags = (
+        values[keys + [s.UNRELIABLE]]
+        .astype({k: str for k in keys})
+        .drop_duplicates(keys, keep="last")
+        .set_index(keys)[s.UNRELIABLE]
+        .fillna(False)
+        .astype(bool)
+    )
+    own = pd.MultiIndex.from_frame(rows[keys].astype(str))
+    ref_geo = rows["reference_geo_id"].astype(str)
+    ref_geo = ref_geo.where(ref_geo != "", rows[s.GEO_ID].astype(str))
+    ref = pd.MultiIndex.from_arrays(
+        [
+            ref_geo,
+            rows[s.INDICATOR].astype(str),
+            rows[s.PERIOD].astype(str),
+            rows[s.DIMENSION].astype(str),
+            rows["reference_group"].astype(str),
+        ]
+    )
+    return rows.assign(
+        _group_unreliable=flags.reindex(own).fillna(False).to_numpy(bool),
+        _reference_unreliable=flags.reindex(ref).fillna(False).to_numpy(bool),
+    )
 
 
 def _room_for_labels(ax, vmin: float, vmax: float) -> tuple[float, float]:
