@@ -83,3 +83,16 @@ def test_geometries_offline_and_valid():
     g = county_geometries("NC")
     assert len(g) == 100 and g.is_valid.all()
     assert g.crs.to_epsg() == 4326
+
+
+def test_a_county_of_another_state_is_named_with_its_state():
+    """--state VA with Durham: the message says Durham is in NC, not only
+    'closest: Buckingham, ...' (a file of NC counties read with the wrong state)."""
+    from disparities.geography import UnknownPlaceError, find_county
+
+    with pytest.raises(UnknownPlaceError) as err:
+        find_county("Durham", "VA")
+    assert "a county of that name is in NC: check --state" in str(err.value)
+    with pytest.raises(UnknownPlaceError) as err:
+        find_county("Durhm", "NC")  # a misspelling: no other state
+    assert "check --state" not in str(err.value)

@@ -325,7 +325,27 @@ def find_county(name: str, state: str) -> tuple[str, str]:
         cutoff=0.4,
     )
     hint = f"; closest: {', '.join(close)}" if close else ""
+    elsewhere = _states_with_county(name, but=fips)
+    if elsewhere:
+        hint += (
+            f"; a county of that name is in {', '.join(elsewhere)}: check --state "
+            "(with --data it must name the files' state)"
+        )
     raise UnknownPlaceError(f"no county {name!r} in {abbr}{hint}")
+
+
+def _states_with_county(name: str, *, but: str) -> list[str]:
+    """States (abbreviations) other than ``but`` with a county of this name.
+
+    >>> _states_with_county("Durham", but="51")
+    ['NC']
+    """
+    key = normalise_place_name(name)
+    found = []
+    for fips, abbr, _ in _STATES:
+        if fips != but and key in _name_lookup(fips):
+            found.append(abbr)
+    return found[:5]
 
 
 @dataclass(frozen=True, eq=False)

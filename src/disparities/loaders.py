@@ -356,7 +356,7 @@ def combine_loads(tables, reports=None):
     shared = families[families > 1]
     if len(shared):
         report.notes.append(
-            f"{len(shared)} observations are published by more than one source "
+            f"{len(shared):,} observations are published by more than one source "
             f"({', '.join(sorted(stacked['_family'].unique()))}): each is kept as "
             "its own series, marked by its source, and compared only within it."
         )

@@ -494,7 +494,7 @@ def load_chr_workbook(path, *, year: int | None = None, strict: bool = False):
     t[s.SOURCE] = source
     report.suppressed("(blank)", int(blank.sum()))
     report.notes.append(
-        f"{len(t)} observations from {len(read_rows) - len(bad_rows)} "
+        f"{len(t):,} observations from {len(read_rows) - len(bad_rows):,} "
         "county and state rows."
     )
     report.rows_read = len(read_rows)

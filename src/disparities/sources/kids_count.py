@@ -203,7 +203,7 @@ def load_kids_count(
     )
     if missing_count:
         report.notes.append(
-            f"{missing_count} rows had no value published "
+            f"{missing_count:,} rows had no value published "
             "(N.A. or N/A): kept, shown as 'no value'."
         )
     records = pd.DataFrame(

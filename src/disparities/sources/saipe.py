@@ -111,7 +111,7 @@ def load_saipe(path, *, strict: bool = False):
     n_missing = int(t[s.VALUE].isna().sum())
     if n_missing:
         report.notes.append(
-            f"{n_missing} rows had no estimate (--): kept as 'no value'."
+            f"{n_missing:,} rows had no estimate (--): kept as 'no value'."
         )
     t.index = t.pop("line").to_numpy()
     report.rows_kept = len(t)
