@@ -64,8 +64,8 @@ def plot_disparity_overview(
     dimension : str, optional
         Only ``race_ethnicity`` or ``income`` comparisons (default: both).
     max_rows : int
-        Show at most this many comparisons (largest first); the footnote says
-        how many were left out.
+        Show at most this many comparisons (in the chart's order: by the low
+        end of each interval); the footnote says how many were left out.
     title : str, optional
         Replace the generated title.
     ax : matplotlib.axes.Axes, optional
@@ -241,7 +241,10 @@ def plot_disparity_overview(
         )
     extra = " ".join(marks)
     if n_all > len(here):
-        extra = f"{extra} {n_all - len(here)} smaller comparisons not shown.".strip()
+        extra = (
+            f"{extra} {n_all - len(here)} more comparisons, lower on this sort "
+            "(the low end of their intervals), are not shown."
+        ).strip()
     style.add_footnote(ax, source_footnote(here[s.SOURCE], periods, extra=extra))
 
     def _ci(r, est):
@@ -259,7 +262,8 @@ def plot_disparity_overview(
     style.set_alt_text(
         ax,
         f"Chart of disparity ratios in {place} "
-        f"({', '.join(format_period(p) for p in periods)}), largest first: "
+        f"({', '.join(format_period(p) for p in periods)}), sorted by the low "
+        "end of each 95% confidence interval, highest first: "
         + "; ".join(parts)
         + ".",
     )
