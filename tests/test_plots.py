@@ -397,20 +397,34 @@ def test_gap_trend_note_and_legend_never_meet(demo_gaps):
     here = demo_gaps[demo_gaps.geo_id.astype(str) == "37063"]
     tr = compute_gap_trends(here)
     # the longest group name of the demo beside the trend legend
-    ax = plots.plot_gap_trend(
-        here, tr, "37063", "third_grade_reading", "Economically disadvantaged"
+    charts = [
+        plots.plot_gap_trend(
+            here, tr, "37063", "third_grade_reading", "Economically disadvantaged"
+        )
+    ]
+    # the longest race group name (Robeson's: it wrapped onto the statement)
+    robeson = demo_gaps[demo_gaps.geo_id.astype(str) == "37155"]
+    charts.append(
+        plots.plot_gap_trend(
+            robeson,
+            compute_gap_trends(robeson),
+            "37155",
+            "child_poverty",
+            "American Indian or Alaska Native",
+        )
     )
-    fig = ax.get_figure()
-    fig.canvas.draw()
-    r = fig.canvas.get_renderer()
-    note = [t for t in ax.texts if t.get_text().startswith("above 0")][0]
-    nbox = note.get_window_extent(r)
-    lbox = ax.get_legend().get_window_extent(r)
-    assert not nbox.overlaps(lbox)
-    abox = ax.get_window_extent(r)
-    for box in (nbox, lbox):  # both inside the axes
-        assert abox.x0 <= box.x0 and box.x1 <= abox.x1
-        assert abox.y0 <= box.y0 and box.y1 <= abox.y1
+    for ax in charts:
+        fig = ax.get_figure()
+        fig.canvas.draw()
+        r = fig.canvas.get_renderer()
+        note = [t for t in ax.texts if t.get_text().startswith("above 0")][0]
+        nbox = note.get_window_extent(r)
+        lbox = ax.get_legend().get_window_extent(r)
+        assert not nbox.overlaps(lbox)
+        abox = ax.get_window_extent(r)
+        for box in (nbox, lbox):  # both inside the axes
+            assert abox.x0 <= box.x0 and box.x1 <= abox.x1
+            assert abox.y0 <= box.y0 and box.y1 <= abox.y1
 
 
 def test_real_chr_overview_agrees_with_the_shortlist(shared):
@@ -530,12 +544,12 @@ def test_gap_trend_states_no_rate_per_year_for_overlapping_spans():
     ax = plots.plot_gap_trend(g, tr, "37063", "teen_births", "Hispanic or Latino")
     legend = [x.get_text() for x in ax.get_legend().get_texts()]
     assert legend == [
-        "Change between the two overlapping periods: -5.70 per 1,000 girls aged "
+        "Change between the two overlapping periods: -5.7 per 1,000 girls aged "
         "15-19\nCan't tell yet whether the gap is changing (the periods share years)"
     ]
     words = _all_text(ax)
     assert "per year" not in words
-    assert "-5.70 per 1,000 girls aged 15-19" in plots.get_alt_text(ax)
+    assert "-5.7 per 1,000 girls aged 15-19" in plots.get_alt_text(ax)
     assert "no change the data can confirm yet" in get_title(ax)
     assert "trend_line" not in _gids(ax.lines)  # no fitted line either
 
@@ -553,7 +567,7 @@ def test_gap_trend_rate_per_year_only_when_significant():
     assert tr["verdict"].item() == "narrowing"
     ax = plots.plot_gap_trend(g, tr, "37063", "teen_births", "Hispanic or Latino")
     legend = ax.get_legend().get_texts()[0].get_text()
-    assert legend == "Trend: -10.00 per 1,000 girls aged 15-19 per year (narrowing)"
+    assert legend == "Trend: -10.0 per 1,000 girls aged 15-19 per year (narrowing)"
     assert "trend_line" in _gids(ax.lines)
     # three periods, no significant change: the verdict alone, no number
     t3 = _gap_series([(50.0, 5.0), (52.0, 5.0), (49.0, 5.0)], ["2018", "2019", "2020"])

@@ -215,7 +215,7 @@ def test_real_chr_trend_charts_tyrrell_and_durham(chr_table):
         an["gaps"], tr, DURHAM, "teen_births", "Hispanic or Latino"
     )
     legend = ax.get_legend().get_texts()[0].get_text()
-    assert f"{change:+.2f} per 1,000 girls aged 15-19" in legend
+    assert f"{change:+.1f} per 1,000 girls aged 15-19" in legend
     assert "per year" not in legend + plots.get_alt_text(ax)
 
 

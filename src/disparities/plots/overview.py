@@ -263,8 +263,6 @@ def plot_disparity_overview(
         ax,
         f"Chart of disparity ratios in {place} "
         f"({', '.join(format_period(p) for p in periods)}), sorted by the low "
-        "end of each 95% confidence interval, highest first: "
-        + "; ".join(parts)
-        + ".",
+        "end of each 95% confidence interval, highest first: " + "; ".join(parts) + ".",
     )
     return ax

@@ -322,8 +322,9 @@ def plot_group_trend(
 
 
 def _signed(v: float) -> str:
-    """+6.37, -5.66; +6,219 for large amounts (dollars)."""
-    return f"{v:+,.0f}" if abs(v) >= 100 else f"{v:+.2f}"
+    """+6.4, -5.7 (no false precision on estimates this uncertain); +6,219 for
+    large amounts (dollars)."""
+    return f"{v:+,.0f}" if abs(v) >= 100 else f"{v:+.1f}"
 
 
 #: what each verdict that is not a finding says instead of a rate per year
@@ -369,7 +370,7 @@ def trend_statement(gaps: pd.DataFrame, trend: pd.DataFrame, info) -> str:
     >>> t = pd.DataFrame({"verdict": ["can't tell yet (the periods share years)"],
     ...     "slope_per_year": [-5.66], "overlapping_periods": [True]})
     >>> trend_statement(g, t, get_indicator("teen_births"))
-    "change between the two overlapping periods: -5.66 per 1,000 girls aged 15-19; can't tell yet whether the gap is changing (the periods share years)"
+    "change between the two overlapping periods: -5.7 per 1,000 girls aged 15-19; can't tell yet whether the gap is changing (the periods share years)"
     """
     if not len(trend):
         return "no trend computed"
@@ -506,7 +507,7 @@ def plot_gap_trend(
     ax.text(
         0.01,
         0.98,
-        f"above 0: {style.wrap_label(group, 30)} worse off",
+        f"above 0: {group} worse off",  # one line: the statement sits below it
         transform=ax.transAxes,
         ha="left",
         va="top",
