@@ -319,6 +319,23 @@ def test_real_tyrrell_page_command_records_a_focus_the_page_and_deck_show(
             "no clear difference; Hispanic or Latino better off here"
         )
         assert income["What the data show"] == "clear gap"
+        # before a focus: candidates 1 and 3 compare two groups on one measure
+        # (child poverty); its gap chart, showing every group, is on one slide
+        # and candidate 3's slide points to it
+        assert main(["deck", *base]) == 0
+        first = Presentation(out / "tyrrell_county_board_deck.pptx").slides
+        titles = [
+            next(sh.text_frame.text for sh in sl.shapes if sh.has_text_frame)
+            for sl in first
+        ]
+        n1 = titles.index("1. Children in poverty: Black vs White, 7.1× as likely")
+        three = [i for i, t in enumerate(titles) if t.startswith("3. Children in pov")]
+        assert len(three) == 1
+        text3 = " ".join(
+            sh.text_frame.text for sh in first[three[0]].shapes if sh.has_text_frame
+        )
+        assert f"Its chart is on slide {n1 + 1}" in text3
+        assert not [sh for sh in first[three[0]].shapes if sh.shape_type == 13]
         argv[argv.index("--reason") + 1] = "Poverty is our board's goal"
         assert main(argv[1:]) == 0
         capsys.readouterr()
@@ -429,6 +446,9 @@ def test_deck_notes_give_an_income_gap_as_its_difference():
     assert "not available to not available" not in text
     assert "Difference (95% CI): $25,088 lower ($43,357 lower to $6,819 lower)" in text
     assert "state's difference: $23,283 lower" in text
+    # a shortlist row has no difference interval: the difference alone
+    short = row.drop(["difference_ci_lower", "difference_ci_upper"])
+    assert "Difference (95% CI): $25,088 lower; state's" in _numbers(short)
     # a ratio near 1 keeps the digits that show its side of 1
     ratio = row.copy()
     ratio[["adverse_ratio", "adverse_ratio_ci_lower", "adverse_ratio_ci_upper"]] = [

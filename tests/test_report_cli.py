@@ -287,10 +287,10 @@ def test_deck_without_a_focus_shows_the_shortlist(durham_report, tmp_path):
     slides = list(prs.slides)
     # cover, key findings, overview, then each of 3 candidates' gap, and the
     # groups of each measure once (two candidates may share one measure), then
-    # the bright spots for the first
+    # the bright spots for the first, then the words the slides use
     top3 = profile.candidates.head(3)
     measures = len(set(zip(top3["indicator"], top3["dimension"], strict=True)))
-    assert len(slides) == 1 + 1 + 1 + 3 + measures + 1
+    assert len(slides) == 1 + 1 + 1 + 3 + measures + 1 + 1
     # no picture shown twice
     blobs = [sh.image.sha1 for sl in slides for sh in sl.shapes if sh.shape_type == 13]
     assert len(blobs) == len(set(blobs))
@@ -305,11 +305,17 @@ def test_deck_without_a_focus_shows_the_shortlist(durham_report, tmp_path):
     assert pics and pics[0]._element.nvPicPr.cNvPr.get("descr")
     notes = slides[3].notes_slide.notes_text_frame.text
     assert f"{top['adverse_ratio']:.2f}" in notes and "95% CI" in notes
-    # the last slide: the peers' gaps for candidate 1, as the page's bright spots
-    assert texts[-1].startswith("Counties like ours on gap 1")
+    # then the peers' gaps for candidate 1, as the page's bright spots
+    assert texts[-2].startswith("Counties like ours on gap 1")
     for sentence in profile.bright_spots["sentence"]:
-        assert sentence in texts[-1]
-    assert "most similar counties" in texts[-1]
+        assert sentence in texts[-2]
+    assert "most similar counties" in texts[-2]
+    # the last explains the slides' words; the text slides name their source
+    assert texts[-1].startswith("Words on these slides")
+    assert "Times as likely:" in texts[-1] and "Unreliable:" in texts[-1]
+    findings = next(x for x in texts if x.startswith("Key findings"))
+    assert "Source: " in findings and "data years" in findings
+    assert "data years" in texts[0]  # the cover: the years, not only the releases
 
 
 def test_deck_survives_a_projector(durham_report, tmp_path):

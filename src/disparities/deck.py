@@ -138,12 +138,32 @@ def _chart_slide(prs, chart, title, subtitle, notes, *, synthetic=False):
     return slide
 
 
-def _text_slide(prs, title, lines, notes="", subtitle="", *, synthetic=False):
+#: height of a text slide's source line (inches)
+SOURCE_H = 0.36
+
+
+def _text_slide(
+    prs, title, lines, notes="", subtitle="", *, synthetic=False, source=""
+):
+    """Bullets under a title; ``source`` (the data and their years) as a
+    footnote, as the charts carry theirs."""
     slide = prs.slides.add_slide(prs.slide_layouts[6])
     if not _title(slide, title, subtitle):
         notes = f"{subtitle}\n\n{notes}"
     body = "\n".join(f"\u2022 {x}" for x in lines)
     foot = NOTICE_H + 0.05 if synthetic else 0.3
+    if source:
+        foot += SOURCE_H
+        _box(
+            slide,
+            source,
+            MARGIN,
+            SLIDE_H - foot,
+            SLIDE_W - 2 * MARGIN,
+            SOURCE_H,
+            MIN_PT,
+            colour="444444",
+        )
     _box(slide, body, MARGIN, 1.5, SLIDE_W - 2 * MARGIN, SLIDE_H - 1.5 - foot, BODY_PT)
     if synthetic:
         _synthetic_line(slide)
@@ -239,7 +259,7 @@ def render_deck(profile, path, *, n_candidates: int = 3) -> Path:
 
     from disparities.narrative import SYNTHETIC_NOTICE, format_period
     from disparities.profile import short_title
-    from disparities.report import human_date
+    from disparities.report import human_date, source_years
 
     prs = Presentation()
     prs.slide_width, prs.slide_height = Inches(SLIDE_W), Inches(SLIDE_H)
@@ -261,9 +281,10 @@ def render_deck(profile, path, *, n_candidates: int = 3) -> Path:
         if notes:  # the ratio in the title keeps its caveats
             sub += "\n(" + "; ".join(notes) + ")"
     _box(cover, sub, MARGIN, 3.1, SLIDE_W - 2 * MARGIN, 1.0, 26)
+    source = "Source: " + "; ".join(source_years(profile))
     _box(
         cover,
-        "Source: " + "; ".join(profile.sources),
+        source,
         MARGIN,
         4.3,
         SLIDE_W - 2 * MARGIN,
@@ -293,6 +314,7 @@ def render_deck(profile, path, *, n_candidates: int = 3) -> Path:
         [f["sentence"] for f in profile.findings],
         notes="The three best-supported gaps, in the ranking's order.",
         synthetic=synthetic,
+        source=source,
     )
     focus = profile.focus
     if focus is not None and focus.get("current") is not None:
@@ -329,6 +351,7 @@ def render_deck(profile, path, *, n_candidates: int = 3) -> Path:
             focus.get("what_to_watch", []),
             notes=_notes(row, None, synthetic=synthetic),
             synthetic=synthetic,
+            source=source,
         )
         others = _other_candidates(profile.candidates, row).head(5)
         if len(others):
@@ -346,6 +369,7 @@ def render_deck(profile, path, *, n_candidates: int = 3) -> Path:
                     + list(others["explanation"])
                 ),
                 synthetic=synthetic,
+                source=source,
             )
         overview = profile.chart("overview")
         if overview is not None:
@@ -357,6 +381,7 @@ def render_deck(profile, path, *, n_candidates: int = 3) -> Path:
                 f"What the chart shows: {overview.alt}",
                 synthetic=synthetic,
             )
+        _words_slide(prs, synthetic)
         return _save(prs, path)
     overview = profile.chart("overview")
     if overview is not None:
@@ -372,21 +397,33 @@ def render_deck(profile, path, *, n_candidates: int = 3) -> Path:
             ),
             synthetic=synthetic,
         )
-    shown = set()  # "every group" charts already on a slide (one per measure)
+    # a measure's charts show every group, whichever group a candidate compares:
+    # each picture goes on one slide; a later candidate on the same measure gets
+    # its sentence and a pointer to that slide
+    shown = {}  # (measure, kind) -> slide number
     for i, (_, row) in enumerate(
         profile.candidates.head(n_candidates).iterrows(), start=1
     ):
+        measure = (str(row[s.INDICATOR]), str(row[s.DIMENSION]))
         for kind in ("gap", "groups"):
             chart = profile.chart_for(row, kind)
             if chart is None:
                 continue
-            if kind == "groups":
-                # the same measure's groups, whichever group is compared: the
-                # same picture; shown once
-                measure = (str(row[s.INDICATOR]), str(row[s.DIMENSION]))
-                if measure in shown:
-                    continue
-                shown.add(measure)
+            if (measure, kind) in shown:
+                if kind == "gap":
+                    _text_slide(
+                        prs,
+                        f"{i}. {short_title(row, 57)}",
+                        [
+                            _with_caveats(chart.title, row),
+                            f"Its chart is on slide {shown[(measure, kind)]}: the "
+                            "same chart shows every group beside the state.",
+                        ],
+                        notes=_notes(row, chart, synthetic=synthetic),
+                        synthetic=synthetic,
+                        source=source,
+                    )
+                continue
             _chart_slide(
                 prs,
                 chart,
@@ -395,6 +432,7 @@ def render_deck(profile, path, *, n_candidates: int = 3) -> Path:
                 _notes(row, chart, synthetic=synthetic),
                 synthetic=synthetic,
             )
+            shown[(measure, kind)] = len(prs.slides)
     if profile.bright_subject is not None:
         _peers_slide(
             prs,
@@ -402,13 +440,39 @@ def render_deck(profile, path, *, n_candidates: int = 3) -> Path:
             "Counties like ours on gap 1",
             short_title(profile.bright_subject, 80),
         )
+    _words_slide(prs, synthetic)
     return _save(prs, path)
+
+
+#: the glossary entries the slides' words need, in this order
+_SLIDE_WORDS = (
+    "Times as likely",
+    "95% confidence interval (CI)",
+    "Estimated",
+    "Unreliable",
+    "Not shown",
+    "Children affected",
+)
+
+
+def _words_slide(prs, synthetic: bool) -> None:
+    """A last slide explaining the words the slides use (the page's glossary)."""
+    from disparities.report import GLOSSARY
+
+    words = dict(GLOSSARY)
+    _text_slide(
+        prs,
+        "Words on these slides",
+        [f"{w}: {words[w]}" for w in _SLIDE_WORDS if w in words],
+        notes="The same words are explained in the glossary of the profile page.",
+        synthetic=synthetic,
+    )
 
 
 def _peers_slide(prs, profile, title: str, subtitle: str = "") -> None:
     """The bright spots: peers' gaps for the lead comparison, and how many are
     clearly smaller (no slide where the profile found no peers)."""
-    from disparities.report import bright_summary
+    from disparities.report import bright_summary, source_years
 
     if profile.bright_spots is None or not len(profile.bright_spots):
         return
@@ -423,6 +487,7 @@ def _peers_slide(prs, profile, title: str, subtitle: str = "") -> None:
         "a bright spot only where its gap is clearly smaller.",
         subtitle=subtitle,
         synthetic=profile.synthetic,
+        source="Source: " + "; ".join(source_years(profile)),
     )
 
 

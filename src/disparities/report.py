@@ -142,7 +142,10 @@ def signed_amount(d: float, info) -> str:
 
 def difference_text(r, info) -> str:
     """A gap's difference and its CI in words, in the indicator's unit."""
-    d, lo, hi = r["difference"], r["difference_ci_lower"], r["difference_ci_upper"]
+    d = r["difference"]
+    # a candidate row carries no difference interval: the difference alone
+    lo = float(r.get("difference_ci_lower", np.nan))
+    hi = float(r.get("difference_ci_upper", np.nan))
     if not np.isfinite(d):
         return "not shown" if bool(r.get(s.SUPPRESSED, False)) else "not available"
     if info.measure_type == "score" or info.unit == "dollars":
