@@ -183,3 +183,33 @@ def test_a_score_given_only_as_a_difference_still_ranks_on_its_ci():
     assert top["evidence"] == "clear gap"
     assert top["children_affected"] == "not applicable"
     assert "$39,108 vs $62,036" in top["explanation"]
+
+
+def test_a_clear_gap_with_a_low_end_under_one_child_says_at_least_1():
+    """Durham's Hispanic child deaths (CHR): a clear gap, 8 children, low end
+    0.4 of a child, read 'the data cannot rule out none' beside 'clear gap'."""
+    from disparities.focus import affected_cell, affected_phrase
+    from disparities.report import affected_sentence
+
+    r = pd.Series(
+        {
+            "indicator": "child_mortality",
+            "group": "Hispanic or Latino",
+            "reference_group": "White",
+            "period": "2017-2020",
+            "period_start": 2017,
+            "period_end": 2020,
+            "excess_cases": 8.0,
+            "conservative_excess": 0.4,
+            "children_affected_basis": "estimated from the total count and "
+            "population shares",
+        }
+    )
+    assert "at least 1;" in affected_phrase(r)
+    assert "cannot rule out none" not in affected_phrase(r)
+    assert affected_cell(r) == "about 8 (estimated; at least 1)"
+    assert "(at least 1;" in affected_sentence(r)
+    # an unclear gap's low end of 0 still says so
+    r["conservative_excess"] = 0.0
+    assert "cannot rule out none" in affected_phrase(r)
+    assert affected_cell(r) == "about 8 (estimated; could be none)"

@@ -272,7 +272,7 @@ def render_deck(profile, path, *, n_candidates: int = 3) -> Path:
     sub = (
         f"Our focus: {profile.focus['short_title']}"
         if in_data
-        else "Choosing a focus disparity affecting young children"
+        else "Choosing a focus disparity affecting children"
     )
     if profile.focus and profile.focus.get("current") is not None:
         from disparities.narrative import caveat_notes

@@ -507,6 +507,7 @@ def affected_sentence(row) -> str:
         )
     if ex < 0.5:
         return f"none: {who} do not fare worse than {ref}, {when}."
+    cons = max(cons, 1.0) if np.isfinite(cons) and cons > 0 else cons  # >0: 1 child
     sure = (
         f"at least {cons:,.0f}"
         if np.isfinite(cons) and cons >= 1
