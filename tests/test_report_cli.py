@@ -1,3 +1,4 @@
+import html as _html
 import re
 import subprocess
 import sys
@@ -663,3 +664,23 @@ def test_a_focus_chosen_on_other_data_is_not_compared_with_these(durham_report):
         sh.text_frame.text for sh in prs.slides[0].shapes if sh.has_text_frame
     )
     assert "Our focus" not in cover
+
+
+def test_better_than_state_says_when_the_group_is_the_reference(durham_report):
+    """Durham's 'does better than the state' list called White teen births a
+    strength without saying White is the reference of the gaps above."""
+    profile = durham_report["profile"]
+    better = profile.better_than_state
+    html = _html.unescape(durham_report["html_text"])
+    refs = set(profile.gaps_here["reference_group"].astype(str))
+    checked = 0
+    for _, r in better.iterrows():
+        said = f"{r['group']} is the reference group here" in html
+        if str(r["group"]) in refs:
+            assert said, r["group"]
+            checked += 1
+    assert checked  # the demo's Durham has a reference group doing better
+    assert not any(
+        f"{g} is the reference group here" in html
+        for g in set(better["group"].astype(str)) - refs
+    )

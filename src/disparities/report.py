@@ -787,15 +787,35 @@ def render_html(profile, *, fragment: bool = False, command: str | None = None) 
             }
         )
     better = []
+    # a reference group's better value is part of the county's gaps, not only
+    # a strength: the line says so
+    here = profile.gaps_here
+    refs = set()
+    if here is not None and len(here):
+        refs = set(
+            zip(
+                here[s.DIMENSION].astype(str),
+                here["reference_group"].astype(str),
+                strict=True,
+            )
+        )
     if profile.better_than_state is not None:
         for _, r in profile.better_than_state.iterrows():
             ind = str(r[s.INDICATOR])
-            better.append(
+            line = (
                 f"{get_indicator(ind).label}, {r[s.GROUP]}: "
                 f"{format_value(r[s.VALUE], ind)} vs the state's "
                 f"{format_value(r['reference_value'], ind)} "
                 f"({format_period(r[s.PERIOD])})"
             )
+            if bool(r.get(s.UNRELIABLE, False)):
+                line += " (unreliable: small numbers)"
+            if (str(r[s.DIMENSION]), str(r[s.GROUP])) in refs:
+                line += (
+                    f"; {r[s.GROUP]} is the reference group here, so this better "
+                    "value is also part of the gaps above"
+                )
+            better.append(line)
     lat = profile.latest.sort_values([s.INDICATOR, s.DIMENSION, s.GROUP])
     notes = [
         "Values built on fewer than 10 events are not shown; values with a "
