@@ -262,3 +262,32 @@ def test_bigger_than_the_state_only_where_the_interval_says_so(chr_rankings):
         ), geo
         checked += int(inside.sum())
     assert checked > 20
+
+
+def test_summary_measures_take_the_gaps_size_derived_errors(chr_table):
+    """CHR publishes no interval for child poverty by race; the gaps derive one
+    from group sizes, and the summary measures now do too (they said 'interval
+    cannot be estimated: a group has no standard error' beside estimated gaps)."""
+    from disparities.group_sizes import summary_measures_with_sizes
+    from disparities.summary_measures import compute_summary_measures
+
+    durham = chr_table[chr_table[s.GEO_ID].astype(str) == DURHAM]
+    plain = compute_summary_measures(durham)
+    sized = summary_measures_with_sizes(durham)
+    pick = (sized["indicator"] == "child_poverty") & (
+        sized["measure"] == "range_difference"
+    )
+    before = plain[
+        (plain["indicator"] == "child_poverty")
+        & (plain["measure"] == "range_difference")
+    ]
+    assert before["ci_lower"].isna().all()
+    assert "no standard error" in " ".join(before["note"].astype(str))
+    row = sized[pick].iloc[-1]
+    assert row["ci_lower"] < row["estimate"] < row["ci_upper"]
+    assert "interval estimated from group sizes" in row["note"]
+    # the estimates themselves do not change
+    assert row["estimate"] == pytest.approx(before["estimate"].iloc[-1])
+    # measures with published intervals keep theirs, without the note
+    lbw = sized[(sized["indicator"] == "low_birthweight") & sized["ci_lower"].notna()]
+    assert len(lbw) and not lbw["note"].astype(str).str.contains("group sizes").any()

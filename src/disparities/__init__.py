@@ -92,6 +92,7 @@ _API = {
     "add_size_estimates": "disparities.group_sizes",
     "flag_unreliable_by_size": "disparities.group_sizes",
     "reference_unreliable_by_size": "disparities.group_sizes",
+    "summary_measures_with_sizes": "disparities.group_sizes",
     "trend_statement": "disparities.plots.trends",
     "county_features": "disparities.peers",
     "PeerFeaturesError": "disparities.peers",

@@ -37,8 +37,7 @@ def state_results(table: pd.DataFrame, state_fips: str) -> dict:
         estimates), ``trends`` and ``measures`` (the state's counties).
     """
     from disparities.gaps import compute_gaps
-    from disparities.group_sizes import add_size_estimates
-    from disparities.summary_measures import compute_summary_measures
+    from disparities.group_sizes import add_size_estimates, summary_measures_with_sizes
     from disparities.trends import compute_gap_trends
 
     geo = table[s.GEO_ID].astype(str)
@@ -50,7 +49,7 @@ def state_results(table: pd.DataFrame, state_fips: str) -> dict:
     return {
         "gaps": gaps,
         "trends": compute_gap_trends(counties),
-        "measures": compute_summary_measures(
+        "measures": summary_measures_with_sizes(
             local[(lgid.str.len() == 5) & lgid.str.startswith(state_fips)]
         ),
     }

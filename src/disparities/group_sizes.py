@@ -70,6 +70,8 @@ __all__ = [
     "add_size_estimates",
     "flag_unreliable_by_size",
     "reference_unreliable_by_size",
+    "with_size_derived_intervals",
+    "summary_measures_with_sizes",
     "NOT_APPLICABLE",
 ]
 
@@ -354,21 +356,36 @@ def flag_unreliable_by_size(table: pd.DataFrame) -> pd.DataFrame:
     >>> bool(flag_unreliable_by_size(t)["unreliable"].iloc[-1])
     True
     """
-    from disparities.select import outcome_rows
-
     if s.UNRELIABLE not in table.columns or table.empty:
         return table.copy()
-    # only values with neither counts nor a published interval can change:
-    # where there are none (a file with counts everywhere), nothing to do
+    out = table.copy()
+    found = _size_derived_errors(out)
+    if found is None:
+        return out
+    index, se, y = found
+    with np.errstate(invalid="ignore", divide="ignore"):
+        wide = se / np.abs(y) > 0.30
+    if wide.any():
+        flags = out[s.UNRELIABLE].fillna(False).astype(bool)
+        flags.loc[index[wide]] = True
+        out[s.UNRELIABLE] = flags
+    return out
+
+
+def _size_derived_errors(table: pd.DataFrame):
+    """``(index, se, value)`` of the outcome rows with neither counts nor a
+    published interval whose standard error their (estimated) size gives;
+    None when there are no such rows (a file with counts everywhere)."""
+    from disparities.select import outcome_rows
+
     bare = table[s.VALUE].notna().to_numpy().copy()
     for col in (s.NUMERATOR, s.DENOMINATOR, s.CI_LOWER, s.CI_UPPER, s.MOE):
         if col in table.columns:
             bare &= table[col].isna().to_numpy()
     if not bare.any():
-        return table.copy()
-    out = table.copy()
-    rows = outcome_rows(out)
-    sizes = estimate_group_sizes(out)
+        return None
+    rows = outcome_rows(table)
+    sizes = estimate_group_sizes(table)
     n = sizes["group_size"].to_numpy(float)
     y = rows[s.VALUE].to_numpy(float)
     counted = sizes["group_size_basis"].to_numpy() == SIZE_BASES[0]
@@ -381,12 +398,87 @@ def flag_unreliable_by_size(table: pd.DataFrame) -> pd.DataFrame:
     for ind in pd.unique(inds):
         at = inds == ind
         se[at] = derived_standard_error(y[at], n[at], ind)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        wide = ~counted & ~published & (se / np.abs(y) > 0.30)
-    if wide.any():
-        flags = out[s.UNRELIABLE].fillna(False).astype(bool)
-        flags.loc[rows.index[wide]] = True
-        out[s.UNRELIABLE] = flags
+    keep = ~counted & ~published & np.isfinite(se)
+    if not keep.any():
+        return None
+    return rows.index[keep], se[keep], y[keep]
+
+
+def with_size_derived_intervals(
+    table: pd.DataFrame, *, alpha: float = 0.05
+) -> tuple[pd.DataFrame, pd.Series]:
+    """A copy of ``table`` where values with neither counts nor a published
+    interval get an approximate one from their (estimated) size, for measures
+    that need every group's standard error (the summary measures).
+
+    The interval is the value plus or minus z times the size-derived standard
+    error (:func:`derived_standard_error`), not cut at 0 or 100: it only
+    carries that standard error. The gaps use the same standard errors
+    (:func:`add_size_estimates`).
+
+    Returns
+    -------
+    (pandas.DataFrame, pandas.Series of bool)
+        The table, and which of its rows got a derived interval.
+    """
+    from disparities.uncertainty import z_value
+
+    out = table.copy()
+    derived = pd.Series(False, index=out.index)
+    if out.empty:
+        return out, derived
+    found = _size_derived_errors(out)
+    if found is None:
+        return out, derived
+    index, se, y = found
+    z = z_value(alpha)
+    for col in (s.CI_LOWER, s.CI_UPPER):
+        if col not in out.columns:
+            out[col] = np.nan
+    out.loc[index, s.CI_LOWER] = y - z * se
+    out.loc[index, s.CI_UPPER] = y + z * se
+    derived.loc[index] = True
+    return out, derived
+
+
+def summary_measures_with_sizes(table: pd.DataFrame, **options) -> pd.DataFrame:
+    """Summary measures whose groups without counts or a published interval
+    take their standard errors from their (estimated) sizes, as the gaps do.
+
+    So a comparison the page gives estimated intervals for (CHR's child
+    poverty by race) is not "interval cannot be estimated" in the summary
+    measures; its rows' notes say the interval is estimated.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Tidy rows with their context rows (see :func:`estimate_group_sizes`).
+    **options
+        Passed to :func:`disparities.summary_measures.compute_summary_measures`.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    from disparities.summary_measures import compute_summary_measures
+
+    with_ci, derived = with_size_derived_intervals(table)
+    out = compute_summary_measures(with_ci, **options)
+    if not derived.any() or out.empty:
+        return out
+    keys = [s.GEO_ID, s.INDICATOR, s.PERIOD, s.DIMENSION]
+    touched = with_ci.loc[derived.to_numpy(), keys].astype(str).drop_duplicates()
+    mark = (
+        pd.MultiIndex.from_frame(out[keys].astype(str)).isin(
+            pd.MultiIndex.from_frame(touched)
+        )
+        & out["ci_lower"].notna().to_numpy()
+    )
+    if mark.any():
+        note = out["note"].astype(str).to_numpy().astype(object)
+        extra = "interval estimated from group sizes (the source publishes none)"
+        note[mark] = [f"{n}; {extra}" if n else extra for n in note[mark]]
+        out["note"] = note
     return out
 
 

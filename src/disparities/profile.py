@@ -245,10 +245,10 @@ def compute_measures(an: dict, geo_id: str, shared: dict | None = None):
     if shared and "measures" in shared:
         m = shared["measures"]
         return m[m[s.GEO_ID].astype(str) == geo_id]
-    from disparities.summary_measures import compute_summary_measures
+    from disparities.group_sizes import summary_measures_with_sizes
 
     local = an["local"]
-    return compute_summary_measures(local[local[s.GEO_ID].astype(str) == geo_id])
+    return summary_measures_with_sizes(local[local[s.GEO_ID].astype(str) == geo_id])
 
 
 def match_focus(
