@@ -292,6 +292,9 @@ def test_real_tyrrell_page_command_records_a_focus_the_page_and_deck_show(
         argv = _command(page)
         args = build_parser().parse_args(argv[1:])
         assert args.data == files and args.state == "NC" and Path(args.out) == out
+        # "About the data" says how sizes and estimated intervals were made
+        assert "Group sizes the source does not count are estimated" in page
+        assert "an approximate one is derived from each group" in page
         # the key findings keep the caveats the shortlist gives
         findings = h.unescape(page.split('<ol class="findings">')[1].split("</ol>")[0])
         first = re.findall(r"<li>(.*?)</li>", findings)[0]

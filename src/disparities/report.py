@@ -711,6 +711,36 @@ def page_focus_command(profile) -> str:
     )
 
 
+def _size_notes(profile) -> list:
+    """How group sizes were estimated and used, where the page uses them."""
+    g = profile.gaps_here
+    if g is None or not len(g):
+        return []
+    out = []
+    sized = g.get("group_size_basis", pd.Series(dtype=str)).astype(str)
+    if sized.str.startswith("estimated").any():
+        out.append(
+            "Group sizes the source does not count are estimated from the "
+            "population figures in the data: the county's population, its share "
+            "of children, and each group's share of the population (or the "
+            "group's counts in other data). Children affected built on them say "
+            "'estimated'."
+        )
+    if (
+        g.get("interval_basis", pd.Series(dtype=str)).astype(str)
+        == ("derived from group sizes")
+    ).any():
+        out.append(
+            "Where the source publishes no confidence interval, an approximate "
+            "one is derived from each group's (estimated) size: binomial for "
+            "percentages (ACS survey values with a design factor of 19, about a "
+            "1-in-20 sample), Poisson for rates. Such intervals, and the summary "
+            "measures built on them, are marked 'estimated'; one whose standard "
+            "error is over 30% of the value marks it unreliable."
+        )
+    return out
+
+
 def source_years(profile) -> list:
     """Each source and the years its numbers cover, in plain words.
 
@@ -824,6 +854,7 @@ def render_html(profile, *, fragment: bool = False, command: str | None = None) 
         "Confidence intervals: Wilson (proportions), exact Poisson (rates), ACS "
         "margins of error (survey estimates); gaps by combined standard errors, "
         "ratios on the log scale.",
+        *_size_notes(profile),
         *profile.notes,
     ]
     # the loader's own lines (paths, row counts) are for whoever ran the report
