@@ -295,6 +295,10 @@ def test_real_tyrrell_page_command_records_a_focus_the_page_and_deck_show(
         # "About the data" says how sizes and estimated intervals were made
         assert "Group sizes the source does not count are estimated" in page
         assert "an approximate one is derived from each group" in page
+        # the bright spots keep the caveats of the intervals they quote
+        assert "7.1 times (95% CI 2.0–24.6, estimated) (small numbers" in (
+            h.unescape(page)
+        )
         # the key findings keep the caveats the shortlist gives
         findings = h.unescape(page.split('<ol class="findings">')[1].split("</ol>")[0])
         first = re.findall(r"<li>(.*?)</li>", findings)[0]
@@ -338,6 +342,10 @@ def test_real_tyrrell_page_command_records_a_focus_the_page_and_deck_show(
             sh.text_frame.text for sh in first[three[0]].shapes if sh.has_text_frame
         )
         assert f"Its chart is on slide {n1 + 1}" in text3
+        # the peers' slide notes name the features the peers were matched on
+        notes = " ".join(sl.notes_slide.notes_text_frame.text for sl in first)
+        assert "density, child poverty" not in notes
+        assert "counties most like this one in population" in notes
         assert not [sh for sh in first[three[0]].shapes if sh.shape_type == 13]
         argv[argv.index("--reason") + 1] = "Poverty is our board's goal"
         assert main(argv[1:]) == 0

@@ -312,7 +312,8 @@ def render_deck(profile, path, *, n_candidates: int = 3) -> Path:
         prs,
         "Key findings",
         [f["sentence"] for f in profile.findings],
-        notes="The three best-supported gaps, in the ranking's order.",
+        notes="The first three gaps of the shortlist, in its order (clear gaps "
+        "first); each sentence says how sure the data are.",
         synthetic=synthetic,
         source=source,
     )
@@ -478,13 +479,17 @@ def _peers_slide(prs, profile, title: str, subtitle: str = "") -> None:
         return
     peers = list(profile.bright_spots["sentence"])
     peers.append(bright_summary(profile.bright_spots))
+    # the features the peers were matched on, as the page lists them
+    labels = []
+    if profile.peers is not None:
+        labels = list(profile.peers.attrs.get("labels", []))
+    features = ", ".join(labels) or "the features the data hold"
     _text_slide(
         prs,
         title,
         peers,
-        notes="Peers: the counties most like this one in number of "
-        "children, density, child poverty and who lives there. A peer is "
-        "a bright spot only where its gap is clearly smaller.",
+        notes=f"Peers: the counties most like this one in {features}. A peer "
+        "is a bright spot only where its gap is clearly smaller.",
         subtitle=subtitle,
         synthetic=profile.synthetic,
         source="Source: " + "; ".join(source_years(profile)),

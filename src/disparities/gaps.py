@@ -120,10 +120,14 @@ _NOTES = [
     "the source publishes no confidence interval: the size of this gap cannot "
     "be tested",
     "borderline: the difference's and the ratio's intervals disagree on whether "
-    "there is a gap, so it is not called clear and both intervals are extended "
-    "to 'no difference' (0, and 1 times)",
+    "there is a gap, so it is not called clear, and the one that excluded 'no "
+    "difference' (0, or 1 times) is extended to reach it",
     "an average, score or income: compared by its difference (no 'times as "
     "likely' ratio)",
+    "unreliable: based on small numbers, read with care; borderline: the "
+    "difference's and the ratio's intervals disagree on whether there is a gap, "
+    "so it is not called clear, and the one that excluded 'no difference' is "
+    "extended to reach it",
 ]
 _KEY_SPACE_LIMIT = 50_000_000
 
@@ -378,6 +382,7 @@ def _gap_numbers(cols, rows, r, has_ref, z):
     notes[~hidden & unreliable] = 5
     notes[no_ci & ~unreliable] = 6
     notes[~hidden & ~no_ci & borderline & (notes == 0)] = 7
+    notes[~hidden & ~no_ci & borderline & (notes == 5)] = 9  # both said
     notes[~hidden & cols["score"][code] & (notes == 0)] = 8
     # a suppressed cell's own numbers are never passed through either
     numbers = (

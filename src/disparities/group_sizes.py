@@ -750,12 +750,13 @@ def add_size_estimates(
                         if wide[i]
                         else ""
                     )
-                    + (
-                        "; borderline: the difference's and the ratio's intervals "
-                        "disagree on whether there is a gap, so it is not called clear"
-                        if borderline[i]
-                        else ""
-                    )
+                )
+            if borderline[i] and "borderline" not in note[i]:
+                note[i] = (f"{note[i]}; " if note[i] else "") + (
+                    "borderline: the difference's and the ratio's intervals "
+                    "disagree on whether there is a gap, so it is not called "
+                    "clear, and the one that excluded 'no difference' is extended "
+                    "to reach it"
                 )
         out[s.NOTE] = note
 

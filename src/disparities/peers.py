@@ -505,7 +505,10 @@ def find_bright_spots(
             bounds = ratio_bounds(
                 r["adverse_ratio_ci_lower"], r["adverse_ratio_ci_upper"], "\u2013"
             )
-            txt += f" (95% CI {bounds})"
+            derived = str(r.get("interval_basis", "")).startswith("derived")
+            txt += f" (95% CI {bounds}{', estimated' if derived else ''})"
+        if bool(r.get(s.UNRELIABLE, False)):
+            txt += " (small numbers: read with care)"
         return txt
 
     def say(r):

@@ -733,8 +733,8 @@ def _size_notes(profile) -> list:
         out.append(
             "Where the source publishes no confidence interval, an approximate "
             "one is derived from each group's (estimated) size: binomial for "
-            "percentages (ACS survey values with a design factor of 19, about a "
-            "1-in-20 sample), Poisson for rates. Such intervals, and the summary "
+            "percentages (for ACS survey values a variance 19 times the simple "
+            "binomial one, as for a 1-in-20 sample), Poisson for rates. Such intervals, and the summary "
             "measures built on them, are marked 'estimated'; one whose standard "
             "error is over 30% of the value marks it unreliable."
         )
