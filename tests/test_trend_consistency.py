@@ -235,3 +235,33 @@ def test_focus_ranking_alone_gives_the_reports_trends_on_real_chr(chr_table, geo
     assert len(both) == len(report) == len(alone)
     differ = both[both["trend_report"] != both["trend_focus"]]
     assert differ.empty, differ.to_string()
+
+
+def test_real_wake_overlapping_trend_says_it_is_between_overlapping_periods(shared):
+    """CHR 2021 + 2022, Wake: child poverty 2015-2019 then 2016-2020 read plain
+    'narrowing' on the shortlist and in the deck notes, while the glossary says
+    overlapping periods cannot tell a trend from chance. A clear change between
+    overlapping spans now says it is a change in multi-year averages."""
+    from disparities.focus import rank_focus_candidates
+    from disparities.loaders import load_data
+    from disparities.narrative import shortlist_table
+
+    table, _ = load_data(
+        [
+            shared("chr2021_nc_county_health_rankings_v1.xlsx"),
+            shared("chr2022_nc_county_health_rankings_v1.xlsx"),
+        ]
+    )
+    c = rank_focus_candidates(table, "37183")
+    moving = c[c["trend"].isin(["widening", "narrowing"]) & c["trend_overlapping"]]
+    assert len(moving)  # Wake has such rows (child poverty, Hispanic and Black)
+    shown = moving[moving["clear_gap"]]
+    assert (
+        shown["explanation"]
+        .str.contains("between overlapping periods: a change in multi-year averages")
+        .all()
+    )
+    table_words = shortlist_table(c, n=len(c))["Trend"]
+    assert not table_words.isin(["widening", "narrowing"])[
+        c["trend_overlapping"].to_numpy()
+    ].any()

@@ -206,8 +206,10 @@ def _numbers(row) -> str:
     def f(v, d=2):
         return "not available" if not np.isfinite(v) else f"{v:.{d}f}"
 
+    from disparities.focus import trend_words
+
     tail = (
-        f"trend: {row['trend']}; children affected: "
+        f"trend: {trend_words(row)}; children affected: "
         + str(row.get("children_affected", "unknown"))
         + "."
     )

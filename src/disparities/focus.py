@@ -263,12 +263,18 @@ def _add_context(cand, trends, gaps, geo_id, parent) -> None:
     keys = [s.INDICATOR, s.DIMENSION, s.GROUP]
     if all(s.SOURCE in f.columns for f in (cand, trends, gaps)):
         keys.append(s.SOURCE)  # two sources of one gap are separate series
-    tr = trends[trends[s.GEO_ID].astype(str) == geo_id].set_index(keys)["verdict"]
-    tr = tr[~tr.index.duplicated()]
-    cand["trend"] = [
-        tr.get(tuple(k), "too few periods")
-        for k in cand[keys].astype(str).itertuples(index=False)
-    ]
+    here = trends[trends[s.GEO_ID].astype(str) == geo_id].set_index(keys)
+    here = here[~here.index.duplicated()]
+    tr = here["verdict"]
+    series = list(cand[keys].astype(str).itertuples(index=False))
+    cand["trend"] = [tr.get(tuple(k), "too few periods") for k in series]
+    # a change between overlapping spans (ACS 2015-2019 then 2016-2020) is a
+    # change in multi-year averages: the words say so wherever they are shown
+    if "overlapping_periods" in here.columns:
+        ov = here["overlapping_periods"].fillna(False).astype(bool)
+        cand["trend_overlapping"] = [bool(ov.get(tuple(k), False)) for k in series]
+    else:
+        cand["trend_overlapping"] = False
     state = gaps[gaps[s.GEO_ID].astype(str) == parent]
     st = state.set_index(keys + [s.PERIOD])["adverse_ratio"]
     st = st[~st.index.duplicated()]
@@ -397,6 +403,7 @@ _COLUMNS = [
     "group_size",
     "group_size_basis",
     "trend",
+    "trend_overlapping",
     "state_adverse_ratio",
     "state_difference",
     "size_component",
@@ -493,13 +500,30 @@ def affected_cell(r) -> str:
     return f"about {format_count(point)} (estimated; {sure or 'could be none'})"
 
 
+def trend_words(r) -> str:
+    """A candidate's trend verdict in words; a widening or narrowing seen only
+    between overlapping periods says so.
+
+    Examples
+    --------
+    >>> trend_words({"trend": "narrowing", "trend_overlapping": True})
+    'narrowing (between overlapping periods: a change in multi-year averages)'
+    >>> trend_words({"trend": "widening", "trend_overlapping": False})
+    'widening'
+    """
+    trend = str(r["trend"])
+    if trend in ("widening", "narrowing") and bool(r.get("trend_overlapping", False)):
+        return f"{trend} (between overlapping periods: a change in multi-year averages)"
+    return trend
+
+
 def _explain(r) -> str:
     parts = [gap_sentence(r).rstrip(".")]
     affected = affected_phrase(r)
     if affected:
         parts.append(affected)
     if r["trend"] in ("widening", "narrowing") and r["clear_gap"]:
-        parts.append(f"the gap is {r['trend']}")
+        parts.append(f"the gap is {trend_words(r)}")
     sr = r["state_adverse_ratio"]
     if _is_score(r):
         parts += _versus_state_difference(r)

@@ -379,6 +379,8 @@ def shortlist_table(candidates: pd.DataFrame, n: int = 10) -> pd.DataFrame:
         "—" marks a number that does not apply (e.g. a ratio for an average
         score).
     """
+    from disparities.focus import trend_words
+
     show = candidates.head(n)
     rows = []
     for _, r in show.iterrows():
@@ -392,7 +394,7 @@ def shortlist_table(candidates: pd.DataFrame, n: int = 10) -> pd.DataFrame:
                 "Times as likely": _times(r["adverse_ratio"]),
                 "Cautious end": _times(r["conservative_ratio"]),
                 "Children affected": str(r["children_affected"]),
-                "Trend": str(r["trend"]),
+                "Trend": trend_words(r),
                 "State's gap": _times(r["state_adverse_ratio"]),
                 "Size part": round(float(r["size_component"]), 2),
                 "Children part": round(float(r["children_affected_component"]), 2),

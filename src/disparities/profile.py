@@ -552,9 +552,13 @@ def what_to_watch(focus: dict, state_name: str) -> list:
         f"({format_value(row[s.VALUE], ind)}) move toward the {row['reference_group']}"
         f" value ({format_value(row['reference_value'], ind)})?"
     ]
+    from disparities.focus import trend_words
+
     trend = str(row["trend"])
     if trend in ("widening", "narrowing"):
-        out.append(f"The gap has been {trend}; watch whether that continues.")
+        out.append(
+            f"The gap has been {trend_words(row)}; watch whether that continues."
+        )
     else:
         out.append(f"Trend so far: {trend}.")
     sr = row["state_adverse_ratio"]

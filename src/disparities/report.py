@@ -306,7 +306,9 @@ GLOSSARY = (
         "The periods share years",
         "Some sources report five-year averages that overlap (2015-2019, then "
         "2016-2020): most of the years are the same, so the change between them "
-        "cannot yet tell a real trend from chance ('can't tell yet').",
+        "rests on the few years they do not share. A small change cannot be told "
+        "from chance ('can't tell yet'); a clear one is a change in multi-year "
+        "averages, and the page says so.",
     ),
     (
         "Clear gap",
@@ -451,6 +453,8 @@ def _shortlist_state_cell(r) -> str:
 
 
 def _shortlist_view(cands: pd.DataFrame) -> dict:
+    from disparities.focus import trend_words
+
     show = cands.head(10)
     disp = pd.DataFrame(
         {
@@ -467,7 +471,7 @@ def _shortlist_view(cands: pd.DataFrame) -> dict:
             ],
             # counted, estimated from population data, or unknown (never 0)
             "Children affected": show["children_affected"],
-            "Trend": show["trend"],
+            "Trend": [trend_words(r) for _, r in show.iterrows()],
             "State's gap": [_shortlist_state_cell(r) for _, r in show.iterrows()],
             "Score": show["score"].map("{:.2f}".format),
         }
@@ -565,7 +569,9 @@ def _focus_view(profile) -> dict | None:
         )
     else:  # averages, scores, incomes: compared by their difference
         view["gap"] = f"{values}."
-    view["trend"] = str(row["trend"])
+    from disparities.focus import trend_words
+
+    view["trend"] = trend_words(row)
     view["affected"] = affected_sentence(row)
     return view
 

@@ -386,6 +386,7 @@ class Explorer:
     def candidate_table(self) -> pd.DataFrame:
         """The ranked candidates in plain columns (one row per candidate)."""
         from disparities.catalog import get_indicator
+        from disparities.focus import trend_words
         from disparities.narrative import format_period
 
         c = self._need_candidates()
@@ -410,7 +411,7 @@ class Explorer:
                     # counted, estimated from population figures, or "unknown"
                     "Children affected": str(r.get("children_affected", "unknown")),
                     "Evidence": str(r.get("evidence", "")),
-                    "Trend": str(r["trend"]),
+                    "Trend": trend_words(r),
                     "State's gap": _num(r["state_adverse_ratio"]),
                     "Score": round(float(r["score"]), 3),
                     "Size part": round(float(r["size_component"]), 2),
