@@ -291,3 +291,26 @@ def test_summary_measures_take_the_gaps_size_derived_errors(chr_table):
     # measures with published intervals keep theirs, without the note
     lbw = sized[(sized["indicator"] == "low_birthweight") & sized["ci_lower"].notna()]
     assert len(lbw) and not lbw["note"].astype(str).str.contains("group sizes").any()
+
+
+def test_real_robeson_index_of_disparity_never_takes_an_unreliable_best_group():
+    """CHR 2021 + 2022, Robeson child poverty 2016-2020: Asian 22.5% rests on
+    so few children (size-derived SE 12.5, 56% of the value) that the charts
+    call it unreliable; it was the index of disparity's 'best group', giving
+    80.8 (0 to 278). Against White (24.7%, the best reliable group) by hand:
+    (|36.48-24.70| + |22.54-24.70| + |50.76-24.70| + |51.06-24.70|) / 4 / 24.70
+    = 67.2%."""
+    from disparities.group_sizes import summary_measures_with_sizes
+    from disparities.loaders import load_data
+
+    if not all(p.exists() for p in CHR.values()):
+        pytest.skip("../shared/data is not here")
+    table, _ = load_data([CHR[2021], CHR[2022]])
+    m = summary_measures_with_sizes(table[table[s.GEO_ID].astype(str) == "37155"])
+    row = m[
+        (m["indicator"] == "child_poverty")
+        & (m["period"] == "2016-2020")
+        & (m["measure"] == "index_of_disparity")
+    ].iloc[0]
+    assert row["estimate"] == pytest.approx(67.18, abs=0.05)
+    assert 0 < row["ci_lower"] < row["estimate"] < row["ci_upper"] < 150

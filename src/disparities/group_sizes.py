@@ -447,7 +447,10 @@ def summary_measures_with_sizes(table: pd.DataFrame, **options) -> pd.DataFrame:
 
     So a comparison the page gives estimated intervals for (CHR's child
     poverty by race) is not "interval cannot be estimated" in the summary
-    measures; its rows' notes say the interval is estimated.
+    measures; its rows' notes say the interval is estimated. Values whose
+    size-derived standard error is over 30% are flagged unreliable first
+    (:func:`flag_unreliable_by_size`), as in the charts, so none of them is
+    the best-group reference.
 
     Parameters
     ----------
@@ -462,7 +465,10 @@ def summary_measures_with_sizes(table: pd.DataFrame, **options) -> pd.DataFrame:
     """
     from disparities.summary_measures import compute_summary_measures
 
-    with_ci, derived = with_size_derived_intervals(table)
+    # values on too few (estimated) children are unreliable here too, so one
+    # is never the "best group" reference (Robeson's Asian child poverty,
+    # 22.5% +- 24.6, made an index of disparity of 81 (0 to 278))
+    with_ci, derived = with_size_derived_intervals(flag_unreliable_by_size(table))
     out = compute_summary_measures(with_ci, **options)
     if not derived.any() or out.empty:
         return out
