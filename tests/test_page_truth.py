@@ -346,6 +346,10 @@ def test_real_tyrrell_page_command_records_a_focus_the_page_and_deck_show(
         notes = " ".join(sl.notes_slide.notes_text_frame.text for sl in first)
         assert "density, child poverty" not in notes
         assert "counties most like this one in population" in notes
+        # the income slide's notes give its difference with the interval
+        assert "Difference (95% CI): $25,088 lower ($43,357 lower to $6,819 lower)" in (
+            notes
+        )
         assert not [sh for sh in first[three[0]].shapes if sh.shape_type == 13]
         argv[argv.index("--reason") + 1] = "Poverty is our board's goal"
         assert main(argv[1:]) == 0

@@ -391,6 +391,8 @@ _COLUMNS = [
     s.VALUE,
     "reference_value",
     "difference",
+    "difference_ci_lower",
+    "difference_ci_upper",
     "adverse_ratio",
     "adverse_ratio_ci_lower",
     "adverse_ratio_ci_upper",
