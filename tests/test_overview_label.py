@@ -34,3 +34,25 @@ def test_worse_off_label_sits_clear_of_every_row(demo_gaps, n_rows):
     # and the label is inside the axes, below the lowest row
     assert ax.get_window_extent(renderer).contains(box.x0 + 1, box.y0 + 1)
     plt.close(fig)
+
+
+def test_every_other_row_sits_on_a_band_under_its_label(demo_gaps):
+    """Two-line labels stacked without a gap were read with the next row's dot:
+    every other row has a light band running under its label."""
+    g = demo_gaps[demo_gaps["geo_id"].astype(str) == "37063"]
+    ax = plots.plot_disparity_overview(g, "37063", max_rows=8)
+    fig = ax.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    bands = [p for p in ax.patches if p.get_gid() == "row_band"]
+    ticks = ax.get_yticks()
+    assert len(bands) == len(ticks) // 2
+    labels = ax.get_yticklabels()
+    for band in bands:
+        box = band.get_window_extent(renderer)
+        row = int(round(band.get_y() + 0.5))
+        lab = labels[row].get_window_extent(renderer)
+        assert box.x0 <= lab.x0 and box.x1 >= ax.get_window_extent(renderer).x1 - 1
+        assert box.y0 <= (lab.y0 + lab.y1) / 2 <= box.y1  # the label's own row
+        assert not band.get_in_layout()
+    plt.close(fig)

@@ -136,6 +136,24 @@ def plot_disparity_overview(
         for _, r in here.iterrows()
     ]
     ax.set_yticks(y, tick_labels, fontsize=style.FONT["annotation"] - 1)
+    # every other row on a light band that runs under its two-line label, so a
+    # label is read with its own dot and line, not the next row's
+    from matplotlib.patches import Rectangle
+
+    for yi in y[1::2]:
+        band = Rectangle(
+            (-3.0, yi - 0.5),
+            4.0,
+            1.0,
+            transform=ax.get_yaxis_transform(),  # x across the axes, y in rows
+            color="#EDEDED",
+            zorder=-1,
+            clip_on=False,
+            linewidth=0,
+        )
+        band.set_in_layout(False)  # the layout sizes the chart without it
+        band.set_gid("row_band")
+        ax.add_patch(band)
     ax.set_xscale("log")
     ax.axvline(1, color="#333333", linewidth=2)
     # the limits always hold every dot, so no row is ever empty; a CI wider
