@@ -200,13 +200,12 @@ def _caveats(row) -> list:
 
 def _numbers(row) -> str:
     from disparities.catalog import get_indicator
+    from disparities.focus import trend_words
     from disparities.narrative import ratio_bounds
     from disparities.report import difference_text, signed_amount
 
     def f(v, d=2):
         return "not available" if not np.isfinite(v) else f"{v:.{d}f}"
-
-    from disparities.focus import trend_words
 
     tail = (
         f"trend: {trend_words(row)}; children affected: "
@@ -276,7 +275,7 @@ def render_deck(profile, path, *, n_candidates: int = 3) -> Path:
         if in_data
         else "Choosing a focus disparity affecting children"
     )
-    if profile.focus and profile.focus.get("current") is not None:
+    if in_data:
         from disparities.narrative import caveat_notes
 
         notes = caveat_notes(profile.focus["current"])
@@ -320,7 +319,7 @@ def render_deck(profile, path, *, n_candidates: int = 3) -> Path:
         source=source,
     )
     focus = profile.focus
-    if focus is not None and focus.get("current") is not None:
+    if in_data:
         row = focus["current"]
         reason = [f"Why we chose it: {focus['reason']}"] if focus.get("reason") else []
         who = [
@@ -347,7 +346,7 @@ def render_deck(profile, path, *, n_candidates: int = 3) -> Path:
                 _notes(row, trend, synthetic=synthetic),
                 synthetic=synthetic,
             )
-        _peers_slide(prs, profile, "Counties like ours on this gap")
+        _peers_slide(prs, profile, "Counties like ours on this gap", source=source)
         _text_slide(
             prs,
             "What to watch",
@@ -442,6 +441,7 @@ def render_deck(profile, path, *, n_candidates: int = 3) -> Path:
             profile,
             "Counties like ours on gap 1",
             short_title(profile.bright_subject, 80),
+            source=source,
         )
     _words_slide(prs, synthetic)
     return _save(prs, path)
@@ -472,10 +472,10 @@ def _words_slide(prs, synthetic: bool) -> None:
     )
 
 
-def _peers_slide(prs, profile, title: str, subtitle: str = "") -> None:
+def _peers_slide(prs, profile, title: str, subtitle: str = "", *, source="") -> None:
     """The bright spots: peers' gaps for the lead comparison, and how many are
     clearly smaller (no slide where the profile found no peers)."""
-    from disparities.report import bright_summary, source_years
+    from disparities.report import bright_summary
 
     if profile.bright_spots is None or not len(profile.bright_spots):
         return
@@ -494,7 +494,7 @@ def _peers_slide(prs, profile, title: str, subtitle: str = "") -> None:
         "is a bright spot only where its gap is clearly smaller.",
         subtitle=subtitle,
         synthetic=profile.synthetic,
-        source="Source: " + "; ".join(source_years(profile)),
+        source=source,
     )
 
 

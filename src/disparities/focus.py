@@ -429,6 +429,16 @@ def _count(x: float) -> str:
     return f"{x:,.0f}"
 
 
+def at_least_one(low):
+    """The low end of children affected as it is said: above 0 is at least
+    one child (a clear gap's low end never reads "none").
+
+    >>> at_least_one(0.4), at_least_one(0.0), at_least_one(32.0)
+    (1.0, 0.0, 32.0)
+    """
+    return max(float(low), 1.0) if pd.notna(low) and low > 0 else low
+
+
 def affected_phrase(r) -> str:
     """Children affected, in words: counted, estimated, none or unknown.
 
@@ -466,8 +476,7 @@ def affected_phrase(r) -> str:
         )
     if point < 0.5:
         return f"{who} affected beyond the reference group's rate: none"
-    # a low end above 0 is at least one child (a clear gap's: never "none")
-    low = max(float(low), 1.0) if pd.notna(low) and low > 0 else low
+    low = at_least_one(low)
     if basis == "counted":
         if pd.notna(low) and low >= 1:
             return f"about {_count(point)} {who} (at least {_count(low)}) {tail}"
@@ -495,7 +504,7 @@ def affected_cell(r) -> str:
     point, low = r.get("excess_cases", np.nan), r.get("conservative_excess", np.nan)
     if pd.isna(point) or point < 0.5:
         return format_count(np.nan if pd.isna(point) else float(point))
-    low = max(float(low), 1.0) if pd.notna(low) and low > 0 else low
+    low = at_least_one(low)
     sure = f"at least {format_count(low)}" if pd.notna(low) and low >= 1 else None
     if basis == "counted":
         return sure or f"about {format_count(point)} (could be none)"

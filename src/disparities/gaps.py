@@ -63,6 +63,7 @@ __all__ = [
     "REFERENCE_OPTIONS",
     "agreed_significance",
     "compute_gaps",
+    "extend_to_null",
 ]
 
 #: Default reference group by dimension ("highest" = highest income group present).
@@ -110,6 +111,13 @@ _DIRECTIONS = [
     "not shown",
     "no confidence interval published",
 ]
+#: what a row says when its two intervals disagree (added to other notes)
+BORDERLINE_NOTE = (
+    "borderline: the difference's and the ratio's intervals disagree on whether "
+    "there is a gap, so it is not called clear, and the one that excluded 'no "
+    "difference' is extended to reach it"
+)
+
 _NOTES = [
     "",
     "not shown: small numbers in this group",
@@ -124,10 +132,7 @@ _NOTES = [
     "difference' (0, or 1 times) is extended to reach it",
     "an average, score or income: compared by its difference (no 'times as "
     "likely' ratio)",
-    "unreliable: based on small numbers, read with care; borderline: the "
-    "difference's and the ratio's intervals disagree on whether there is a gap, "
-    "so it is not called clear, and the one that excluded 'no difference' is "
-    "extended to reach it",
+    "unreliable: based on small numbers, read with care; " + BORDERLINE_NOTE,
 ]
 _KEY_SPACE_LIMIT = 50_000_000
 
@@ -284,6 +289,39 @@ def agreed_significance(d_lo, d_hi, adv_lo, adv_hi):
     return significant, borderline
 
 
+def extend_to_null(significant, d_lo, d_hi, r_lo, r_hi, adv_lo, adv_hi):
+    """On rows that are not significant, each interval that excludes "no
+    difference" (0 for the difference, 1 for the ratios) is extended to reach
+    it, so no printed interval contradicts the row's one decision.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(d_lo, d_hi, r_lo, r_hi, adv_lo, adv_hi)``.
+
+    Examples
+    --------
+    >>> out = extend_to_null(np.array([False]), [6.3], [99.9], [0.997], [3.3],
+    ...                      [0.997], [3.3])
+    >>> [float(v[0]) for v in out]
+    [0.0, 99.9, 0.997, 3.3, 0.997, 3.3]
+    """
+    unclear = ~np.asarray(significant, bool)
+
+    def reach(lo, hi, null):
+        lo, hi = np.asarray(lo, float), np.asarray(hi, float)
+        return (
+            np.where(unclear & (lo > null), null, lo),
+            np.where(unclear & (hi < null), null, hi),
+        )
+
+    return (
+        *reach(d_lo, d_hi, 0.0),
+        *reach(r_lo, r_hi, 1.0),
+        *reach(adv_lo, adv_hi, 1.0),
+    )
+
+
 def _gap_numbers(cols, rows, r, has_ref, z):
     """Every number of a chunk of gap rows (see the module docstring)."""
 
@@ -339,12 +377,9 @@ def _gap_numbers(cols, rows, r, has_ref, z):
         # excludes 1; where they disagree, both are extended to "no difference"
         significant, borderline = agreed_significance(d_lo, d_hi, adv_lo, adv_hi)
         borderline |= ~significant & ((r_lo > 1) | (r_hi < 1))
-        d_lo = np.where(~significant & (d_lo > 0), 0.0, d_lo)
-        d_hi = np.where(~significant & (d_hi < 0), 0.0, d_hi)
-        r_lo = np.where(~significant & (r_lo > 1), 1.0, r_lo)
-        r_hi = np.where(~significant & (r_hi < 1), 1.0, r_hi)
-        adv_lo = np.where(~significant & (adv_lo > 1), 1.0, adv_lo)
-        adv_hi = np.where(~significant & (adv_hi < 1), 1.0, adv_hi)
+        d_lo, d_hi, r_lo, r_hi, adv_lo, adv_hi = extend_to_null(
+            significant, d_lo, d_hi, r_lo, r_hi, adv_lo, adv_hi
+        )
         adverse = np.where(w, diff > 0, diff < 0)
         direction = (~adverse).astype(np.int8)  # 0 worse, 1 better
         direction[~significant] = 2

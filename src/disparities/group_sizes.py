@@ -534,6 +534,18 @@ def reference_unreliable_by_size(gaps: pd.DataFrame) -> np.ndarray:
     return flags
 
 
+def gap_keys(gaps: pd.DataFrame) -> tuple[pd.MultiIndex, pd.MultiIndex]:
+    """Each gap row's own key and its reference value's key (the reference
+    group, in ``reference_geo_id`` where it is another place), as text, to look
+    values of either side up in a table indexed by ``KEY_COLUMNS``."""
+    own = pd.MultiIndex.from_frame(gaps[s.KEY_COLUMNS].astype(str))
+    ref_keys = gaps[s.KEY_COLUMNS].astype(str).copy()
+    ref_geo = gaps["reference_geo_id"].astype(str)
+    ref_keys[s.GEO_ID] = ref_geo.where(ref_geo != "", gaps[s.GEO_ID].astype(str))
+    ref_keys[s.GROUP] = gaps["reference_group"].astype(str)
+    return own, pd.MultiIndex.from_frame(ref_keys)
+
+
 def _published_se(value, lo, hi, z):
     """(SE, SE on the log scale) from a published CI (NaN where none)."""
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -608,15 +620,7 @@ def add_size_estimates(
     z = z_value(alpha)
     sizes = estimate_group_sizes(table)
     k = sizes.drop_duplicates(s.KEY_COLUMNS, keep="last").set_index(s.KEY_COLUMNS)
-    own = pd.MultiIndex.from_frame(out[s.KEY_COLUMNS].astype(str))
-    ref_keys = out[s.KEY_COLUMNS].astype(str).copy()
-    ref_keys[s.GEO_ID] = (
-        out["reference_geo_id"]
-        .astype(str)
-        .where(out["reference_geo_id"].astype(str) != "", out[s.GEO_ID].astype(str))
-    )
-    ref_keys[s.GROUP] = out["reference_group"].astype(str)
-    ref = pd.MultiIndex.from_frame(ref_keys)
+    own, ref = gap_keys(out)
     n_g = k["group_size"].reindex(own).to_numpy(float)
     n_r = k["group_size"].reindex(ref).to_numpy(float)
     out["group_size"] = n_g
@@ -650,8 +654,8 @@ def add_size_estimates(
             se_r[m] = np.where(need_r, d_r, se_r[m])
             sl_r[m] = np.where(need_r, d_r / y0[m], sl_r[m])
 
-    # the difference's CI decides significance (gaps.py), and exists for every
-    # measure type (scores and incomes have no adverse ratio)
+    # a published difference's CI is kept; it exists for every measure type
+    # (scores and incomes have no adverse ratio)
     published = out["difference_ci_lower"].notna() & out["difference_ci_upper"].notna()
     shown = ~out[s.SUPPRESSED].to_numpy(bool) & np.isfinite(y) & np.isfinite(y0)
     derive = (
@@ -683,7 +687,7 @@ def add_size_estimates(
             ratio * spread,
             np.where(complement, comp * comp_spread, spread / ratio),
         )
-    from disparities.gaps import agreed_significance
+    from disparities.gaps import BORDERLINE_NOTE, agreed_significance, extend_to_null
 
     # as compute_gaps: a percentage's difference within -100 to 100 points;
     # one decision from both intervals, each extended to "no difference"
@@ -701,14 +705,9 @@ def add_size_estimates(
     adv_lo = np.where(score, np.nan, adv_lo)
     adv_hi = np.where(score, np.nan, adv_hi)
     significant, borderline = agreed_significance(d_lo, d_hi, adv_lo, adv_hi)
-    r_lo, r_hi = ratio / spread, ratio * spread
-    unclear = ~significant
-    d_lo = np.where(unclear & (d_lo > 0), 0.0, d_lo)
-    d_hi = np.where(unclear & (d_hi < 0), 0.0, d_hi)
-    r_lo = np.where(unclear & (r_lo > 1), 1.0, r_lo)
-    r_hi = np.where(unclear & (r_hi < 1), 1.0, r_hi)
-    adv_lo = np.where(unclear & (adv_lo > 1), 1.0, adv_lo)
-    adv_hi = np.where(unclear & (adv_hi < 1), 1.0, adv_hi)
+    d_lo, d_hi, r_lo, r_hi, adv_lo, adv_hi = extend_to_null(
+        significant, d_lo, d_hi, ratio / spread, ratio * spread, adv_lo, adv_hi
+    )
     fill = {
         "difference_ci_lower": d_lo,
         "difference_ci_upper": d_hi,
@@ -758,12 +757,7 @@ def add_size_estimates(
                     )
                 )
             if borderline[i] and "borderline" not in note[i]:
-                note[i] = (f"{note[i]}; " if note[i] else "") + (
-                    "borderline: the difference's and the ratio's intervals "
-                    "disagree on whether there is a gap, so it is not called "
-                    "clear, and the one that excluded 'no difference' is extended "
-                    "to reach it"
-                )
+                note[i] = (f"{note[i]}; " if note[i] else "") + BORDERLINE_NOTE
         out[s.NOTE] = note
 
     # excess cases from the group's size where the source gave none

@@ -491,6 +491,7 @@ def affected_sentence(row) -> str:
     >>> affected_sentence(row)
     'about 1,234 Black children (at least 993) would not have had this outcome if their rate matched that of White children, 2018–2022.'
     """
+    from disparities.focus import at_least_one
     from disparities.narrative import group_noun
 
     ind = str(row[s.INDICATOR])
@@ -511,7 +512,7 @@ def affected_sentence(row) -> str:
         )
     if ex < 0.5:
         return f"none: {who} do not fare worse than {ref}, {when}."
-    cons = max(cons, 1.0) if np.isfinite(cons) and cons > 0 else cons  # >0: 1 child
+    cons = at_least_one(cons)
     sure = (
         f"at least {cons:,.0f}"
         if np.isfinite(cons) and cons >= 1

@@ -7,7 +7,7 @@ import pandas as pd
 
 from disparities import schema as s
 from disparities.catalog import get_indicator
-from disparities.group_sizes import reference_unreliable_by_size
+from disparities.group_sizes import gap_keys, reference_unreliable_by_size
 from disparities.narrative import (
     format_period,
     format_value,
@@ -114,8 +114,7 @@ def plot_gap_dumbbell(
                 continue
             v, v0 = rr[s.VALUE], rr["reference_value"]
             ax.plot([v0, v], [y, y], color="#999999", linewidth=4, zorder=1)
-            # each dot's own reliability: the gap's flag for the group, the
-            # reference value's (by its size) for the reference
+            # each dot's own reliability (see _dot_flags)
             shaky = {
                 True: bool(rr["_group_unreliable"]),
                 False: bool(rr["_reference_unreliable"]),
@@ -233,7 +232,7 @@ def _dot_flags(rows: pd.DataFrame, values: pd.DataFrame | None) -> pd.DataFrame:
             _group_unreliable=rows[s.UNRELIABLE].fillna(False).astype(bool),
             _reference_unreliable=reference_unreliable_by_size(rows),
         )
-    keys = [s.GEO_ID, s.INDICATOR, s.PERIOD, s.DIMENSION, s.GROUP]
+    keys = s.KEY_COLUMNS
     flags = (
         values[keys + [s.UNRELIABLE]]
         .astype({k: str for k in keys})
@@ -242,18 +241,7 @@ def _dot_flags(rows: pd.DataFrame, values: pd.DataFrame | None) -> pd.DataFrame:
         .fillna(False)
         .astype(bool)
     )
-    own = pd.MultiIndex.from_frame(rows[keys].astype(str))
-    ref_geo = rows["reference_geo_id"].astype(str)
-    ref_geo = ref_geo.where(ref_geo != "", rows[s.GEO_ID].astype(str))
-    ref = pd.MultiIndex.from_arrays(
-        [
-            ref_geo,
-            rows[s.INDICATOR].astype(str),
-            rows[s.PERIOD].astype(str),
-            rows[s.DIMENSION].astype(str),
-            rows["reference_group"].astype(str),
-        ]
-    )
+    own, ref = gap_keys(rows)
     return rows.assign(
         _group_unreliable=flags.reindex(own).fillna(False).to_numpy(bool),
         _reference_unreliable=flags.reindex(ref).fillna(False).to_numpy(bool),
