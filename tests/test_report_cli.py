@@ -653,6 +653,9 @@ def test_a_focus_chosen_on_other_data_is_not_compared_with_these(durham_report):
     assert "To record a choice, run this in a terminal" in html
     assert "Counties like Durham County: the gap for the top candidate" in html
     assert "Counties like Durham County on this gap" not in html
+    # with no peers found either, the page does not point to peers "above"
+    alone = render_html(dataclasses.replace(other, bright_spots=None, peers=None))
+    assert "Peers on our focus are above" not in alone
     # the same record on the data it was chosen on is compared as before
     same = match_focus(record, profile.candidates, profile.geo_id, synthetic=False)
     assert same["other_data"] is None and same["current"] is not None
